@@ -1,0 +1,32 @@
+// Bundles the CLI (ESM) with esbuild. node-llama-cpp stays external: it is ESM with
+// top-level await and ships platform binaries, so it is loaded from node_modules at run time.
+import { build } from "esbuild";
+import { chmodSync } from "node:fs";
+
+const common = {
+  bundle: true,
+  platform: "node",
+  target: "node20",
+  sourcemap: true,
+  external: ["node-llama-cpp", "vscode"],
+  logLevel: "warning",
+};
+
+await build({
+  ...common,
+  entryPoints: ["src/cli/main.ts"],
+  outfile: "dist/cli.js",
+  format: "esm",
+  banner: {
+    js: "#!/usr/bin/env node\nimport { createRequire as __relayCreateRequire } from 'node:module'; const require = __relayCreateRequire(import.meta.url);",
+  },
+});
+chmodSync("dist/cli.js", 0o755);
+
+// The extension: CommonJS for VS Code's extension host; node-llama-cpp is loaded with import().
+await build({
+  ...common,
+  entryPoints: ["src/extension/extension.ts"],
+  outfile: "dist/extension.cjs",
+  format: "cjs",
+});

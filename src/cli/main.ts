@@ -1,0 +1,19 @@
+/** The `relay` command line: ask, demo, eval, bench. */
+import { Command } from "commander";
+import { RelayError, errorMessage } from "../core/errors.js";
+import { registerAsk } from "./ask.js";
+
+const program = new Command()
+  .name("relay")
+  .description("A small local model that asks a larger teacher for just the next few tokens when it gets stuck.")
+  .showHelpAfterError();
+
+registerAsk(program);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  const code = error instanceof RelayError ? ` (${error.code})` : "";
+  process.stderr.write(`relay: ${errorMessage(error)}${code}\n`);
+  process.exitCode = 1;
+}

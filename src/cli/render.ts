@@ -1,0 +1,31 @@
+/** Terminal rendering of a relay: student text plain, teacher spans coloured, then the stats. */
+import chalk from "chalk";
+import type { RelayEvent, RelayResult } from "../core/controller.js";
+import type { RelayStats } from "../core/spans.js";
+
+export function streamToTerminal(out: NodeJS.WritableStream, err: NodeJS.WritableStream): (event: RelayEvent) => void {
+  return (event) => {
+    if (event.type === "text") out.write(event.kind === "teacher" ? chalk.cyan(event.text) : event.text);
+    else if (event.type === "teacher-start") err.write(chalk.dim(` [asking teacher · ${event.granted} tokens] `));
+    else if (event.type === "span" && event.span.kind === "failed-call") err.write(chalk.yellow(` [teacher failed: ${event.span.error}] `));
+    else if (event.type === "span" && event.span.kind === "budget-denied") err.write(chalk.yellow(" [teacher refused: budget spent] "));
+  };
+}
+
+export function formatStats(stats: RelayStats): string {
+  const pct = (x: number) => `${(x * 100).toFixed(2)}%`;
+  const lines = [
+    `tokens       ${stats.generatedTokens} (student ${stats.studentTokens}, teacher ${stats.teacherTokens})`,
+    `teacher      ${stats.calls} call(s), call ratio ${pct(stats.callRatio)}, ${stats.failedCalls} failed, ${stats.deniedCalls} refused by budget`,
+    `teacher I/O  ${stats.teacherPromptTokens} in (${stats.teacherCachedPromptTokens} cached), ${stats.teacherCompletionTokens} out${stats.estimatedCostUsd ? `, ~$${stats.estimatedCostUsd.toFixed(5)}` : ""}`,
+    `student      ${stats.promptTokens} prompt tokens, ${stats.studentEvaluatedTokens} evaluated in all`,
+    `time         ${(stats.durationMs / 1000).toFixed(2)} s (first token ${stats.timeToFirstTokenMs ?? "-"} ms, teacher ${stats.teacherMs} ms), stop: ${stats.stopReason}`,
+  ];
+  if (stats.malformedTags) lines.push(`tags         ${stats.malformedTags} malformed`);
+  return lines.join("\n");
+}
+
+/** The `--json` shape: what the user sees, the spans and the stats. */
+export function toJson(result: RelayResult): object {
+  return { text: result.text, spans: result.spans, stats: result.stats };
+}

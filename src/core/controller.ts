@@ -1,0 +1,341 @@
+/**
+ * The relay controller: drives the student token by token, asks the teacher for a span when
+ * the policy says so, splices the teacher's text into the student's context, and records
+ * what happened as labelled spans.
+ */
+
+import type { BudgetGate, Reservation } from "./budgetGate.js";
+import { abortError, errorMessage, isAbortError } from "./errors.js";
+import type { Logger } from "./logger.js";
+import { silentLogger } from "./logger.js";
+import type { Student, StudentSession, Teacher, TeacherReply } from "./models.js";
+import type { TriggerPolicy } from "./policies.js";
+import type { TaskPrompt } from "./prompts.js";
+import type { RelayStats, Span, StopReason, TeacherPricing } from "./spans.js";
+import { answerText, computeStats } from "./spans.js";
+import { TagScanner, visibleText } from "./tagScanner.js";
+import { buildTeacherContext } from "./teacherContext.js";
+
+export type RelayEvent =
+  | { type: "text"; kind: "student" | "teacher"; text: string }
+  | { type: "teacher-start"; requested: number; granted: number; model: string }
+  | { type: "span"; span: Span };
+
+export interface RelayLimits {
+  /** All generated tokens (student + teacher) per answer. */
+  maxTokens: number;
+  maxCallsPerAnswer: number;
+  maxSpanTokens: number;
+  /** Teacher input cap (task prompt + answer so far). */
+  maxContextTokens: number;
+}
+
+export const DEFAULT_LIMITS: RelayLimits = {
+  maxTokens: 2048,
+  maxCallsPerAnswer: 16,
+  maxSpanTokens: 256,
+  maxContextTokens: 8192,
+};
+
+export interface RelayRequest {
+  task: TaskPrompt;
+  student: Student;
+  /** Absent or paused: the student answers alone and commands are ignored. */
+  teacher?: Teacher;
+  policy: TriggerPolicy;
+  limits?: Partial<RelayLimits>;
+  /** The task prompt in the teacher's format; default: the student's own template. */
+  teacherPromptText?: string;
+  budget?: BudgetGate;
+  redact?: (text: string) => string;
+  signal?: AbortSignal;
+  onEvent?: (event: RelayEvent) => void;
+  logger?: Logger;
+  pricing?: TeacherPricing;
+  temperature?: number;
+  seed?: number;
+}
+
+export interface RelayResult {
+  /** What the user sees. */
+  text: string;
+  spans: Span[];
+  stats: RelayStats;
+  /** Settles when the student's sequence has been freed (after an abort it may lag a step). */
+  released: Promise<void>;
+}
+
+type CallOutcome = "spliced" | "eos" | "refused";
+
+export async function runRelay(request: RelayRequest): Promise<RelayResult> {
+  return new RelayRun(request).run();
+}
+
+class RelayRun {
+  private readonly limits: RelayLimits;
+  private readonly log: Logger;
+  private readonly t0 = Date.now();
+  private readonly spans: Span[] = [];
+  private readonly scanner: TagScanner;
+  private session: StudentSession | undefined;
+  /** The open student span. */
+  private current: Span;
+  private visible = "";
+  private studentTokens = 0;
+  private teacherTokens = 0;
+  private calls = 0;
+  private malformed = 0;
+  private ignored = 0;
+  private firstTokenMs: number | null = null;
+  private teacherPromptText: string | undefined;
+  private lateRelease: Promise<void> = Promise.resolve();
+
+  constructor(private readonly req: RelayRequest) {
+    this.limits = { ...DEFAULT_LIMITS, ...req.limits };
+    this.log = req.logger ?? silentLogger;
+    this.scanner = new TagScanner({ maxSpanTokens: this.limits.maxSpanTokens });
+    this.current = this.newStudentSpan();
+  }
+
+  async run(): Promise<RelayResult> {
+    let stop: StopReason;
+    let released: Promise<void>;
+    try {
+      stop = this.req.policy.teacherOnly ? await this.runTeacherOnly() : await this.runStudent();
+    } catch (error) {
+      if (!isAbortError(error)) throw error;
+      stop = "aborted";
+    } finally {
+      released = this.session ? this.session.dispose() : this.lateRelease;
+    }
+    if (stop !== "aborted") await released;
+    this.flushScanner();
+    this.closeStudentSpan();
+    const stats = computeStats(this.spans, {
+      malformedTags: this.malformed,
+      ignoredCalls: this.ignored,
+      studentEvaluatedTokens: this.session?.evaluatedTokens ?? 0,
+      promptTokens: this.session?.promptTokens ?? 0,
+      durationMs: Date.now() - this.t0,
+      timeToFirstTokenMs: this.firstTokenMs,
+      stopReason: stop,
+      pricing: this.req.pricing,
+    });
+    return { text: answerText(this.spans), spans: this.spans, stats, released };
+  }
+
+  private async runStudent(): Promise<StopReason> {
+    const { student, task, policy, signal } = this.req;
+    const opening = student.openSession(task, {
+      signal,
+      probabilities: policy.needsProbabilities,
+      temperature: this.req.temperature,
+      seed: this.req.seed,
+    });
+    try {
+      this.session = await this.race(opening);
+    } catch (error) {
+      // Aborted while loading the prompt: free the sequence once it exists.
+      this.lateRelease = opening.then((s) => s.dispose(), () => {});
+      throw error;
+    }
+    const session = this.session;
+    while (true) {
+      if (signal?.aborted) return "aborted";
+      if (this.generated >= this.limits.maxTokens) return "max-tokens";
+      const step = await this.race(session.next());
+      if (step === null) return "eos";
+      this.firstTokenMs ??= Date.now() - this.t0;
+
+      const wanted = policy.onToken(step.probability);
+      if (wanted !== null && this.canCall()) {
+        // The uncertain token is replaced by the teacher's span when one arrives.
+        const outcome = await this.callTeacher(wanted, () => session.discardLast());
+        if (outcome === "eos") return "teacher-eos";
+        if (outcome === "spliced") continue;
+      }
+
+      this.studentTokens++;
+      this.current.tokens++;
+      let command: number | null = null;
+      for (const event of this.scanner.push(step.text)) {
+        if (event.type === "text") this.emitStudentText(event.text);
+        else if (event.type === "malformed") this.malformed++;
+        else if (command === null) command = event.n;
+        else this.ignored++;
+      }
+      if (command !== null) {
+        const span = policy.onCommand(command);
+        if (span === null || !this.canCall()) {
+          this.ignored++;
+          continue;
+        }
+        const outcome = await this.callTeacher(span, () => {});
+        if (outcome === "eos") return "teacher-eos";
+      }
+    }
+  }
+
+  /** The teacher-only baseline: the whole answer comes from the teacher, span by span. */
+  private async runTeacherOnly(): Promise<StopReason> {
+    while (this.generated < this.limits.maxTokens) {
+      const want = Math.min(this.limits.maxSpanTokens, this.limits.maxTokens - this.generated);
+      const outcome = await this.callTeacher(want, () => {});
+      if (outcome === "eos") return "teacher-eos";
+      if (outcome === "refused") return "error";
+    }
+    return "max-tokens";
+  }
+
+  private canCall(): boolean {
+    if (!this.req.teacher) return false;
+    return this.calls < this.limits.maxCallsPerAnswer;
+  }
+
+  private get generated(): number {
+    return this.studentTokens + this.teacherTokens;
+  }
+
+  /**
+   * Asks the teacher for up to `requested` tokens and splices the reply in. `beforeSplice`
+   * runs only when text is about to be spliced (to drop a token the teacher replaces).
+   */
+  private async callTeacher(requested: number, beforeSplice: () => void): Promise<CallOutcome> {
+    const teacher = this.req.teacher;
+    if (!teacher) return "refused";
+    const span = Math.min(requested, this.limits.maxSpanTokens, this.limits.maxTokens - this.generated);
+    if (span <= 0) return "refused";
+    this.calls++;
+    this.closeStudentSpan();
+    const startMs = Date.now() - this.t0;
+    const started = Date.now();
+    this.teacherPromptText ??= this.req.teacherPromptText ?? this.req.student.renderPrompt(this.req.task);
+    const context = buildTeacherContext(this.teacherPromptText, this.visible, {
+      maxContextTokens: this.limits.maxContextTokens,
+      tokenizer: this.req.student,
+      redact: this.req.redact,
+    });
+
+    let reservation: Reservation | null = null;
+    if (this.req.budget) {
+      reservation = await this.req.budget.reserve(context.tokens, span);
+      if (!reservation) {
+        this.pushSpan({ kind: "budget-denied", text: "", tokens: 0, startMs, durationMs: Date.now() - started, requested, granted: 0, model: teacher.model });
+        return "refused";
+      }
+    }
+    const granted = reservation?.granted ?? span;
+    this.emit({ type: "teacher-start", requested, granted, model: teacher.model });
+
+    let reply: TeacherReply;
+    try {
+      reply = await this.race(
+        teacher.generate({
+          task: this.req.task,
+          promptText: context.promptText,
+          answer: context.answer,
+          maxTokens: granted,
+          signal: this.req.signal,
+        }),
+      );
+    } catch (error) {
+      await reservation?.release();
+      if (isAbortError(error) || this.req.signal?.aborted) throw abortError();
+      this.log.warn(`teacher call failed: ${errorMessage(error)}`);
+      this.pushSpan({ kind: "failed-call", text: "", tokens: 0, startMs, durationMs: Date.now() - started, requested, granted, model: teacher.model, error: errorMessage(error) });
+      return "refused";
+    }
+
+    // A teacher cannot issue commands; some servers also overshoot max_tokens.
+    let text = visibleText(reply.text, { maxSpanTokens: this.limits.maxSpanTokens });
+    let finish = reply.finish;
+    if (this.req.student.countTokens(text) > granted) {
+      text = this.req.student.truncateToTokens(text, granted);
+      finish = "length";
+    }
+    const usage = reply.usage
+      ? { ...reply.usage, estimated: false }
+      : { promptTokens: context.tokens, completionTokens: this.req.student.countTokens(text), estimated: true };
+    await reservation?.settle(usage);
+
+    if (text.length === 0 && finish !== "eos") {
+      this.pushSpan({ kind: "failed-call", text: "", tokens: 0, startMs, durationMs: Date.now() - started, requested, granted, model: teacher.model, usage, error: "The teacher returned an empty reply." });
+      return "refused";
+    }
+    beforeSplice();
+    const tokens = this.session ? this.session.append(text) : this.req.student.countTokens(text);
+    this.teacherTokens += tokens;
+    this.visible += text;
+    this.firstTokenMs ??= Date.now() - this.t0;
+    if (text) this.emit({ type: "text", kind: "teacher", text });
+    this.pushSpan({ kind: "teacher", text, tokens, startMs, durationMs: Date.now() - started, requested, granted, model: teacher.model, usage, finish });
+    this.req.policy.onTeacherSpan();
+    return finish === "eos" ? "eos" : "spliced";
+  }
+
+  private emitStudentText(text: string): void {
+    this.current.text += text;
+    this.visible += text;
+    this.emit({ type: "text", kind: "student", text });
+  }
+
+  private flushScanner(): void {
+    for (const event of this.scanner.end()) {
+      if (event.type === "text") this.emitStudentText(event.text);
+      else if (event.type === "malformed") this.malformed++;
+      else this.ignored++;
+    }
+  }
+
+  private newStudentSpan(): Span {
+    return { kind: "student", text: "", tokens: 0, startMs: Date.now() - this.t0, durationMs: 0 };
+  }
+
+  private closeStudentSpan(): void {
+    const span = this.current;
+    if (span.tokens > 0 || span.text.length > 0) {
+      span.durationMs = Date.now() - this.t0 - span.startMs;
+      this.spans.push(span);
+      this.emit({ type: "span", span });
+    }
+    this.current = this.newStudentSpan();
+  }
+
+  private pushSpan(span: Span): void {
+    this.spans.push(span);
+    this.emit({ type: "span", span });
+  }
+
+  private emit(event: RelayEvent): void {
+    try {
+      this.req.onEvent?.(event);
+    } catch (error) {
+      // A broken listener must not break the answer.
+      this.log.error(`relay event listener failed: ${errorMessage(error)}`);
+    }
+  }
+
+  /** Settles with an abort error as soon as the signal fires, whatever the promise does. */
+  private race<T>(promise: Promise<T>): Promise<T> {
+    const signal = this.req.signal;
+    if (!signal) return promise;
+    if (signal.aborted) {
+      promise.catch(() => {});
+      return Promise.reject(abortError());
+    }
+    return new Promise<T>((resolve, reject) => {
+      const onAbort = () => reject(abortError());
+      signal.addEventListener("abort", onAbort, { once: true });
+      promise.then(
+        (value) => {
+          signal.removeEventListener("abort", onAbort);
+          resolve(value);
+        },
+        (error: unknown) => {
+          signal.removeEventListener("abort", onAbort);
+          reject(error);
+        },
+      );
+    });
+  }
+}

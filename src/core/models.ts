@@ -1,0 +1,81 @@
+/** The seams between the relay controller and the models that drive it. */
+
+import type { TaskPrompt } from "./prompts.js";
+import type { TeacherUsage } from "./spans.js";
+
+export interface Tokenizer {
+  /** Token count of plain text (no special tokens). */
+  countTokens(text: string): number;
+  /** The longest prefix of `text` that fits in `maxTokens` tokens. */
+  truncateToTokens(text: string, maxTokens: number): string;
+  /** The longest suffix of `text` that fits in `maxTokens` tokens. */
+  lastTokens(text: string, maxTokens: number): string;
+}
+
+export interface StudentStep {
+  /** Text of this token; "" while a multi-byte character is still incomplete. */
+  text: string;
+  /** Probability of the chosen token, when asked for. */
+  probability?: number;
+}
+
+/** One answer being generated on the student's own context sequence. */
+export interface StudentSession {
+  /** Prompt tokens evaluated when the session opened (after any reused prefix). */
+  readonly promptTokens: number;
+  /**
+   * Samples the next token; the previous step's token is committed first unless it was
+   * discarded. Resolves null at end of sequence.
+   */
+  next(): Promise<StudentStep | null>;
+  /** Drops the last sampled token: it never enters the context. */
+  discardLast(): void;
+  /**
+   * Splices text into the context after the last committed token; evaluated with the next
+   * `next()`. Returns its token count (student tokenizer).
+   */
+  append(text: string): number;
+  /** Tokens the student has evaluated since the session opened (prompt included). */
+  readonly evaluatedTokens: number;
+  /** Frees the context sequence. Safe to call twice, and while a step is in flight. */
+  dispose(): Promise<void>;
+}
+
+export interface SessionOptions {
+  signal?: AbortSignal;
+  /** Ask for each token's probability (confidence policies). */
+  probabilities: boolean;
+  temperature?: number;
+  seed?: number;
+}
+
+export interface Student extends Tokenizer {
+  readonly name: string;
+  /** The chat-templated prompt as text (what a completions-style teacher is sent). */
+  renderPrompt(task: TaskPrompt): string;
+  openSession(task: TaskPrompt, options: SessionOptions): Promise<StudentSession>;
+}
+
+export interface TeacherRequest {
+  task: TaskPrompt;
+  /** The task prompt rendered with the teacher's template, for raw-completion teachers. */
+  promptText: string;
+  /** The answer so far: command tags stripped, secrets redacted. */
+  answer: string;
+  maxTokens: number;
+  signal?: AbortSignal;
+}
+
+export interface TeacherReply {
+  text: string;
+  /** "eos": the teacher ended the answer inside its span. */
+  finish: "eos" | "length" | "stop";
+  usage?: Omit<TeacherUsage, "estimated">;
+  model: string;
+}
+
+export interface Teacher {
+  readonly name: string;
+  readonly model: string;
+  generate(request: TeacherRequest): Promise<TeacherReply>;
+}

@@ -1,0 +1,133 @@
+/** The labelled spans of one answer, and the statistics derived from them. */
+
+export type SpanKind = "student" | "teacher" | "failed-call" | "budget-denied";
+
+export interface TeacherUsage {
+  promptTokens: number;
+  completionTokens: number;
+  cachedPromptTokens?: number;
+  /** True when the provider returned no usage and the numbers were counted locally. */
+  estimated: boolean;
+}
+
+export interface Span {
+  kind: SpanKind;
+  /** Text the user sees (command tags removed). Empty for failed and denied calls. */
+  text: string;
+  /** Generated tokens, counted with the student's tokenizer. */
+  tokens: number;
+  startMs: number;
+  durationMs: number;
+  /** Teacher spans and calls: tokens asked for by the policy, and tokens granted. */
+  requested?: number;
+  granted?: number;
+  model?: string;
+  usage?: TeacherUsage;
+  finish?: "eos" | "length" | "stop";
+  error?: string;
+}
+
+export interface RelayStats {
+  studentTokens: number;
+  teacherTokens: number;
+  generatedTokens: number;
+  /** Teacher-generated tokens / all generated tokens (the paper's metric). */
+  callRatio: number;
+  calls: number;
+  failedCalls: number;
+  deniedCalls: number;
+  malformedTags: number;
+  /** Valid commands not honoured (policy refused them or maxCallsPerAnswer was reached). */
+  ignoredCalls: number;
+  teacherPromptTokens: number;
+  teacherCompletionTokens: number;
+  teacherCachedPromptTokens: number;
+  estimatedCostUsd: number;
+  /** Tokens the student evaluated (prompt + accepted + spliced): shows KV reuse. */
+  studentEvaluatedTokens: number;
+  promptTokens: number;
+  durationMs: number;
+  timeToFirstTokenMs: number | null;
+  teacherMs: number;
+  stopReason: StopReason;
+}
+
+export type StopReason = "eos" | "teacher-eos" | "max-tokens" | "aborted" | "context-full" | "error";
+
+export interface TeacherPricing {
+  /** USD per million input and output tokens. */
+  inputPerMillion: number;
+  outputPerMillion: number;
+  cachedInputPerMillion?: number;
+}
+
+export interface StatsExtras {
+  malformedTags: number;
+  ignoredCalls: number;
+  studentEvaluatedTokens: number;
+  promptTokens: number;
+  durationMs: number;
+  timeToFirstTokenMs: number | null;
+  stopReason: StopReason;
+  pricing?: TeacherPricing;
+}
+
+export function computeStats(spans: readonly Span[], extras: StatsExtras): RelayStats {
+  let studentTokens = 0;
+  let teacherTokens = 0;
+  let calls = 0;
+  let failedCalls = 0;
+  let deniedCalls = 0;
+  let teacherPromptTokens = 0;
+  let teacherCompletionTokens = 0;
+  let teacherCachedPromptTokens = 0;
+  let teacherMs = 0;
+  for (const span of spans) {
+    if (span.kind === "student") studentTokens += span.tokens;
+    if (span.kind === "teacher") teacherTokens += span.tokens;
+    if (span.kind === "teacher" || span.kind === "failed-call") {
+      calls++;
+      teacherMs += span.durationMs;
+    }
+    if (span.kind === "failed-call") failedCalls++;
+    if (span.kind === "budget-denied") deniedCalls++;
+    if (span.usage) {
+      teacherPromptTokens += span.usage.promptTokens;
+      teacherCompletionTokens += span.usage.completionTokens;
+      teacherCachedPromptTokens += span.usage.cachedPromptTokens ?? 0;
+    }
+  }
+  const generatedTokens = studentTokens + teacherTokens;
+  return {
+    studentTokens,
+    teacherTokens,
+    generatedTokens,
+    callRatio: generatedTokens === 0 ? 0 : teacherTokens / generatedTokens,
+    calls,
+    failedCalls,
+    deniedCalls,
+    malformedTags: extras.malformedTags,
+    ignoredCalls: extras.ignoredCalls,
+    teacherPromptTokens,
+    teacherCompletionTokens,
+    teacherCachedPromptTokens,
+    estimatedCostUsd: estimateCost(teacherPromptTokens, teacherCachedPromptTokens, teacherCompletionTokens, extras.pricing),
+    studentEvaluatedTokens: extras.studentEvaluatedTokens,
+    promptTokens: extras.promptTokens,
+    durationMs: extras.durationMs,
+    timeToFirstTokenMs: extras.timeToFirstTokenMs,
+    teacherMs,
+    stopReason: extras.stopReason,
+  };
+}
+
+export function estimateCost(prompt: number, cached: number, completion: number, pricing?: TeacherPricing): number {
+  if (!pricing) return 0;
+  const cachedRate = pricing.cachedInputPerMillion ?? pricing.inputPerMillion;
+  return ((prompt - cached) * pricing.inputPerMillion + cached * cachedRate + completion * pricing.outputPerMillion) / 1e6;
+}
+
+/** The text a user sees for a whole answer. */
+export function answerText(spans: readonly Span[]): string {
+  return spans.map((s) => s.text).join("");
+}

@@ -1,0 +1,244 @@
+/**
+ * The student on node-llama-cpp: one loaded model, one context whose sequences are shared by
+ * every request, generation that keeps the KV cache across relays (after a teacher span only
+ * the spliced tokens are evaluated).
+ */
+import type { ChatHistoryItem, ChatWrapper, LlamaContext, LlamaContextSequence, LlamaModel, Token } from "node-llama-cpp";
+import { RelayError } from "../core/errors.js";
+import type { Logger } from "../core/logger.js";
+import { silentLogger } from "../core/logger.js";
+import type { SessionOptions, Student, StudentSession, StudentStep } from "../core/models.js";
+import type { TaskPrompt } from "../core/prompts.js";
+import { getSharedLlama, nodeLlamaCpp, type GpuSetting, type LlamaHandle } from "./llama.js";
+import { loadGgufModel } from "./loadModel.js";
+import { resolveModel, type ResolveOptions } from "./modelFile.js";
+import { SequencePool, type SequenceLease } from "./sequencePool.js";
+
+export interface StudentLoadOptions extends ResolveOptions {
+  /** A GGUF path, an `hf:` URI or a URL. */
+  model: string;
+  gpu?: GpuSetting;
+  threads?: number;
+  /** Tokens per sequence. */
+  contextSize?: number;
+  /** Concurrent requests served without queueing. */
+  sequences?: number;
+  logger?: Logger;
+}
+
+/** Per-token detokenizer context: enough for SentencePiece's leading-space rule. */
+const DETOKENIZE_CONTEXT = 8;
+/** A UTF-8 character spans at most 4 byte tokens. */
+const MAX_PARTIAL = 4;
+
+export class LlamaStudent implements Student {
+  readonly name: string;
+  private readonly pool: SequencePool;
+
+  private constructor(
+    readonly handle: LlamaHandle,
+    readonly model: LlamaModel,
+    readonly context: LlamaContext,
+    private readonly chatWrapper: ChatWrapper,
+    readonly path: string,
+    private readonly log: Logger,
+  ) {
+    this.pool = new SequencePool(context);
+    this.name = model.fileInfo.metadata?.general?.name ?? path.split(/[\\/]/).pop() ?? "student";
+  }
+
+  static async load(options: StudentLoadOptions): Promise<LlamaStudent> {
+    const log = options.logger ?? silentLogger;
+    const path = await resolveModel(options.model, options);
+    const handle = await getSharedLlama({ gpu: options.gpu, threads: options.threads, logger: log });
+    const model = await loadGgufModel(handle, path);
+    try {
+      const context = await model.createContext({
+        contextSize: options.contextSize ?? { max: 8192 },
+        sequences: options.sequences ?? 2,
+        threads: handle.threads,
+      });
+      const { resolveChatWrapper } = await nodeLlamaCpp();
+      const chatWrapper = resolveChatWrapper(model);
+      log.info(`student loaded: ${path} (context ${context.contextSize} × ${context.totalSequences} sequences, chat template ${chatWrapper.wrapperName})`);
+      return new LlamaStudent(handle, model, context, chatWrapper, path, log);
+    } catch (error) {
+      await model.dispose();
+      throw new RelayError("model-out-of-memory", `Could not create a context for ${path}: ${(error as Error).message}`, { cause: error });
+    }
+  }
+
+  /** Sequences currently leased to requests. */
+  get sequencesInUse(): number {
+    return this.pool.inUse;
+  }
+
+  countTokens(text: string): number {
+    return this.tokenize(text).length;
+  }
+
+  truncateToTokens(text: string, maxTokens: number): string {
+    const tokens = this.tokenize(text);
+    return tokens.length <= maxTokens ? text : dropBrokenChar(this.model.detokenize(tokens.slice(0, maxTokens)));
+  }
+
+  lastTokens(text: string, maxTokens: number): string {
+    const tokens = this.tokenize(text);
+    return tokens.length <= maxTokens ? text : this.model.detokenize(tokens.slice(tokens.length - maxTokens)).replace(/^\uFFFD+/, "");
+  }
+
+  /** Plain text, as spliced mid-answer: no special tokens, no added leading space. */
+  tokenize(text: string): Token[] {
+    return text.length === 0 ? [] : this.model.tokenize(text, false, "trimLeadingSpace");
+  }
+
+  /** Prompt tokens: the chat template with the model's turn opened. */
+  promptTokens(task: TaskPrompt): Token[] {
+    const history: ChatHistoryItem[] = [];
+    if (task.system) history.push({ type: "system", text: task.system });
+    history.push({ type: "user", text: task.user }, { type: "model", response: [] });
+    const { contextText } = this.chatWrapper.generateContextState({ chatHistory: history });
+    return contextText.tokenize(this.model.tokenizer);
+  }
+
+  renderPrompt(task: TaskPrompt): string {
+    const tokens = this.promptTokens(task);
+    // A server adds its own BOS; everything else is sent as text, special tokens included.
+    const body = tokens[0] === this.model.tokens.bos ? tokens.slice(1) : tokens;
+    return this.model.detokenize(body, true);
+  }
+
+  async openSession(task: TaskPrompt, options: SessionOptions): Promise<StudentSession> {
+    const prompt = this.promptTokens(task);
+    const lease = await this.pool.acquire(prompt, options.signal);
+    try {
+      return await LlamaStudentSession.open(this, lease, prompt, options);
+    } catch (error) {
+      lease.release();
+      throw error;
+    }
+  }
+
+  async dispose(): Promise<void> {
+    await this.context.dispose();
+    await this.model.dispose();
+    this.log.info("student unloaded");
+  }
+}
+
+type Step = IteratorResult<{ token: Token; confidence?: number }, void>;
+
+class LlamaStudentSession implements StudentSession {
+  private generator: AsyncGenerator<{ token: Token; confidence?: number }, void, void | Token | Token[]> | undefined;
+  /** Tokens to evaluate on the next step. */
+  private input: Token[];
+  private last: Token | undefined;
+  private discarded = false;
+  private appended: Token[] = [];
+  /** Recent committed tokens, for the detokenizer. */
+  private recent: Token[] = [];
+  /** Tokens of an incomplete UTF-8 character. */
+  private partial: Token[] = [];
+  private inflight: Promise<Step> | undefined;
+  private ended = false;
+  private disposed: Promise<void> | undefined;
+  private readonly meterStart: number;
+
+  private constructor(
+    private readonly student: LlamaStudent,
+    private readonly lease: SequenceLease,
+    readonly promptTokens: number,
+    input: Token[],
+    private readonly options: SessionOptions,
+  ) {
+    this.input = input;
+    this.meterStart = lease.sequence.tokenMeter.usedInputTokens;
+  }
+
+  static async open(student: LlamaStudent, lease: SequenceLease, prompt: Token[], options: SessionOptions): Promise<LlamaStudentSession> {
+    const sequence: LlamaContextSequence = lease.sequence;
+    // Reuse the cached prefix; at least one token is evaluated to get fresh logits.
+    const keep = Math.min(lease.reusable, prompt.length - 1);
+    if (keep < sequence.nextTokenIndex) {
+      await sequence.eraseContextTokenRanges([{ start: keep, end: sequence.nextTokenIndex }]);
+    }
+    const input = prompt.slice(keep);
+    const session = new LlamaStudentSession(student, lease, input.length, input, options);
+    session.recent = prompt.slice(-DETOKENIZE_CONTEXT);
+    return session;
+  }
+
+  get evaluatedTokens(): number {
+    return this.lease.sequence.tokenMeter.usedInputTokens - this.meterStart;
+  }
+
+  async next(): Promise<StudentStep | null> {
+    if (this.ended || this.disposed) return null;
+    let step: Promise<Step>;
+    if (!this.generator) {
+      this.generator = this.lease.sequence.evaluateWithMetadata(
+        this.input,
+        { confidence: this.options.probabilities ? true : undefined },
+        { temperature: this.options.temperature ?? 0, seed: this.options.seed },
+      ) as AsyncGenerator<{ token: Token; confidence?: number }, void, void | Token | Token[]>;
+      step = this.generator.next();
+    } else {
+      const feed = this.commitLast();
+      if (feed.length === 0) throw new RelayError("invalid-argument", "A discarded token must be replaced by appended text.");
+      step = this.generator.next(feed);
+    }
+    this.inflight = step;
+    const result = await step;
+    this.inflight = undefined;
+    if (result.done) {
+      this.ended = true;
+      return null;
+    }
+    this.last = result.value.token;
+    this.discarded = false;
+    return { text: this.textOf(result.value.token), probability: result.value.confidence };
+  }
+
+  discardLast(): void {
+    this.discarded = true;
+    this.partial = [];
+  }
+
+  append(text: string): number {
+    const tokens = this.student.tokenize(text);
+    this.appended.push(...tokens);
+    return tokens.length;
+  }
+
+  /** The tokens the next step evaluates: the last sampled token (unless discarded) and spliced text. */
+  private commitLast(): Token[] {
+    const feed = [...(this.discarded || this.last === undefined ? [] : [this.last]), ...this.appended];
+    this.recent = [...this.recent, ...feed].slice(-DETOKENIZE_CONTEXT);
+    this.appended = [];
+    this.last = undefined;
+    return feed;
+  }
+
+  private textOf(token: Token): string {
+    this.partial.push(token);
+    // Earlier tokens of an incomplete character are already committed: not context.
+    const context = this.recent.slice(0, Math.max(0, this.recent.length - (this.partial.length - 1)));
+    const text = this.student.model.detokenize(this.partial, false, context);
+    if (text.endsWith("\uFFFD") && this.partial.length < MAX_PARTIAL) return "";
+    this.partial = [];
+    return text;
+  }
+
+  dispose(): Promise<void> {
+    this.disposed ??= (async () => {
+      await this.inflight?.catch(() => {});
+      await this.generator?.return().catch(() => {});
+      this.lease.release();
+    })();
+    return this.disposed;
+  }
+}
+
+function dropBrokenChar(text: string): string {
+  return text.replace(/\uFFFD+$/, "");
+}

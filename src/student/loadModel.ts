@@ -1,0 +1,42 @@
+/** Loads a GGUF model and turns node-llama-cpp's failures into typed, actionable errors. */
+import { openSync, readSync, closeSync } from "node:fs";
+import type { LlamaModel } from "node-llama-cpp";
+import { RelayError, errorMessage } from "../core/errors.js";
+import type { LlamaHandle } from "./llama.js";
+
+const GGUF_MAGIC = "GGUF";
+
+/** Cheap check before handing a file to llama.cpp, which can abort the process on garbage. */
+export function assertGguf(path: string): void {
+  const fd = openSync(path, "r");
+  try {
+    const head = Buffer.alloc(8);
+    const read = readSync(fd, head, 0, 8, 0);
+    if (read < 8 || head.toString("latin1", 0, 4) !== GGUF_MAGIC) {
+      throw new RelayError("model-corrupt", `Not a GGUF model file (bad header): ${path}`);
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
+
+export async function loadGgufModel(handle: LlamaHandle, path: string, options: { gpuLayers?: "auto" | number } = {}): Promise<LlamaModel> {
+  assertGguf(path);
+  try {
+    return await handle.llama.loadModel({ modelPath: path, gpuLayers: handle.gpu ? (options.gpuLayers ?? "auto") : 0 });
+  } catch (error) {
+    throw classifyLoadError(path, error);
+  }
+}
+
+export function classifyLoadError(path: string, error: unknown): RelayError {
+  if (error instanceof RelayError) return error;
+  const message = errorMessage(error);
+  if (/memory|VRAM|RAM|alloc/i.test(message)) {
+    return new RelayError("model-out-of-memory", `Not enough memory to load ${path}: ${message}`, { cause: error });
+  }
+  if (/gguf|magic|tensor|corrupt|invalid|unexpected end|out of range|offset|read/i.test(message)) {
+    return new RelayError("model-corrupt", `The model file is corrupt or not a supported GGUF: ${path} (${message})`, { cause: error });
+  }
+  return new RelayError("model-load-failed", `Could not load ${path}: ${message}`, { cause: error });
+}
