@@ -7,10 +7,19 @@ import { createPolicy, POLICY_NAMES, type PolicyName, type TagMemory } from "../
 import type { GpuSetting } from "../student/llama.js";
 import { LlamaStudent } from "../student/llamaStudent.js";
 import { LocalTeacher } from "../teacher/localTeacher.js";
+import { OpenAITeacher, TEACHER_API_STYLES, type TeacherApiStyle } from "../teacher/openaiTeacher.js";
+import type { TeacherRequestLog } from "../core/teacherLog.js";
 
 export interface ModelOptions {
   student: string;
   teacherGguf?: string;
+  teacherUrl?: string;
+  teacherModel?: string;
+  teacherApi: TeacherApiStyle;
+  teacherKeyEnv: string;
+  teacherTemperature?: number;
+  teacherTimeout?: number;
+  teacherStream?: boolean;
   gpu: GpuSetting;
   threads?: number;
   contextSize?: number;
@@ -42,6 +51,13 @@ export function addModelOptions(cmd: Command): Command {
   return cmd
     .option("--student <model>", "student model: a GGUF path or an hf: URI", "hf:Qwen/Qwen3-1.7B-GGUF:Q8_0")
     .option("--teacher-gguf <path>", "a local GGUF teacher")
+    .option("--teacher-url <url>", "an OpenAI-compatible teacher API, e.g. http://127.0.0.1:8000/v1")
+    .option("--teacher-model <name>", "the teacher model name at that API")
+    .addOption(new Option("--teacher-api <style>", "request style").choices([...TEACHER_API_STYLES]).default("completions"))
+    .option("--teacher-key-env <name>", "environment variable holding the teacher API key (none needed for a local server)", "OPENAI_API_KEY")
+    .option("--teacher-temperature <t>", "teacher sampling temperature", num)
+    .option("--teacher-timeout <ms>", "teacher request timeout in milliseconds", int)
+    .option("--teacher-stream", "stream teacher replies")
     .addOption(new Option("--gpu <backend>", "GPU back-end").choices(["auto", "cpu", "cuda", "vulkan", "metal"]).default("auto"))
     .option("--threads <n>", "CPU threads (default: the math cores available)", int)
     .option("--context-size <n>", "student context size in tokens", int)
@@ -62,8 +78,23 @@ export async function loadStudent(options: ModelOptions, logger: Logger, onProgr
   return LlamaStudent.load({ model: options.student, gpu: options.gpu, threads: options.threads, contextSize: options.contextSize, logger, onProgress });
 }
 
-export async function loadTeacher(options: ModelOptions, logger: Logger): Promise<(Teacher & { dispose(): Promise<void> }) | undefined> {
-  if (options.teacherGguf) return LocalTeacher.load({ model: options.teacherGguf, gpu: options.gpu, threads: options.threads, logger });
+export async function loadTeacher(options: ModelOptions, logger: Logger, log?: TeacherRequestLog): Promise<(Teacher & { dispose(): Promise<void> }) | undefined> {
+  if (options.teacherGguf && options.teacherUrl) throw new RelayError("invalid-argument", "Give either --teacher-gguf or --teacher-url, not both.");
+  if (options.teacherGguf) return LocalTeacher.load({ model: options.teacherGguf, gpu: options.gpu, threads: options.threads, temperature: options.teacherTemperature, logger });
+  if (options.teacherUrl) {
+    if (!options.teacherModel) throw new RelayError("invalid-argument", "--teacher-url needs --teacher-model.");
+    const teacher = new OpenAITeacher({
+      baseURL: options.teacherUrl,
+      model: options.teacherModel,
+      apiKey: process.env[options.teacherKeyEnv],
+      style: options.teacherApi,
+      temperature: options.teacherTemperature,
+      timeoutMs: options.teacherTimeout,
+      stream: options.teacherStream,
+      log,
+    });
+    return Object.assign(teacher, { dispose: async () => {} });
+  }
   return undefined;
 }
 

@@ -13,6 +13,7 @@ import type { TriggerPolicy } from "./policies.js";
 import type { TaskPrompt } from "./prompts.js";
 import type { RelayStats, Span, StopReason, TeacherPricing } from "./spans.js";
 import { answerText, computeStats } from "./spans.js";
+import { redact as redactSecrets } from "./redact.js";
 import { TagScanner, visibleText } from "./tagScanner.js";
 import { buildTeacherContext } from "./teacherContext.js";
 
@@ -47,6 +48,7 @@ export interface RelayRequest {
   /** The task prompt in the teacher's format; default: the student's own template. */
   teacherPromptText?: string;
   budget?: BudgetGate;
+  /** Applied to everything sent to the teacher; default: the built-in secret redaction. */
   redact?: (text: string) => string;
   signal?: AbortSignal;
   onEvent?: (event: RelayEvent) => void;
@@ -213,7 +215,7 @@ class RelayRun {
     const context = buildTeacherContext(this.teacherPromptText, this.visible, {
       maxContextTokens: this.limits.maxContextTokens,
       tokenizer: this.req.student,
-      redact: this.req.redact,
+      redact: this.req.redact ?? redactSecrets,
     });
 
     let reservation: Reservation | null = null;
@@ -231,7 +233,7 @@ class RelayRun {
     try {
       reply = await this.race(
         teacher.generate({
-          task: this.req.task,
+          task: this.teacherTask(),
           promptText: context.promptText,
           answer: context.answer,
           maxTokens: granted,
@@ -271,6 +273,13 @@ class RelayRun {
     this.pushSpan({ kind: "teacher", text, tokens, startMs, durationMs: Date.now() - started, requested, granted, model: teacher.model, usage, finish });
     this.req.policy.onTeacherSpan();
     return finish === "eos" ? "eos" : "spliced";
+  }
+
+  /** The task as a chat-style teacher sees it: redacted like everything else that is sent. */
+  private teacherTask(): TaskPrompt {
+    const redact = this.req.redact ?? redactSecrets;
+    const { system, user } = this.req.task;
+    return { system: system === undefined ? undefined : redact(system), user: redact(user) };
   }
 
   private emitStudentText(text: string): void {

@@ -49,6 +49,12 @@ export class TagScanner {
   /** End of stream: whatever is held is decided now. */
   end(): ScanEvent[] {
     const events: ScanEvent[] = [];
+    this.drain(events, false);
+    if (this.inside === undefined && this.buffer.length >= 2) {
+      // A stream cut inside "<call>" or "</call>" (e.g. by maxTokens): a fragment, never shown.
+      events.push({ type: "malformed", raw: this.buffer, reason: "unclosed" });
+      this.buffer = "";
+    }
     this.drain(events, true);
     if (this.inside !== undefined) {
       const content = this.inside;

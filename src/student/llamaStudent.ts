@@ -152,7 +152,7 @@ class LlamaStudentSession implements StudentSession {
     private readonly options: SessionOptions,
   ) {
     this.input = input;
-    this.meterStart = lease.sequence.tokenMeter.usedInputTokens;
+    this.meterStart = meterTotal(lease.sequence);
   }
 
   static async open(student: LlamaStudent, lease: SequenceLease, prompt: Token[], options: SessionOptions): Promise<LlamaStudentSession> {
@@ -169,7 +169,7 @@ class LlamaStudentSession implements StudentSession {
   }
 
   get evaluatedTokens(): number {
-    return this.lease.sequence.tokenMeter.usedInputTokens - this.meterStart;
+    return meterTotal(this.lease.sequence) - this.meterStart;
   }
 
   async next(): Promise<StudentStep | null> {
@@ -237,6 +237,12 @@ class LlamaStudentSession implements StudentSession {
     })();
     return this.disposed;
   }
+}
+
+/** Tokens the sequence has evaluated (the meter counts those with logits as "output"). */
+export function meterTotal(sequence: LlamaContextSequence): number {
+  const meter = sequence.tokenMeter;
+  return meter.usedInputTokens + meter.usedOutputTokens;
 }
 
 function dropBrokenChar(text: string): string {

@@ -1,8 +1,8 @@
 /** Loads a GGUF model and turns node-llama-cpp's failures into typed, actionable errors. */
-import { openSync, readSync, closeSync } from "node:fs";
+import { closeSync, openSync, readSync, statSync } from "node:fs";
 import type { LlamaModel } from "node-llama-cpp";
 import { RelayError, errorMessage } from "../core/errors.js";
-import type { LlamaHandle } from "./llama.js";
+import { nodeLlamaCpp, type LlamaHandle } from "./llama.js";
 
 const GGUF_MAGIC = "GGUF";
 
@@ -20,8 +20,27 @@ export function assertGguf(path: string): void {
   }
 }
 
-export async function loadGgufModel(handle: LlamaHandle, path: string, options: { gpuLayers?: "auto" | number } = {}): Promise<LlamaModel> {
+/**
+ * Parses the GGUF header and tensor table (node-llama-cpp's own reader) and checks that every
+ * tensor starts inside the file: a truncated download fails here with a clear message.
+ */
+export async function checkGgufIntegrity(path: string): Promise<void> {
   assertGguf(path);
+  const { readGgufFileInfo } = await nodeLlamaCpp();
+  let lastOffset = 0;
+  try {
+    const info = await readGgufFileInfo(path, { readTensorInfo: true, logWarnings: false });
+    for (const t of info.fullTensorInfo ?? info.tensorInfo ?? []) lastOffset = Math.max(lastOffset, Number(t.fileOffset));
+  } catch (error) {
+    throw new RelayError("model-corrupt", `The model file is corrupt (unreadable GGUF header): ${path} (${errorMessage(error)})`, { cause: error });
+  }
+  if (lastOffset >= statSync(path).size) {
+    throw new RelayError("model-corrupt", `The model file is truncated (tensor data past the end of the file): ${path}`);
+  }
+}
+
+export async function loadGgufModel(handle: LlamaHandle, path: string, options: { gpuLayers?: "auto" | number } = {}): Promise<LlamaModel> {
+  await checkGgufIntegrity(path);
   try {
     return await handle.llama.loadModel({ modelPath: path, gpuLayers: handle.gpu ? (options.gpuLayers ?? "auto") : 0 });
   } catch (error) {
@@ -35,8 +54,9 @@ export function classifyLoadError(path: string, error: unknown): RelayError {
   if (/memory|VRAM|RAM|alloc/i.test(message)) {
     return new RelayError("model-out-of-memory", `Not enough memory to load ${path}: ${message}`, { cause: error });
   }
-  if (/gguf|magic|tensor|corrupt|invalid|unexpected end|out of range|offset|read/i.test(message)) {
-    return new RelayError("model-corrupt", `The model file is corrupt or not a supported GGUF: ${path} (${message})`, { cause: error });
+  // llama.cpp says only "Failed to load model" for data cut mid-tensor or an unknown architecture.
+  if (/failed to load model|gguf|magic|tensor|corrupt|invalid|unexpected end|out of range|offset|read/i.test(message)) {
+    return new RelayError("model-corrupt", `The model file is corrupt, truncated or not a supported GGUF: ${path} (${message})`, { cause: error });
   }
   return new RelayError("model-load-failed", `Could not load ${path}: ${message}`, { cause: error });
 }

@@ -10,6 +10,7 @@ import { silentLogger } from "../core/logger.js";
 import type { Teacher, TeacherReply, TeacherRequest } from "../core/models.js";
 import { getSharedLlama, type GpuSetting } from "../student/llama.js";
 import { loadGgufModel } from "../student/loadModel.js";
+import { meterTotal } from "../student/llamaStudent.js";
 import { resolveModel } from "../student/modelFile.js";
 
 export interface LocalTeacherOptions {
@@ -21,14 +22,22 @@ export interface LocalTeacherOptions {
   logger?: Logger;
 }
 
+/** A token in (or waiting for) the sequence, and where its text ends in the request text. */
+interface Placed {
+  token: Token;
+  end: number;
+}
+
 export class LocalTeacher implements Teacher {
   readonly name = "local";
   readonly model: string;
   private readonly sequence: LlamaContextSequence;
-  /** The exact text whose tokens are in the sequence (undefined: start over). */
-  private cachedText: string | undefined;
-  /** A sampled token not yet evaluated (the last one of the previous reply). */
-  private pendingToken: Token | undefined;
+  /** The text the sequence's tokens stand for. */
+  private cachedText = "";
+  /** The sequence's tokens, with text offsets (a tokenized chunk shares its end offset). */
+  private placed: Placed[] = [];
+  /** The last generated token: sampled, not yet evaluated. */
+  private pending: Placed | undefined;
   private queue: Promise<unknown> = Promise.resolve();
 
   private constructor(
@@ -51,7 +60,7 @@ export class LocalTeacher implements Teacher {
 
   /** Tokens this teacher has evaluated in all (shows the delta-only evaluation). */
   get evaluatedTokens(): number {
-    return this.sequence.tokenMeter.usedInputTokens;
+    return meterTotal(this.sequence);
   }
 
   generate(request: TeacherRequest): Promise<TeacherReply> {
@@ -64,57 +73,106 @@ export class LocalTeacher implements Teacher {
   private async generateNow(request: TeacherRequest): Promise<TeacherReply> {
     if (request.signal?.aborted) throw abortError();
     const full = request.promptText + request.answer;
-    const input = await this.inputFor(request.promptText, full);
-    const promptTokens = this.sequence.nextTokenIndex + input.length;
+    const feed = await this.prepare(request.promptText, full);
+    const cachedPromptTokens = this.sequence.nextTokenIndex;
+    const promptTokens = cachedPromptTokens + feed.length;
     const generated: Token[] = [];
+    const ends: number[] = [];
+    // What precedes the reply, for the detokenizer's leading-space rule.
+    const tail = [...this.placed, ...feed].slice(-8).map((p) => p.token);
     let finish: TeacherReply["finish"] = "length";
-    const evaluation = this.sequence.evaluate(input, { temperature: this.options.temperature ?? 0 });
     try {
       if (request.maxTokens > 0) {
+        const evaluation = this.sequence.evaluate(
+          feed.map((p) => p.token),
+          { temperature: this.options.temperature ?? 0 },
+        );
         for await (const token of evaluation) {
           if (request.signal?.aborted) throw abortError();
           generated.push(token);
+          ends.push(full.length + this.llamaModel.detokenize(generated, false, tail).length);
           if (generated.length >= request.maxTokens) break;
         }
         if (generated.length < request.maxTokens) finish = "eos";
       }
     } catch (error) {
-      this.cachedText = undefined; // the sequence holds a partial evaluation
+      await this.forget(); // the sequence holds a partial evaluation
       throw error;
     }
-    const text = this.llamaModel.detokenize(generated, false, this.sequence.contextTokens.slice(-8));
-    // Every generated token but the last was evaluated; the last waits for the next call.
-    this.pendingToken = finish === "eos" ? undefined : generated[generated.length - 1];
-    this.cachedText = finish === "eos" ? undefined : full + text;
-    this.log.debug(`local teacher: evaluated ${input.length} new tokens, generated ${generated.length}`);
-    return {
-      text,
-      finish,
-      model: this.model,
-      usage: { promptTokens, completionTokens: generated.length },
-    };
+    const text = this.llamaModel.detokenize(generated, false, tail);
+    const placedGen = generated.map((token, i) => ({ token, end: ends[i] }));
+    // Every generated token was evaluated but the last, unless the model ended the text.
+    this.placed.push(...feed, ...(finish === "eos" ? placedGen : placedGen.slice(0, -1)));
+    this.pending = finish === "eos" ? undefined : placedGen[placedGen.length - 1];
+    this.cachedText = full + text;
+    this.log.debug(`local teacher: evaluated ${feed.length} new tokens (${cachedPromptTokens} cached), generated ${generated.length}`);
+    return { text, finish, model: this.model, usage: { promptTokens, completionTokens: generated.length, cachedPromptTokens } };
   }
 
-  /** The tokens to evaluate for `full`: only the delta when the cache is a prefix of it. */
-  private async inputFor(promptText: string, full: string): Promise<Token[]> {
-    if (this.cachedText !== undefined && full.startsWith(this.cachedText) && full.length > this.cachedText.length) {
-      const delta = this.llamaModel.tokenize(full.slice(this.cachedText.length), false, "trimLeadingSpace");
-      return this.pendingToken === undefined ? delta : [this.pendingToken, ...delta];
+  /**
+   * Keeps the longest cached prefix of `full` (whole tokens only), erases the rest from the
+   * sequence, and returns the tokens still to evaluate. The answer grows at the end, so this is
+   * usually just the text added since the last call.
+   */
+  private async prepare(promptText: string, full: string): Promise<Placed[]> {
+    const common = commonPrefixLength(this.cachedText, full);
+    let keep = 0;
+    while (keep < this.placed.length && this.placed[keep].end <= common) keep++;
+    if (keep < this.placed.length || this.placed.length === 0 || common < promptText.length) {
+      if (common < promptText.length) keep = 0;
+      await this.eraseFrom(keep);
+      this.pending = undefined;
     }
-    if (this.cachedText !== undefined && full === this.cachedText && this.pendingToken !== undefined) {
-      return [this.pendingToken];
+    const feed: Placed[] = [];
+    if (this.pending && this.pending.end <= common) feed.push(this.pending);
+    this.pending = undefined;
+    const from = feed.length ? feed[feed.length - 1].end : keep ? this.placed[keep - 1].end : 0;
+    if (keep === 0) {
+      const bos = this.llamaModel.tokens.bos;
+      const prompt = this.llamaModel.tokenize(promptText, true);
+      if (bos !== null && this.llamaModel.tokens.shouldPrependBosToken && prompt[0] !== bos) prompt.unshift(bos);
+      feed.push(...prompt.map((token) => ({ token, end: promptText.length })));
+      feed.push(...this.chunk(full.slice(promptText.length), full.length));
+    } else {
+      feed.push(...this.chunk(full.slice(from), full.length));
     }
+    if (feed.length === 0) {
+      // Nothing new: re-evaluate the last token to get fresh logits.
+      const last = this.placed[this.placed.length - 1];
+      await this.eraseFrom(this.placed.length - 1);
+      feed.push(last);
+    }
+    return feed;
+  }
+
+  private chunk(text: string, end: number): Placed[] {
+    if (!text) return [];
+    return this.llamaModel.tokenize(text, false, "trimLeadingSpace").map((token) => ({ token, end }));
+  }
+
+  private async eraseFrom(index: number): Promise<void> {
+    if (index < this.sequence.nextTokenIndex) {
+      await this.sequence.eraseContextTokenRanges([{ start: index, end: this.sequence.nextTokenIndex }]);
+    }
+    this.placed.length = Math.min(this.placed.length, index);
+  }
+
+  private async forget(): Promise<void> {
+    this.placed = [];
+    this.pending = undefined;
+    this.cachedText = "";
     await this.sequence.clearHistory();
-    this.pendingToken = undefined;
-    const bos = this.llamaModel.tokens.bos;
-    const prompt = this.llamaModel.tokenize(promptText, true);
-    const answer = this.llamaModel.tokenize(full.slice(promptText.length), false, "trimLeadingSpace");
-    const tokens = [...prompt, ...answer];
-    return bos !== null && this.llamaModel.tokens.shouldPrependBosToken && tokens[0] !== bos ? [bos, ...tokens] : tokens;
   }
 
   async dispose(): Promise<void> {
     await this.context.dispose();
     await this.llamaModel.dispose();
   }
+}
+
+function commonPrefixLength(a: string, b: string): number {
+  const n = Math.min(a.length, b.length);
+  let i = 0;
+  while (i < n && a.charCodeAt(i) === b.charCodeAt(i)) i++;
+  return i;
 }

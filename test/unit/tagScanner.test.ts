@@ -65,6 +65,12 @@ test("an unclosed tag at end of stream is malformed; a half-written number is dr
   ]);
 });
 
+test("a stream cut inside a tag shows no fragment of it", () => {
+  assert.equal(visibleText("The answer<ca", opts), "The answer");
+  assert.equal(visibleText("The answer</cal", opts), "The answer");
+  assert.equal(scanAll("x<c", opts)[1].type, "malformed");
+});
+
 test("words after a stray opener are kept as text", () => {
   assert.equal(visibleText("a<call>then we add b", opts), "athen we add b");
 });
@@ -85,7 +91,7 @@ test("nested openers: the outer one is broken, the inner one counts", () => {
 });
 
 test("garbage angle brackets stay visible", () => {
-  for (const text of ["if a < b and b > c", "<<<>>>", "<div>x</div>", "<cal>", "< call>5</ call>", "<CALL>5</CALL>", "a<c", "<callx>", "1 <= 2"]) {
+  for (const text of ["if a < b and b > c", "<<<>>>", "<div>x</div>", "<cal>", "< call>5</ call>", "<CALL>5</CALL>", "<callx>", "1 <= 2", "a <"]) {
     assert.equal(visibleText(text, opts), text, text);
   }
 });
