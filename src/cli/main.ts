@@ -2,12 +2,14 @@
 import { Command } from "commander";
 import { RelayError, errorMessage } from "../core/errors.js";
 import { registerAsk } from "./ask.js";
+import { registerDemo } from "./demo.js";
 
 const program = new Command()
   .name("relay")
   .description("A small local model that asks a larger teacher for just the next few tokens when it gets stuck.")
   .showHelpAfterError();
 
+registerDemo(program);
 registerAsk(program);
 
 try {

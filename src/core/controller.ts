@@ -260,7 +260,9 @@ class RelayRun {
       : { promptTokens: context.tokens, completionTokens: this.req.student.countTokens(text), estimated: true };
     await reservation?.settle(usage);
 
-    if (text.length === 0 && finish !== "eos") {
+    if (text.length === 0 && finish === "eos" && this.req.policy.teacherOnly) return "eos";
+    if (text.length === 0) {
+      // An empty reply cannot be spliced; the student carries on alone.
       this.pushSpan({ kind: "failed-call", text: "", tokens: 0, startMs, durationMs: Date.now() - started, requested, granted, model: teacher.model, usage, error: "The teacher returned an empty reply." });
       return "refused";
     }
@@ -313,6 +315,8 @@ class RelayRun {
   private pushSpan(span: Span): void {
     this.spans.push(span);
     this.emit({ type: "span", span });
+    // The next student span starts after this one.
+    if (this.current.tokens === 0) this.current.startMs = Date.now() - this.t0;
   }
 
   private emit(event: RelayEvent): void {

@@ -1,0 +1,79 @@
+/**
+ * The chat panel's messages between the extension host and the webview: one module of
+ * discriminated unions, with zod schemas so each side validates what it receives.
+ */
+import { z } from "zod";
+
+export const SpanKindSchema = z.enum(["student", "teacher", "failed-call", "budget-denied"]);
+
+/** One labelled stretch of an answer, as the panel shows it. */
+export const SpanViewSchema = z.object({
+  kind: SpanKindSchema,
+  text: z.string(),
+  tokens: z.number(),
+  model: z.string().optional(),
+  durationMs: z.number().optional(),
+  error: z.string().optional(),
+});
+
+export const StatsViewSchema = z.object({
+  generatedTokens: z.number(),
+  studentTokens: z.number(),
+  teacherTokens: z.number(),
+  calls: z.number(),
+  failedCalls: z.number(),
+  deniedCalls: z.number(),
+  callRatio: z.number(),
+  teacherPromptTokens: z.number(),
+  teacherCompletionTokens: z.number(),
+  durationMs: z.number(),
+  stopReason: z.string(),
+});
+
+export const ChatTurnSchema = z.object({
+  id: z.string(),
+  question: z.string(),
+  /** Shown above the answer instead of the question (e.g. "Explain line 12 of a.md"). */
+  title: z.string().optional(),
+  spans: z.array(SpanViewSchema),
+  stats: StatsViewSchema.optional(),
+  stopped: z.boolean().optional(),
+  error: z.string().optional(),
+});
+
+export const ToWebviewSchema = z.discriminatedUnion("type", [
+  z.object({ type: z.literal("init"), turns: z.array(ChatTurnSchema), teacher: z.string(), busy: z.boolean() }),
+  z.object({ type: z.literal("turn-start"), turn: ChatTurnSchema }),
+  z.object({ type: z.literal("text"), id: z.string(), kind: z.enum(["student", "teacher"]), text: z.string() }),
+  z.object({ type: z.literal("teacher-start"), id: z.string(), granted: z.number(), model: z.string() }),
+  z.object({ type: z.literal("span"), id: z.string(), span: SpanViewSchema }),
+  z.object({ type: z.literal("turn-end"), turn: ChatTurnSchema }),
+  z.object({ type: z.literal("cleared") }),
+  z.object({ type: z.literal("status"), teacher: z.string(), busy: z.boolean() }),
+]);
+
+export const FromWebviewSchema = z.discriminatedUnion("type", [
+  z.object({ type: z.literal("ready") }),
+  z.object({ type: z.literal("ask"), question: z.string().min(1).max(100_000) }),
+  z.object({ type: z.literal("stop") }),
+  z.object({ type: z.literal("new-chat") }),
+  z.object({ type: z.literal("insert-code"), code: z.string(), language: z.string().optional() }),
+  z.object({ type: z.literal("copy-code"), code: z.string() }),
+]);
+
+export type SpanView = z.infer<typeof SpanViewSchema>;
+export type StatsView = z.infer<typeof StatsViewSchema>;
+export type ChatTurn = z.infer<typeof ChatTurnSchema>;
+export type ToWebview = z.infer<typeof ToWebviewSchema>;
+export type FromWebview = z.infer<typeof FromWebviewSchema>;
+
+/** Parses a message from the other side; undefined (and the reason) when it is not valid. */
+export function parseToWebview(data: unknown): { ok: true; message: ToWebview } | { ok: false; error: string } {
+  const r = ToWebviewSchema.safeParse(data);
+  return r.success ? { ok: true, message: r.data } : { ok: false, error: r.error.message };
+}
+
+export function parseFromWebview(data: unknown): { ok: true; message: FromWebview } | { ok: false; error: string } {
+  const r = FromWebviewSchema.safeParse(data);
+  return r.success ? { ok: true, message: r.data } : { ok: false, error: r.error.message };
+}
