@@ -1,5 +1,10 @@
 /** `relay ask`: one question, streamed to the terminal (or one JSON object with --json). */
-import type { Command } from "commander";
+import { Option, type Command } from "commander";
+import { homedir } from "node:os";
+import { join } from "node:path";
+import { BudgetLedger, BUDGET_PERIODS, type BudgetPeriod } from "../core/budget.js";
+import { FileLedgerStore } from "../budget/fileLedgerStore.js";
+import { FileTeacherLog } from "../teacher/fileTeacherLog.js";
 import { runRelay } from "../core/controller.js";
 import { mathPrompt } from "../core/prompts.js";
 import { stderrLogger } from "./logger.js";
@@ -8,6 +13,10 @@ import { addModelOptions, limitsFrom, loadStudent, loadTeacher, policyFrom, type
 
 interface AskOptions extends ModelOptions {
   json?: boolean;
+  budgetTokens?: number;
+  budgetPeriod: BudgetPeriod;
+  ledger: string;
+  teacherLog?: string;
   math?: boolean;
   system?: string;
   verbose?: boolean;
@@ -22,11 +31,18 @@ export function registerAsk(program: Command): void {
       .option("--json", "print one JSON object {text, spans, stats} instead of streaming")
       .option("--math", "end the question with the step-by-step \\boxed{} instruction")
       .option("--system <text>", "a system prompt")
+      .option("--budget-tokens <n>", "teacher-token budget for the period (default: no budget)", (v) => Number.parseInt(v, 10))
+      .addOption(new Option("--budget-period <period>", "budget period").choices([...BUDGET_PERIODS]).default("month"))
+      .option("--ledger <path>", "budget ledger file", join(homedir(), ".cache", "relay", "cli-ledger.jsonl"))
+      .option("--teacher-log <path>", "append every teacher request and reply to this JSON-lines file")
       .option("-v, --verbose", "log model loading and teacher calls to stderr"),
   ).action(async (question: string, options: AskOptions) => {
     const logger = stderrLogger(Boolean(options.verbose));
     const student = await loadStudent(options, logger);
-    const teacher = await loadTeacher(options, logger);
+    const teacher = await loadTeacher(options, logger, options.teacherLog ? new FileTeacherLog(options.teacherLog) : undefined);
+    const budget = options.budgetTokens
+      ? await BudgetLedger.open(new FileLedgerStore(options.ledger), { limit: options.budgetTokens, period: options.budgetPeriod })
+      : undefined;
     const controller = new AbortController();
     const onSigint = () => controller.abort();
     process.once("SIGINT", onSigint);
@@ -37,6 +53,7 @@ export function registerAsk(program: Command): void {
         student,
         teacher,
         policy: policyFrom(options),
+        budget,
         limits: limitsFrom(options),
         signal: controller.signal,
         logger,
@@ -46,6 +63,10 @@ export function registerAsk(program: Command): void {
       });
       if (options.json) process.stdout.write(JSON.stringify(toJson(result)) + "\n");
       else process.stderr.write(`\n\n${formatStats(result.stats)}\n`);
+      if (budget && !options.json) {
+        const u = budget.usage();
+        process.stderr.write(`budget       ${u.used} / ${u.limit} teacher tokens this ${u.period} (${u.periodKey})\n`);
+      }
       await result.released;
     } finally {
       process.off("SIGINT", onSigint);
