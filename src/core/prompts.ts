@@ -5,6 +5,11 @@ export const MATH_SUFFIX = "Please reason step by step, and put your final answe
 export interface TaskPrompt {
   system?: string;
   user: string;
+  /**
+   * Code completion: continue `prefix` (infill with `suffix` when the student supports it)
+   * instead of answering `user` in chat form.
+   */
+  completion?: { prefix: string; suffix: string };
 }
 
 /** The user turn for a math problem, ending with the paper's instruction (added once). */

@@ -92,8 +92,15 @@ export class LlamaStudent implements Student {
     return text.length === 0 ? [] : this.model.tokenize(text, false, "trimLeadingSpace");
   }
 
-  /** Prompt tokens: the chat template with the model's turn opened. */
+  /** Whether the model has fill-in-the-middle tokens (infill completions). */
+  get supportsInfill(): boolean {
+    const { prefix, suffix, middle } = this.model.tokens.infill;
+    return prefix != null && suffix != null && middle != null;
+  }
+
+  /** Prompt tokens: the chat template with the model's turn opened, or a code completion. */
   promptTokens(task: TaskPrompt): Token[] {
+    if (task.completion) return this.completionTokens(task.completion.prefix, task.completion.suffix);
     const history: ChatHistoryItem[] = [];
     if (task.system) history.push({ type: "system", text: task.system });
     history.push({ type: "user", text: task.user }, { type: "model", response: [] });
@@ -101,7 +108,20 @@ export class LlamaStudent implements Student {
     return contextText.tokenize(this.model.tokenizer);
   }
 
+  /** Infill (prefix, suffix, middle) when the model supports it; plain continuation otherwise. */
+  private completionTokens(prefix: string, suffix: string): Token[] {
+    const bos = this.model.tokens.bos;
+    const start = bos !== null && this.model.tokens.shouldPrependBosToken ? [bos] : [];
+    const { infill } = this.model.tokens;
+    if (suffix && infill.prefix != null && infill.suffix != null && infill.middle != null) {
+      return [...start, infill.prefix, ...this.tokenize(prefix), infill.suffix, ...this.tokenize(suffix), infill.middle];
+    }
+    return [...start, ...this.tokenize(prefix)];
+  }
+
   renderPrompt(task: TaskPrompt): string {
+    // A completions teacher continues the code itself.
+    if (task.completion) return task.completion.prefix;
     const tokens = this.promptTokens(task);
     // A server adds its own BOS; everything else is sent as text, special tokens included.
     const body = tokens[0] === this.model.tokens.bos ? tokens.slice(1) : tokens;

@@ -1,0 +1,46 @@
+/** Where teacher-written text lies inside a piece of text built from an answer's spans. */
+import type { Span } from "./spans.js";
+
+/** What these functions need of a span (the chat panel keeps only this much). */
+export type SpanLike = Pick<Span, "kind" | "text" | "tokens" | "model"> & { durationMs?: number };
+
+export interface TeacherRange {
+  start: number;
+  end: number;
+  model: string;
+  tokens: number;
+  latencyMs: number;
+}
+
+/** Teacher ranges of `answer` (the concatenated span texts), clipped to its first `length` characters. */
+export function teacherRangesOf(spans: readonly SpanLike[], length = Infinity): TeacherRange[] {
+  const out: TeacherRange[] = [];
+  let offset = 0;
+  for (const span of spans) {
+    const end = offset + span.text.length;
+    if (span.kind === "teacher" && span.text.length > 0 && offset < length) {
+      out.push({ start: offset, end: Math.min(end, length), model: span.model ?? "teacher", tokens: span.tokens, latencyMs: span.durationMs ?? 0 });
+    }
+    offset = end;
+  }
+  return out;
+}
+
+/**
+ * Teacher ranges inside a snippet taken from an answer (a code block the user inserts): each
+ * teacher span's text (ignoring surrounding whitespace) found in the snippet, in order.
+ */
+export function teacherRangesIn(snippet: string, spans: readonly SpanLike[]): TeacherRange[] {
+  const out: TeacherRange[] = [];
+  let from = 0;
+  for (const span of spans) {
+    if (span.kind !== "teacher") continue;
+    const text = span.text.trim();
+    if (text.length < 2) continue;
+    const at = snippet.indexOf(text, from);
+    if (at < 0) continue;
+    out.push({ start: at, end: at + text.length, model: span.model ?? "teacher", tokens: span.tokens, latencyMs: span.durationMs ?? 0 });
+    from = at + text.length;
+  }
+  return out;
+}

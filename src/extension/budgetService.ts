@@ -1,0 +1,155 @@
+/**
+ * This workspace's teacher-token budget: the durable ledger, the status bar item (used / limit,
+ * warning at 80%, error when spent) and its actions.
+ */
+import { createHash } from "node:crypto";
+import * as vscode from "vscode";
+import { BudgetLedger, type BudgetConfig, type BudgetUsage } from "../core/budget.js";
+import type { BudgetGate, Reservation } from "../core/budgetGate.js";
+import type { Logger } from "../core/logger.js";
+import { FileLedgerStore } from "../budget/fileLedgerStore.js";
+import { readConfig } from "./config.js";
+import type { TeacherService } from "./teacherService.js";
+
+const WORKSPACE_LIMIT_KEY = "relay.budget.workspaceLimit";
+const WARN_AT = 0.8;
+
+export function formatTokens(n: number): string {
+  if (!Number.isFinite(n)) return "∞";
+  if (n < 10_000) return String(n);
+  if (n < 1_000_000) return `${(n / 1000).toFixed(n < 100_000 ? 1 : 0)}k`;
+  return `${(n / 1e6).toFixed(1)}M`;
+}
+
+export class BudgetService implements vscode.Disposable, BudgetGate {
+  private ledger!: BudgetLedger;
+  private readonly item: vscode.StatusBarItem;
+  private readonly subscriptions: vscode.Disposable[] = [];
+  private notifiedPeriod: string | undefined;
+  readonly ledgerPath: string;
+
+  constructor(
+    private readonly context: vscode.ExtensionContext,
+    private readonly teacher: TeacherService,
+    private readonly log: Logger,
+  ) {
+    const scope = vscode.workspace.workspaceFile?.toString() ?? vscode.workspace.workspaceFolders?.[0]?.uri.toString() ?? "no-workspace";
+    const id = createHash("sha256").update(scope).digest("hex").slice(0, 16);
+    this.ledgerPath = vscode.Uri.joinPath(context.globalStorageUri, "ledgers", `${id}.jsonl`).fsPath;
+    this.item = vscode.window.createStatusBarItem("relay.budget", vscode.StatusBarAlignment.Right, 100);
+    this.item.name = "Relay Budget";
+    this.item.command = "relay.budgetActions";
+    this.subscriptions.push(
+      this.item,
+      vscode.workspace.onDidChangeConfiguration((e) => {
+        if (e.affectsConfiguration("relay.budget")) this.ledger?.setConfig(this.config());
+        if (e.affectsConfiguration("relay")) this.render();
+      }),
+      teacher.onDidChange(() => this.render()),
+      vscode.workspace.onDidGrantWorkspaceTrust(() => this.render()),
+    );
+  }
+
+  async init(): Promise<void> {
+    this.ledger = await BudgetLedger.open(new FileLedgerStore(this.ledgerPath), this.config());
+    for (const p of this.ledger.problems) this.log.warn(`budget ledger: ${p}`);
+    this.ledger.onChange(() => this.render());
+    this.render();
+    this.item.show();
+  }
+
+  private config(): BudgetConfig {
+    const { limit, period } = readConfig().budget;
+    const own = this.context.workspaceState.get<number>(WORKSPACE_LIMIT_KEY);
+    return { limit: own ?? limit, period };
+  }
+
+  usage(): BudgetUsage {
+    return this.ledger.usage();
+  }
+
+  async reserve(promptTokens: number, spanTokens: number): Promise<Reservation | null> {
+    const reservation = await this.ledger.reserve(promptTokens, spanTokens);
+    if (!reservation) this.notifyExhausted();
+    return reservation;
+  }
+
+  /** One notification per period when the teacher is refused; the student carries on. */
+  private notifyExhausted(): void {
+    const usage = this.ledger.usage();
+    if (this.notifiedPeriod === usage.periodKey) return;
+    this.notifiedPeriod = usage.periodKey;
+    this.log.warn(`teacher budget spent: ${usage.used} / ${usage.limit} (${usage.periodKey})`);
+    void vscode.window
+      .showWarningMessage(`Relay: the teacher budget for this ${usage.period} is spent (${usage.used} / ${usage.limit} tokens). The student carries on alone.`, "Set Budget…")
+      .then((choice) => choice && vscode.commands.executeCommand("relay.setWorkspaceBudget"));
+  }
+
+  render(): void {
+    if (!this.ledger) return;
+    const u = this.ledger.usage();
+    const off = this.teacher.offReason();
+    const limited = u.limit > 0;
+    const ratio = limited ? u.used / u.limit : 0;
+    this.item.text = off ? `$(debug-disconnect) Relay: teacher off` : `$(hubot) Relay ${formatTokens(u.used)}/${formatTokens(limited ? u.limit : Infinity)}`;
+    this.item.backgroundColor = off
+      ? undefined
+      : limited && u.remaining <= 0
+        ? new vscode.ThemeColor("statusBarItem.errorBackground")
+        : ratio >= WARN_AT
+          ? new vscode.ThemeColor("statusBarItem.warningBackground")
+          : undefined;
+    const tip = new vscode.MarkdownString(undefined, true);
+    tip.appendMarkdown(`**Relay** — ${this.teacher.describe()}\n\n`);
+    tip.appendMarkdown(`| | tokens |\n|---|---:|\n`);
+    tip.appendMarkdown(`| used this ${u.period} (${u.periodKey}) | ${u.used} |\n`);
+    tip.appendMarkdown(`| settled | ${u.settled} |\n| in flight | ${u.reserved} |\n`);
+    tip.appendMarkdown(`| limit | ${limited ? u.limit : "none"} |\n| remaining | ${limited ? u.remaining : "∞"} |\n| teacher calls | ${u.calls} |\n\n`);
+    tip.appendMarkdown(`Click for actions.`);
+    this.item.tooltip = tip;
+    this.item.accessibilityInformation = {
+      label: off
+        ? `Relay: teacher off (${off})`
+        : `Relay teacher budget: ${u.used} of ${limited ? u.limit : "unlimited"} tokens used this ${u.period}`,
+    };
+  }
+
+  async setWorkspaceBudget(): Promise<void> {
+    const current = this.config().limit;
+    const value = await vscode.window.showInputBox({
+      title: "Relay: this workspace's teacher budget",
+      prompt: `Teacher tokens per ${this.config().period} for this workspace (0 = no limit). Empty: use the user setting.`,
+      value: String(current),
+      validateInput: (v) => (v.trim() === "" || /^\d+$/.test(v.trim()) ? undefined : "A whole number of tokens"),
+    });
+    if (value === undefined) return;
+    await this.context.workspaceState.update(WORKSPACE_LIMIT_KEY, value.trim() === "" ? undefined : Number(value.trim()));
+    this.ledger.setConfig(this.config());
+    this.notifiedPeriod = undefined;
+  }
+
+  async resetPeriod(): Promise<void> {
+    const answer = await vscode.window.showWarningMessage("Relay: start this budget period over at 0 tokens?", { modal: true }, "Reset");
+    if (answer !== "Reset") return;
+    await this.ledger.reset();
+    this.notifiedPeriod = undefined;
+  }
+
+  async showActions(): Promise<void> {
+    const paused = this.teacher.paused;
+    const items: Array<vscode.QuickPickItem & { command: string }> = [
+      { label: "$(comment-discussion) Open Chat", command: "relay.openChat" },
+      { label: "$(symbol-number) Set This Workspace's Budget…", description: `${this.config().limit || "no limit"} per ${this.config().period}`, command: "relay.setWorkspaceBudget" },
+      { label: "$(debug-restart) Reset Budget Period", command: "relay.resetBudgetPeriod" },
+      { label: paused ? "$(play) Resume Teacher" : "$(debug-pause) Pause Teacher", command: "relay.toggleTeacher" },
+      { label: "$(output) Show Teacher Requests", command: "relay.showTeacherLog" },
+      { label: "$(list-flat) Show Log", command: "relay.showLog" },
+    ];
+    const pick = await vscode.window.showQuickPick(items, { title: "Relay", placeHolder: this.teacher.describe() });
+    if (pick) await vscode.commands.executeCommand(pick.command);
+  }
+
+  dispose(): void {
+    for (const s of this.subscriptions) s.dispose();
+  }
+}

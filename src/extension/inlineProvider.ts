@@ -1,0 +1,113 @@
+/**
+ * Inline completions through the relay: debounced, cancelled when the user types on (which
+ * aborts the teacher request and frees the sequence), cached on the prefix, infill when the
+ * student supports it. Teacher calls are allowed inside the budget unless turned off.
+ */
+import * as vscode from "vscode";
+import { CompletionCache, inlineContext, trimCompletion, wantsMultiline, type CachedCompletion } from "../core/inline.js";
+import { errorMessage } from "../core/errors.js";
+import type { Logger } from "../core/logger.js";
+import { teacherRangesOf } from "../core/provenance.js";
+import { HelpMarker } from "./helpMarker.js";
+import type { RelayService } from "./relayService.js";
+
+export interface InlineSettings {
+  enabled: boolean;
+  languages: string[];
+  debounceMs: number;
+  maxTokens: number;
+  teacher: boolean;
+}
+
+export function readInlineSettings(): InlineSettings {
+  const c = vscode.workspace.getConfiguration("relay.inline");
+  return {
+    enabled: c.get("enabled", true),
+    languages: c.get("languages", ["*"]),
+    debounceMs: c.get("debounceMs", 300),
+    maxTokens: c.get("maxTokens", 64),
+    teacher: c.get("teacher", true),
+  };
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export class RelayInlineProvider implements vscode.InlineCompletionItemProvider {
+  private readonly cache = new CompletionCache(250);
+
+  constructor(
+    private readonly relay: RelayService,
+    private readonly log: Logger,
+  ) {}
+
+  async provideInlineCompletionItems(
+    document: vscode.TextDocument,
+    position: vscode.Position,
+    context: vscode.InlineCompletionContext,
+    token: vscode.CancellationToken,
+  ): Promise<vscode.InlineCompletionItem[] | undefined> {
+    const settings = readInlineSettings();
+    if (!settings.enabled) return undefined;
+    if (!settings.languages.includes("*") && !settings.languages.includes(document.languageId)) return undefined;
+
+    const offset = document.offsetAt(position);
+    const text = document.getText();
+    const { prefix, suffix } = inlineContext(text.slice(0, offset), text.slice(offset));
+    if (!prefix.trim()) return undefined;
+    const cached = this.cache.get(prefix, suffix);
+    if (cached) return this.items(document, position, offset, cached);
+
+    if (context.triggerKind === vscode.InlineCompletionTriggerKind.Automatic) {
+      await sleep(settings.debounceMs);
+      if (token.isCancellationRequested) return undefined;
+    }
+
+    const controller = new AbortController();
+    const cancel = token.onCancellationRequested(() => controller.abort());
+    const multiline = wantsMultiline(prefix, suffix);
+    const editor = vscode.window.visibleTextEditors.find((e) => e.document === document);
+    const marker = editor ? new HelpMarker(editor, position) : undefined;
+    let enough = false;
+    let visible = "";
+    try {
+      const result = await this.relay.run({
+        task: { user: prefix, completion: { prefix, suffix } },
+        signal: controller.signal,
+        maxTokens: settings.maxTokens,
+        allowTeacher: settings.teacher,
+        onEvent: (event) => {
+          marker?.onEvent(event);
+          if (event.type !== "text") return;
+          visible += event.text;
+          // One line is enough for a single-line completion: stop generating.
+          if (!multiline && /\S[^\n]*\n/.test(visible)) {
+            enough = true;
+            controller.abort();
+          }
+        },
+      });
+      marker?.hide();
+      if (token.isCancellationRequested && !enough) return undefined;
+      const completion = trimCompletion(result.text, multiline, suffix);
+      if (!completion.trim()) return undefined;
+      const entry: CachedCompletion = { text: completion, teacher: teacherRangesOf(result.spans, completion.length) };
+      this.cache.set(prefix, suffix, entry);
+      return this.items(document, position, offset, entry);
+    } catch (error) {
+      marker?.hide();
+      this.log.warn(`inline completion failed: ${errorMessage(error)}`);
+      return undefined;
+    } finally {
+      cancel.dispose();
+    }
+  }
+
+  private items(document: vscode.TextDocument, position: vscode.Position, offset: number, entry: CachedCompletion): vscode.InlineCompletionItem[] {
+    const item = new vscode.InlineCompletionItem(entry.text, new vscode.Range(position, position), {
+      title: "Relay: mark teacher text",
+      command: "relay.inlineAccepted",
+      arguments: [document.uri.toString(), offset, entry.teacher],
+    });
+    return [item];
+  }
+}
