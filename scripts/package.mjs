@@ -1,0 +1,65 @@
+// Packages the extension as a VSIX for one platform target, carrying node-llama-cpp with only
+// that platform's binary packages (a VSIX must not carry every GPU back-end by accident).
+//
+//   node scripts/package.mjs [--target linux-x64] [--gpu none|vulkan|cuda] [--out file.vsix]
+//
+// Stages the files in .cache/vsix/<target>, installs the production dependency there from the
+// npm registry (cached by npm), prunes the other platforms' binaries, and runs vsce.
+import { execFileSync } from "node:child_process";
+import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { parseArgs } from "node:util";
+
+const { values } = parseArgs({
+  options: {
+    target: { type: "string", default: `${process.platform}-${process.arch}` },
+    gpu: { type: "string", default: "none" },
+    out: { type: "string" },
+  },
+});
+const root = resolve(import.meta.dirname, "..");
+const pkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8"));
+const target = values.target;
+const out = resolve(values.out ?? join(root, `relay-${target}${values.gpu === "none" ? "" : `-${values.gpu}`}-${pkg.version}.vsix`));
+
+// Binary packages of node-llama-cpp each target keeps.
+const keepBinaries = {
+  "linux-x64": { none: ["linux-x64"], vulkan: ["linux-x64", "linux-x64-vulkan"], cuda: ["linux-x64", "linux-x64-cuda"] },
+  "linux-arm64": { none: ["linux-arm64"] },
+  "darwin-arm64": { none: ["mac-arm64-metal"] },
+  "darwin-x64": { none: ["mac-x64"] },
+  "win32-x64": { none: ["win-x64"], vulkan: ["win-x64", "win-x64-vulkan"], cuda: ["win-x64", "win-x64-cuda"] },
+}[target]?.[values.gpu];
+if (!keepBinaries) throw new Error(`unsupported target/gpu: ${target}/${values.gpu}`);
+
+const run = (cmd, args, cwd) => execFileSync(cmd, args, { cwd, stdio: "inherit", env: { ...process.env, npm_config_fund: "false", npm_config_audit: "false" } });
+
+run(process.execPath, [join(root, "scripts/build.mjs")], root);
+
+const stage = join(root, ".cache", "vsix", `${target}-${values.gpu}`);
+rmSync(stage, { recursive: true, force: true });
+mkdirSync(stage, { recursive: true });
+for (const file of ["README.md", "CHANGELOG.md", "LICENSE", ".vscodeignore"]) cpSync(join(root, file), join(stage, file));
+cpSync(join(root, "media"), join(stage, "media"), { recursive: true });
+mkdirSync(join(stage, "dist"), { recursive: true });
+cpSync(join(root, "dist", "extension.cjs"), join(stage, "dist", "extension.cjs"));
+if (existsSync(join(root, "dist", "webview"))) cpSync(join(root, "dist", "webview"), join(stage, "dist", "webview"), { recursive: true });
+
+// The VSIX's package.json: only the runtime dependency that is not bundled.
+const manifest = { ...pkg, dependencies: { "node-llama-cpp": pkg.dependencies["node-llama-cpp"] } };
+delete manifest.devDependencies;
+delete manifest.scripts;
+delete manifest.bin;
+manifest.repository ??= { type: "git", url: "https://example.invalid/relay.git" };
+writeFileSync(join(stage, "package.json"), JSON.stringify(manifest, null, 2));
+run("npm", ["install", "--omit=dev", "--ignore-scripts", "--no-package-lock"], stage);
+
+// Prune: other platforms' binaries, and llama.cpp's source bundle (only for building from source).
+const binaries = join(stage, "node_modules", "@node-llama-cpp");
+for (const name of readdirSync(binaries)) {
+  if (!keepBinaries.includes(name)) rmSync(join(binaries, name), { recursive: true, force: true });
+}
+rmSync(join(stage, "node_modules", "node-llama-cpp", "llama", "gitRelease.bundle"), { force: true });
+
+run(process.execPath, [join(root, "node_modules", "@vscode", "vsce", "vsce"), "package", "--target", target, "--out", out, "--allow-missing-repository", "--skip-license"], stage);
+console.log(`packaged ${out}`);
