@@ -1,5 +1,6 @@
 // Random-weight llama models of realistic size, for benchmarks: compute cost and memory traffic
 // match a real model of the same shape; the text they generate is noise.
+import { seededRandom } from "../core/random.js";
 import {
   BASE_VOCAB_SIZE,
   SPACE_MARK,
@@ -68,18 +69,6 @@ const WEIGHT_STD = 0.02;
 const POOL_VALUES = 1 << 20;
 const WINDOW_BYTES = 1 << 18;
 
-/** mulberry32: tiny, fast, good enough for filling a pool of weights. */
-function rng32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /**
  * The fixture vocabulary: the built-in tokens (specials, bytes, printable ASCII) then every
  * string over "▁" + a-z by increasing length (2, 3, ...), which are unique, never clash with
@@ -112,7 +101,7 @@ export function randomVocab(size: number): LlamaVocab {
 export function writeRandomModel(path: string, dims: RandomModelDims, options: RandomModelOptions): { bytes: number; shape: LlamaShape } {
   const type = TENSOR_TYPE[options.type];
   const shape: LlamaShape = { ...dims };
-  const rand = rng32(options.seed);
+  const rand = seededRandom(options.seed);
 
   // Random values are drawn once into a pool and encoded once; each chunk of each tensor is a
   // window of that pool at a random block-aligned offset. Drawing ~600M values in JS would take
