@@ -2,6 +2,7 @@
 // top-level await and ships platform binaries, so it is loaded from node_modules at run time.
 import { build } from "esbuild";
 import { chmodSync } from "node:fs";
+import { buildWebview } from "../webview/build.mjs";
 
 const common = {
   bundle: true,
@@ -30,3 +31,6 @@ await build({
   outfile: "dist/extension.cjs",
   format: "cjs",
 });
+
+// The chat panel's front end (browser bundle, KaTeX CSS and fonts).
+await buildWebview("dist/webview");

@@ -92,9 +92,8 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
 <meta charset="UTF-8">
 <meta http-equiv="Content-Security-Policy" content="${csp}">
 <meta name="viewport" content="width=device-width, initial-scale=1.0">
-<link rel="stylesheet" href="${asset("katex/katex.min.css")}">
 <link rel="stylesheet" href="${asset("chat.css")}">
-<title>Relay Chat</title>
+<title>Relay</title>
 </head>
 <body>
 <div id="app"></div>

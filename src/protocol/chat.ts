@@ -2,7 +2,7 @@
  * The chat panel's messages between the extension host and the webview: one module of
  * discriminated unions, with zod schemas so each side validates what it receives.
  */
-import { z } from "zod";
+import * as z from "zod";
 
 export const SpanKindSchema = z.enum(["student", "teacher", "failed-call", "budget-denied"]);
 
