@@ -18,6 +18,8 @@ export interface ModelOptions {
   teacherApi: TeacherApiStyle;
   teacherKeyEnv: string;
   teacherTemperature?: number;
+  teacherTopP?: number;
+  teacherStop?: string[];
   teacherTimeout?: number;
   teacherStream?: boolean;
   gpu: GpuSetting;
@@ -56,6 +58,8 @@ export function addModelOptions(cmd: Command): Command {
     .addOption(new Option("--teacher-api <style>", "request style").choices([...TEACHER_API_STYLES]).default("completions"))
     .option("--teacher-key-env <name>", "environment variable holding the teacher API key (none needed for a local server)", "OPENAI_API_KEY")
     .option("--teacher-temperature <t>", "teacher sampling temperature", num)
+    .option("--teacher-top-p <p>", "teacher nucleus sampling top_p", num)
+    .option("--teacher-stop <text>", "a stop string for the teacher (repeatable)", (v: string, all: string[] = []) => [...all, v])
     .option("--teacher-timeout <ms>", "teacher request timeout in milliseconds", int)
     .option("--teacher-stream", "stream teacher replies")
     .addOption(new Option("--gpu <backend>", "GPU back-end").choices(["auto", "cpu", "cuda", "vulkan", "metal"]).default("auto"))
@@ -89,6 +93,8 @@ export async function loadTeacher(options: ModelOptions, logger: Logger, log?: T
       apiKey: process.env[options.teacherKeyEnv],
       style: options.teacherApi,
       temperature: options.teacherTemperature,
+      topP: options.teacherTopP,
+      stop: options.teacherStop,
       timeoutMs: options.teacherTimeout,
       stream: options.teacherStream,
       log,
