@@ -9,7 +9,9 @@ const common = {
   platform: "node",
   target: "node20",
   sourcemap: true,
-  external: ["node-llama-cpp", "vscode"],
+  // Loaded from node_modules at run time: native/ESM-heavy packages, and the (large) math engine
+  // that only `relay eval` uses.
+  external: ["node-llama-cpp", "vscode", "@cortex-js/compute-engine"],
   logLevel: "warning",
 };
 

@@ -3,6 +3,7 @@ import { Command } from "commander";
 import { RelayError, errorMessage } from "../core/errors.js";
 import { registerAsk } from "./ask.js";
 import { registerDemo } from "./demo.js";
+import { registerEval } from "./eval.js";
 
 const program = new Command()
   .name("relay")
@@ -11,6 +12,7 @@ const program = new Command()
 
 registerDemo(program);
 registerAsk(program);
+registerEval(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -1,0 +1,145 @@
+/** What `relay eval` does: load data and models, run (or resume) the eval, write the report. */
+import { mkdir, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { RelayError } from "../core/errors.js";
+import type { TeacherPricing } from "../core/spans.js";
+import { stderrLogger } from "../cli/logger.js";
+import { limitsFrom, loadTeacher, type ModelOptions } from "../cli/setup.js";
+import { LlamaStudent } from "../student/llamaStudent.js";
+import { FileTeacherLog } from "../teacher/fileTeacherLog.js";
+import { needsTeacher, parseConditions, withTeacher } from "./conditions.js";
+import { describeIssues, loadDatasets } from "./datasets.js";
+import { OpenAIJudge, type Judge } from "./judge.js";
+import { createProgressBar } from "./progress.js";
+import { buildReport, reportMarkdown, type EvalReport } from "./report.js";
+import { ResultsFile, type EvalSettings } from "./results.js";
+import { runEval, type EvalOutcome } from "./runEval.js";
+import { frontierSvg } from "./svg.js";
+
+export interface EvalCommandOptions extends ModelOptions {
+  data: string[];
+  dataDir: string;
+  conditions?: string[];
+  limit?: number;
+  samples: number;
+  concurrency: number;
+  out: string;
+  calibrateTo?: string;
+  judge?: boolean;
+  judgeUrl?: string;
+  judgeModel?: string;
+  inputPrice?: number;
+  cachedInputPrice?: number;
+  outputPrice?: number;
+  teacherLog?: string;
+  json?: boolean;
+  progress: boolean;
+  verbose?: boolean;
+}
+
+/** Runs the command; resolves to the exit code (130 when interrupted). */
+export async function runEvalCommand(options: EvalCommandOptions): Promise<number> {
+  const logger = stderrLogger(Boolean(options.verbose));
+  const conditions = parseConditions(options.conditions ?? [options.policy], {
+    spanTokens: options.spanTokens,
+    threshold: options.threshold,
+    fixedSpan: options.fixedSpan,
+    randomP: options.randomP,
+    calibrateTo: options.calibrateTo,
+  }).map((c) => withTeacher(c, teacherIdentity(options)));
+  const datasets = await loadDatasets(options.data, options.dataDir);
+  for (const d of datasets) {
+    const issues = describeIssues(d);
+    if (issues) process.stderr.write(`${issues}\n`);
+  }
+  if (options.samples > 1 && !options.temperature) logger.warn("--samples > 1 with greedy decoding (--temperature 0) repeats the same answer; set --temperature");
+
+  const resultsPath = join(options.out, "results.jsonl");
+  const results = await ResultsFile.open(resultsPath, settingsOf(options));
+  for (const w of results.warnings) logger.warn(`${resultsPath}: ${w}`);
+
+  const judge = options.judge ? createJudge(options) : undefined;
+  const student = await LlamaStudent.load({ model: options.student, gpu: options.gpu, threads: options.threads, contextSize: options.contextSize, sequences: options.concurrency, logger });
+  const controller = new AbortController();
+  const onSigint = () => controller.abort();
+  const progress = createProgressBar(options.progress && !options.json);
+  let teacher: Awaited<ReturnType<typeof loadTeacher>>;
+  let outcome: EvalOutcome;
+  try {
+    if (conditions.some(needsTeacher)) teacher = await loadTeacher(options, logger, options.teacherLog ? new FileTeacherLog(options.teacherLog) : undefined);
+    process.once("SIGINT", onSigint);
+    outcome = await runEval({
+      datasets,
+      conditions,
+      limit: options.limit,
+      samples: options.samples,
+      student,
+      teacher,
+      results,
+      limits: limitsFrom(options),
+      seed: options.seed ?? 1,
+      temperature: options.temperature,
+      concurrency: options.concurrency,
+      judge,
+      signal: controller.signal,
+      progress,
+      logger,
+    });
+  } finally {
+    progress.stop();
+    process.off("SIGINT", onSigint);
+    await teacher?.dispose();
+    await student.dispose();
+  }
+
+  const report = buildReport({ ...outcome, datasets, pricing: pricingOf(options), judgeModel: judge?.model, complete: !outcome.aborted && outcome.failures.length === 0 });
+  await writeReport(options.out, report);
+  process.stdout.write(options.json ? JSON.stringify(report) + "\n" : reportMarkdown(report));
+  process.stderr.write(`${outcome.ran} answer(s) made, ${outcome.reused} reused from ${resultsPath}${judge ? `, ${outcome.judged} judged` : ""}; report in ${options.out}/\n`);
+  for (const f of outcome.failures) logger.warn(`failed ${f.key}: ${f.error}`);
+  if (outcome.aborted) {
+    process.stderr.write("Interrupted: run the same command again to resume.\n");
+    return 130;
+  }
+  return outcome.failures.length > 0 ? 1 : 0;
+}
+
+export async function writeReport(dir: string, report: EvalReport): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  await writeFile(join(dir, "report.json"), JSON.stringify(report, null, 2) + "\n");
+  await writeFile(join(dir, "report.md"), reportMarkdown(report));
+  await writeFile(join(dir, "frontier.svg"), frontierSvg(report));
+}
+
+/** The settings an answer depends on; a results file made with others is not resumed. */
+function settingsOf(o: EvalCommandOptions): EvalSettings {
+  return {
+    student: o.student,
+    temperature: o.temperature ?? 0,
+    seed: o.seed ?? 1,
+    maxTokens: o.maxTokens,
+    maxCalls: o.maxCalls,
+    maxSpan: o.maxSpan,
+    maxContext: o.maxContext,
+    contextSize: o.contextSize ?? null,
+    prompt: "mathPrompt",
+  };
+}
+
+/** What the teacher-calling conditions' answers depend on: model, API, sampling (see withTeacher). */
+function teacherIdentity(o: EvalCommandOptions): string {
+  const model = o.teacherGguf ?? `${o.teacherUrl ?? ""} ${o.teacherModel ?? ""} ${o.teacherApi}`;
+  return JSON.stringify([model, o.teacherTemperature ?? null, o.teacherTopP ?? null, o.teacherStop ?? []]);
+}
+
+function pricingOf(o: EvalCommandOptions): TeacherPricing | undefined {
+  if (o.inputPrice === undefined && o.outputPrice === undefined) return undefined;
+  return { inputPerMillion: o.inputPrice ?? 0, outputPerMillion: o.outputPrice ?? 0, cachedInputPerMillion: o.cachedInputPrice };
+}
+
+function createJudge(o: EvalCommandOptions): Judge {
+  const baseURL = o.judgeUrl ?? o.teacherUrl;
+  const model = o.judgeModel ?? o.teacherModel;
+  if (!baseURL || !model) throw new RelayError("invalid-argument", "--judge needs an OpenAI-compatible API: --judge-url and --judge-model, or --teacher-url and --teacher-model.");
+  return new OpenAIJudge({ baseURL, model, apiKey: process.env[o.teacherKeyEnv], timeoutMs: o.teacherTimeout });
+}

@@ -1,0 +1,137 @@
+/**
+ * Evaluation datasets: the six benchmarks of the RelayLLM paper by name, or any JSONL file with
+ * a question/problem field and an answer/solution field. Control-character defects are repaired
+ * or flagged (see controlChars.ts), and every problem is reported, never dropped silently.
+ */
+import { createHash } from "node:crypto";
+import { readFile } from "node:fs/promises";
+import { basename, dirname, extname, resolve } from "node:path";
+import { RelayError } from "../core/errors.js";
+import { repairControlChars } from "./controlChars.js";
+import { gsm8kGold, lastBoxed } from "./extract.js";
+
+/** The benchmarks by name, with the item counts of their public test sets. */
+export const BENCHMARKS = { gsm8k: 1319, math500: 500, minervamath: 272, olympiadbench: 674, aime24: 30, aime25: 30 } as const;
+export type BenchmarkName = keyof typeof BENCHMARKS;
+export const BENCHMARK_NAMES = Object.keys(BENCHMARKS) as BenchmarkName[];
+
+export const DEFAULT_DATA_DIR = "../shared/data";
+
+export interface EvalItem {
+  dataset: string;
+  /** 0-based position among the dataset's items. */
+  index: number;
+  /** Short hash of question and gold: results of an edited item are not reused. */
+  id: string;
+  question: string;
+  gold: string;
+}
+
+export interface DataIssue {
+  dataset: string;
+  /** 1-based line in the file. */
+  line: number;
+  field: string;
+  action: "repaired" | "flagged" | "skipped";
+  detail: string;
+}
+
+export interface Dataset {
+  name: string;
+  path: string;
+  items: EvalItem[];
+  issues: DataIssue[];
+}
+
+/** A benchmark name resolves to `<dataDir>/<name>/test.jsonl`; anything else is a path. */
+export function resolveDataset(spec: string, dataDir = DEFAULT_DATA_DIR): { name: string; path: string } {
+  if ((BENCHMARK_NAMES as string[]).includes(spec)) return { name: spec, path: resolve(dataDir, spec, "test.jsonl") };
+  const path = resolve(spec);
+  // ".../gsm8k/test.jsonl" is named after its folder.
+  const stem = basename(path, extname(path));
+  return { name: stem === "test" ? basename(dirname(path)) : stem, path };
+}
+
+export async function loadDataset(spec: string, dataDir = DEFAULT_DATA_DIR): Promise<Dataset> {
+  const { name, path } = resolveDataset(spec, dataDir);
+  let text: string;
+  try {
+    text = await readFile(path, "utf8");
+  } catch (error) {
+    const hint = (BENCHMARK_NAMES as string[]).includes(spec) ? ` (set --data-dir to the folder holding ${spec}/test.jsonl)` : "";
+    throw new RelayError("invalid-argument", `Cannot read dataset ${spec} at ${path}${hint}: ${(error as Error).message}`, { cause: error });
+  }
+  return { name, path, ...parseDataset(name, text) };
+}
+
+export function loadDatasets(specs: readonly string[], dataDir?: string): Promise<Dataset[]> {
+  return Promise.all(specs.map((spec) => loadDataset(spec, dataDir)));
+}
+
+const QUESTION_FIELDS = ["question", "problem", "prompt", "input"];
+
+/** Parses JSONL text: one item per line with a question and a gold answer. */
+export function parseDataset(name: string, text: string): { items: EvalItem[]; issues: DataIssue[] } {
+  const items: EvalItem[] = [];
+  const issues: DataIssue[] = [];
+  const lines = text.split("\n");
+  lines.forEach((raw, i) => {
+    const line = i + 1;
+    if (raw.trim().length === 0) return;
+    const skip = (field: string, detail: string) => issues.push({ dataset: name, line, field, action: "skipped", detail });
+    let record: unknown;
+    try {
+      record = JSON.parse(raw);
+    } catch (error) {
+      return skip("-", `not valid JSON: ${(error as Error).message}`);
+    }
+    if (typeof record !== "object" || record === null) return skip("-", "not a JSON object");
+    const fields = record as Record<string, unknown>;
+    const questionField = QUESTION_FIELDS.find((f) => typeof fields[f] === "string");
+    if (!questionField) return skip("-", `no question field (${QUESTION_FIELDS.join("/")})`);
+    const question = clean(fields[questionField] as string, questionField);
+    const gold = goldOf(fields, clean);
+    if (gold === null) return skip("answer", "no gold answer (answer, a GSM8K '#### n' line, or a \\boxed{} solution)");
+    items.push({ dataset: name, index: items.length, id: itemId(question, gold), question, gold });
+
+    function clean(value: string, field: string): string {
+      const { text: repaired, fixes } = repairControlChars(value);
+      for (const fix of fixes) issues.push({ dataset: name, line, field, action: fix.action, detail: fix.detail });
+      return repaired;
+    }
+  });
+  return { items, issues };
+}
+
+/** The gold answer: `answer` (GSM8K's after `####`), else the last `\boxed{}` of `solution`. */
+function goldOf(fields: Record<string, unknown>, clean: (value: string, field: string) => string): string | null {
+  const answer = fields.answer;
+  if (typeof answer === "number" && Number.isFinite(answer)) return String(answer);
+  if (typeof answer === "string" && answer.trim().length > 0) {
+    const text = clean(answer, "answer");
+    return text.includes("####") ? gsm8kGold(text) : text.trim();
+  }
+  const solution = fields.solution;
+  if (typeof solution === "string") return lastBoxed(clean(solution, "solution"));
+  return null;
+}
+
+function itemId(question: string, gold: string): string {
+  return createHash("sha256").update(question).update("\u0000").update(gold).digest("hex").slice(0, 12);
+}
+
+/** A one-line summary per dataset of what was repaired, flagged or skipped. */
+export function describeIssues(dataset: Dataset): string | null {
+  if (dataset.issues.length === 0) return null;
+  const count = (action: DataIssue["action"]) => new Set(dataset.issues.filter((i) => i.action === action).map((i) => i.line)).size;
+  const parts = [`${count("repaired")} item(s) repaired`, `${count("flagged")} flagged`, `${count("skipped")} skipped`];
+  // "line 19 problem: repaired \\frac ×5" rather than five lines.
+  const grouped = new Map<string, number>();
+  for (const i of dataset.issues) {
+    const key = `  line ${i.line} ${i.field}: ${i.action} ${i.detail}`;
+    grouped.set(key, (grouped.get(key) ?? 0) + 1);
+  }
+  const lines = [...grouped].map(([key, n]) => (n > 1 ? `${key} ×${n}` : key));
+  return [`${dataset.name}: ${parts.join(", ")}`, ...lines].join("\n");
+}
+

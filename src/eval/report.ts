@@ -1,0 +1,203 @@
+/**
+ * The evaluation report: per dataset and condition, accuracy (strict, and judged when a judge
+ * ran), call ratio, teacher tokens, estimated cost and latency; macro averages over datasets;
+ * the random router's calibration. Rendered as JSON, a Markdown table and an SVG frontier plot.
+ */
+import { estimateCost, type TeacherPricing } from "../core/spans.js";
+import type { DataIssue } from "./datasets.js";
+import type { JudgeLine, ResultLine } from "./results.js";
+import type { Calibration, Cell } from "./runEval.js";
+
+export interface CellSummary {
+  dataset: string;
+  condition: string;
+  signature: string;
+  items: number;
+  /** Answers per item (avg@k). */
+  samples: number;
+  answers: number;
+  /** Strictly graded, averaged over all answers (avg@k). */
+  accuracy: number;
+  /** Strictly correct or judged equivalent; null when no judge ran. */
+  judgedAccuracy: number | null;
+  /** Wrong answers still without a verdict. */
+  judgePending: number;
+  noAnswer: number;
+  /** Teacher tokens / all generated tokens, pooled over the answers. */
+  callRatio: number;
+  callsPerAnswer: number;
+  teacherTokensIn: number;
+  teacherTokensOut: number;
+  teacherCachedTokensIn: number;
+  costUsd: number;
+  meanLatencyMs: number;
+  failedCalls: number;
+  ignoredCalls: number;
+  /** The random router: its per-token probability and the call ratio it was calibrated to. */
+  randomP?: number;
+  targetCallRatio?: number;
+}
+
+export interface AverageRow {
+  condition: string;
+  datasets: number;
+  accuracy: number;
+  judgedAccuracy: number | null;
+  callRatio: number;
+  teacherTokensIn: number;
+  teacherTokensOut: number;
+  costUsd: number;
+  meanLatencyMs: number;
+}
+
+export interface DatasetSummary {
+  name: string;
+  items: number;
+  repaired: number;
+  flagged: number;
+  skipped: number;
+}
+
+export interface EvalReport {
+  cells: CellSummary[];
+  averages: AverageRow[];
+  calibrations: Calibration[];
+  datasets: DatasetSummary[];
+  judgeModel: string | null;
+  pricing: TeacherPricing | null;
+  complete: boolean;
+}
+
+export interface ReportInput {
+  cells: Cell[];
+  rows: ResultLine[];
+  judgements: ReadonlyMap<string, JudgeLine>;
+  calibrations: Calibration[];
+  datasets: Array<{ name: string; items: unknown[]; issues: DataIssue[] }>;
+  pricing?: TeacherPricing;
+  judgeModel?: string;
+  /** False when the run was interrupted or some answers failed. */
+  complete?: boolean;
+}
+
+export function buildReport(input: ReportInput): EvalReport {
+  const judged = input.judgeModel !== undefined || input.judgements.size > 0;
+  const cells = input.cells.map((cell) => summarize(cell, input.rows.filter((r) => r.signature === cell.signature && r.dataset === cell.dataset), input, judged));
+  return {
+    cells: cells.filter((c) => c.answers > 0),
+    averages: averages(cells.filter((c) => c.answers > 0)),
+    calibrations: input.calibrations,
+    datasets: input.datasets.map((d) => ({ name: d.name, items: d.items.length, ...issueCounts(d.issues) })),
+    judgeModel: input.judgeModel ?? null,
+    pricing: input.pricing ?? null,
+    complete: input.complete ?? true,
+  };
+}
+
+function summarize(cell: Cell, rows: ResultLine[], input: ReportInput, judged: boolean): CellSummary {
+  const sum = (f: (r: ResultLine) => number) => rows.reduce((n, r) => n + f(r), 0);
+  const n = Math.max(1, rows.length);
+  const teacher = sum((r) => r.stats.teacherTokens);
+  const generated = sum((r) => r.stats.generatedTokens);
+  const prompt = sum((r) => r.stats.teacherPromptTokens);
+  const cached = sum((r) => r.stats.teacherCachedPromptTokens);
+  const completion = sum((r) => r.stats.teacherCompletionTokens);
+  const verdict = (r: ResultLine) => input.judgements.get(r.key)?.verdict;
+  const calibration = input.calibrations.find((c) => c.dataset === cell.dataset && c.condition === cell.condition && c.probability === cell.randomP);
+  return {
+    ...cell,
+    items: new Set(rows.map((r) => r.itemId)).size,
+    samples: new Set(rows.map((r) => r.sample)).size,
+    answers: rows.length,
+    accuracy: sum((r) => (r.correct ? 1 : 0)) / n,
+    judgedAccuracy: judged ? sum((r) => (r.correct || verdict(r) === true ? 1 : 0)) / n : null,
+    judgePending: judged ? sum((r) => (!r.correct && verdict(r) === undefined ? 1 : 0)) : 0,
+    noAnswer: sum((r) => (r.extracted === null ? 1 : 0)),
+    callRatio: generated === 0 ? 0 : teacher / generated,
+    callsPerAnswer: sum((r) => r.stats.calls) / n,
+    teacherTokensIn: prompt,
+    teacherTokensOut: completion,
+    teacherCachedTokensIn: cached,
+    costUsd: estimateCost(prompt, cached, completion, input.pricing),
+    meanLatencyMs: sum((r) => r.stats.durationMs) / n,
+    failedCalls: sum((r) => r.stats.failedCalls),
+    ignoredCalls: sum((r) => r.stats.ignoredCalls),
+    ...(calibration ? { targetCallRatio: calibration.targetRatio } : {}),
+  };
+}
+
+/** Macro averages over datasets (each dataset weighs the same, as in the paper's "Avg"). */
+function averages(cells: CellSummary[]): AverageRow[] {
+  const conditions = [...new Set(cells.map((c) => c.condition))];
+  return conditions.map((condition) => {
+    const of = cells.filter((c) => c.condition === condition);
+    const mean = (f: (c: CellSummary) => number) => of.reduce((n, c) => n + f(c), 0) / of.length;
+    const total = (f: (c: CellSummary) => number) => of.reduce((n, c) => n + f(c), 0);
+    const answers = total((c) => c.answers);
+    return {
+      condition,
+      datasets: of.length,
+      accuracy: mean((c) => c.accuracy),
+      judgedAccuracy: of.every((c) => c.judgedAccuracy !== null) ? mean((c) => c.judgedAccuracy ?? 0) : null,
+      callRatio: mean((c) => c.callRatio),
+      teacherTokensIn: total((c) => c.teacherTokensIn),
+      teacherTokensOut: total((c) => c.teacherTokensOut),
+      costUsd: total((c) => c.costUsd),
+      meanLatencyMs: total((c) => c.meanLatencyMs * c.answers) / answers,
+    };
+  });
+}
+
+function issueCounts(issues: DataIssue[]): Omit<DatasetSummary, "name" | "items"> {
+  const lines = (action: DataIssue["action"]) => new Set(issues.filter((i) => i.action === action).map((i) => i.line)).size;
+  return { repaired: lines("repaired"), flagged: lines("flagged"), skipped: lines("skipped") };
+}
+
+const pct = (x: number) => `${(x * 100).toFixed(2)}%`;
+const int = (x: number) => Math.round(x).toLocaleString("en-US");
+const usd = (x: number) => `$${x < 1 ? x.toFixed(4) : x.toFixed(2)}`;
+const secs = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
+
+export function reportMarkdown(report: EvalReport): string {
+  const judged = report.judgeModel !== null || report.cells.some((c) => c.judgedAccuracy !== null);
+  const head = ["dataset", "condition", "answers", "accuracy", ...(judged ? ["judged"] : []), "call ratio", "calls/answer", "teacher in", "teacher out", "est. cost", "mean latency"];
+  const align = ["---", "---", ...head.slice(2).map(() => "---:")];
+  const row = (cells: string[]) => `| ${cells.join(" | ")} |`;
+  const judgedCell = (c: { judgedAccuracy: number | null }, pending = 0) => (judged ? [c.judgedAccuracy === null ? "–" : pct(c.judgedAccuracy) + (pending ? ` (${pending} pending)` : "")] : []);
+  const lines = ["# Relay evaluation", ""];
+  if (!report.complete) lines.push("**Incomplete:** the run was interrupted or some answers failed; rerun the same command to finish it.", "");
+  lines.push(row(head), row(align));
+  for (const c of report.cells) {
+    const name = c.randomP !== undefined ? `${c.condition} (p=${c.randomP})` : c.condition;
+    lines.push(row([c.dataset, name, `${c.items}×${c.samples}`, pct(c.accuracy), ...judgedCell(c, c.judgePending), pct(c.callRatio), c.callsPerAnswer.toFixed(2), int(c.teacherTokensIn), int(c.teacherTokensOut), usd(c.costUsd), secs(c.meanLatencyMs)]));
+  }
+  if (report.averages.length > 0 && new Set(report.cells.map((c) => c.dataset)).size > 1) {
+    lines.push("", "Average over datasets (each dataset weighs the same):", "");
+    const avgHead = ["condition", "datasets", "accuracy", ...(judged ? ["judged"] : []), "call ratio", "teacher in", "teacher out", "est. cost", "mean latency"];
+    lines.push(row(avgHead), row(["---", ...avgHead.slice(1).map(() => "---:")]));
+    for (const a of report.averages) {
+      lines.push(row([a.condition, String(a.datasets), pct(a.accuracy), ...judgedCell(a), pct(a.callRatio), int(a.teacherTokensIn), int(a.teacherTokensOut), usd(a.costUsd), secs(a.meanLatencyMs)]));
+    }
+  }
+  if (report.calibrations.length > 0) {
+    lines.push("", "Random router calibration (per-token probability p so that its expected call ratio matches):", "");
+    for (const k of report.calibrations) {
+      const measured = report.cells.find((c) => c.dataset === k.dataset && c.randomP === k.probability);
+      lines.push(`- ${k.dataset}: p = ${k.probability} (span ${k.span}) for ${k.reference}'s call ratio ${pct(k.targetRatio)}; measured ${measured ? pct(measured.callRatio) : "–"}`);
+    }
+  }
+  const issues = report.datasets.filter((d) => d.repaired + d.flagged + d.skipped > 0);
+  if (issues.length > 0) {
+    lines.push("", "Data defects:", "");
+    for (const d of issues) lines.push(`- ${d.name}: ${d.repaired} item(s) repaired, ${d.flagged} flagged, ${d.skipped} skipped`);
+  }
+  lines.push(
+    "",
+    "Accuracy: strict grading (last \\boxed{}, numeric and symbolic equivalence), averaged over all samples (avg@k)." +
+      (judged ? ` Judged: strictly correct, or judged equivalent by ${report.judgeModel ?? "the judge"}.` : "") +
+      " Call ratio: teacher tokens / all generated tokens (student's tokenizer), pooled over answers." +
+      (report.pricing ? ` Cost at $${report.pricing.inputPerMillion}/M input and $${report.pricing.outputPerMillion}/M output tokens.` : " No prices given (--input-price, --output-price): cost shows as $0."),
+    "",
+  );
+  return lines.join("\n");
+}

@@ -1,0 +1,266 @@
+/**
+ * The evaluation loop: every (condition, dataset, item, sample) is one relay with the math
+ * prompt, graded strictly and appended to the results file as soon as it is done. Answers
+ * already in the file are reused, so a rerun resumes where an interrupted one stopped.
+ * A random router without a given p is calibrated per dataset to the measured call ratio of
+ * a relay condition, so it runs after that condition.
+ */
+import { DEFAULT_LIMITS, runRelay, type RelayLimits } from "../core/controller.js";
+import { RelayError, errorMessage, isAbortError } from "../core/errors.js";
+import type { Logger } from "../core/logger.js";
+import { silentLogger } from "../core/logger.js";
+import type { Student, Teacher } from "../core/models.js";
+import { DEFAULT_POLICY_OPTIONS } from "../core/policies.js";
+import { mathPrompt } from "../core/prompts.js";
+import { needsTeacher, policyFor, randomProbabilityFor, withProbability, type Condition } from "./conditions.js";
+import type { Dataset, EvalItem } from "./datasets.js";
+import { gradeResponse } from "./grade.js";
+import type { Judge } from "./judge.js";
+import { resultKey, rowStats, type JudgeLine, type ResultLine, type ResultsFile } from "./results.js";
+
+export interface ProgressSink {
+  /** More work became known (the bar's total grows). */
+  add(tasks: number): void;
+  advance(info: { label: string; correct?: boolean }): void;
+}
+
+export interface EvalRun {
+  datasets: Dataset[];
+  conditions: Condition[];
+  /** The first `limit` items of each dataset. */
+  limit?: number;
+  /** Answers per item (avg@k). */
+  samples: number;
+  student: Student;
+  teacher?: Teacher;
+  results: ResultsFile;
+  limits?: Partial<RelayLimits>;
+  seed: number;
+  temperature?: number;
+  /** Answers in flight at once; more than the student's sequences just queue. */
+  concurrency: number;
+  judge?: Judge;
+  signal?: AbortSignal;
+  progress?: ProgressSink;
+  logger?: Logger;
+}
+
+/** How a random router was calibrated on one dataset. */
+export interface Calibration {
+  dataset: string;
+  condition: string;
+  reference: string;
+  targetRatio: number;
+  span: number;
+  probability: number;
+}
+
+/** One condition as run on one dataset (a calibrated router's signature differs per dataset). */
+export interface Cell {
+  dataset: string;
+  condition: string;
+  signature: string;
+  /** A random router's per-token probability. */
+  randomP?: number;
+}
+
+export interface EvalOutcome {
+  cells: Cell[];
+  /** The results this run covers, reused and new, in plan order. */
+  rows: ResultLine[];
+  judgements: Map<string, JudgeLine>;
+  calibrations: Calibration[];
+  ran: number;
+  reused: number;
+  judged: number;
+  failures: Array<{ key: string; error: string }>;
+  aborted: boolean;
+}
+
+interface Task {
+  condition: Condition;
+  dataset: Dataset;
+  item: EvalItem;
+  sample: number;
+  key: string;
+}
+
+export async function runEval(run: EvalRun): Promise<EvalOutcome> {
+  const log = run.logger ?? silentLogger;
+  const missing = run.conditions.filter((c) => needsTeacher(c) && !run.teacher);
+  if (missing.length > 0) throw new RelayError("invalid-argument", `${missing.map((c) => c.name).join(", ")} need(s) a teacher (--teacher-gguf or --teacher-url).`);
+  const outcome: EvalOutcome = { cells: [], rows: [], judgements: run.results.judgements, calibrations: [], ran: 0, reused: 0, judged: 0, failures: [], aborted: false };
+  const planned: Task[] = [];
+
+  const direct = run.conditions.filter((c) => !c.calibrateTo);
+  const calibrated = run.conditions.filter((c) => c.calibrateTo);
+  const first = run.datasets.flatMap((d) => direct.map((c) => tasksFor(run, c, d))).flat();
+  const pending = (tasks: Task[]) => tasks.filter((t) => !run.results.results.has(t.key));
+  // The calibrated routers' answers are counted up front too, so the ETA covers them.
+  const answersPerCondition = run.datasets.reduce((n, d) => n + itemsOf(run, d).length * run.samples, 0);
+  run.progress?.add(pending(first).length + calibrated.length * answersPerCondition);
+
+  planned.push(...first);
+  await runTasks(run, first, outcome, log);
+
+  for (const dataset of run.datasets) {
+    for (const condition of calibrated) {
+      if (outcome.aborted) break;
+      const calibration = calibrate(run, condition, dataset, planned);
+      const tasks = calibration ? tasksFor(run, withProbability(condition, calibration.probability), dataset) : [];
+      if (calibration) outcome.calibrations.push(calibration);
+      planned.push(...tasks);
+      // The up-front count assumed every answer had to be made: reused or skipped ones are done.
+      const estimated = itemsOf(run, dataset).length * run.samples;
+      for (let i = pending(tasks).length; i < estimated; i++) run.progress?.advance({ label: `${condition.name} · ${dataset.name}` });
+      await runTasks(run, tasks, outcome, log);
+    }
+  }
+
+  if (run.judge && !outcome.aborted) await judgeWrong(run, run.judge, planned, outcome, log);
+
+  const seen = new Set<string>();
+  for (const task of planned) {
+    const cell = `${task.condition.signature}|${task.dataset.name}`;
+    if (!seen.has(cell)) {
+      seen.add(cell);
+      const { name, policy, options, signature } = task.condition;
+      const randomP = policy === "random" ? (options.probability ?? DEFAULT_POLICY_OPTIONS.probability) : undefined;
+      outcome.cells.push({ dataset: task.dataset.name, condition: name, signature, ...(randomP === undefined ? {} : { randomP }) });
+    }
+    const row = run.results.results.get(task.key);
+    if (row) outcome.rows.push(row);
+  }
+  return outcome;
+}
+
+function itemsOf(run: EvalRun, dataset: Dataset): EvalItem[] {
+  return run.limit === undefined ? dataset.items : dataset.items.slice(0, run.limit);
+}
+
+function tasksFor(run: EvalRun, condition: Condition, dataset: Dataset): Task[] {
+  return itemsOf(run, dataset).flatMap((item) =>
+    Array.from({ length: run.samples }, (_, sample) => ({ condition, dataset, item, sample, key: resultKey(condition.signature, dataset.name, item.id, item.index, sample) })),
+  );
+}
+
+/** The random router's p for a dataset, from the reference condition's answers there. */
+function calibrate(run: EvalRun, condition: Condition, dataset: Dataset, planned: Task[]): Calibration | null {
+  const reference = planned.filter((t) => t.condition.name === condition.calibrateTo && t.dataset === dataset);
+  let teacher = 0;
+  let generated = 0;
+  for (const task of reference) {
+    const row = run.results.results.get(task.key);
+    teacher += row?.stats.teacherTokens ?? 0;
+    generated += row?.stats.generatedTokens ?? 0;
+  }
+  if (generated === 0) {
+    run.logger?.warn(`${condition.name} on ${dataset.name}: no ${condition.calibrateTo} answers to calibrate to; skipped`);
+    return null;
+  }
+  const maxSpan = run.limits?.maxSpanTokens ?? DEFAULT_LIMITS.maxSpanTokens;
+  const span = Math.min(condition.options.spanTokens ?? DEFAULT_POLICY_OPTIONS.spanTokens, maxSpan);
+  const targetRatio = teacher / generated;
+  const probability = Number(randomProbabilityFor(targetRatio, span).toPrecision(6));
+  return { dataset: dataset.name, condition: condition.name, reference: condition.calibrateTo ?? "", targetRatio, span, probability };
+}
+
+async function runTasks(run: EvalRun, tasks: Task[], outcome: EvalOutcome, log: Logger): Promise<void> {
+  const todo = tasks.filter((t) => !run.results.results.has(t.key));
+  outcome.reused += tasks.length - todo.length;
+  await pool(todo, run.concurrency, run.signal, async (task) => {
+    const label = `${task.condition.name} · ${task.dataset.name}`;
+    try {
+      const line = await answer(run, task);
+      if (!line) return;
+      await run.results.append(line);
+      outcome.ran++;
+      run.progress?.advance({ label, correct: line.correct });
+    } catch (error) {
+      if (isAbortError(error) || run.signal?.aborted) return;
+      outcome.failures.push({ key: task.key, error: errorMessage(error) });
+      log.warn(`${task.key}: ${errorMessage(error)}`);
+      run.progress?.advance({ label });
+    }
+  });
+  if (run.signal?.aborted) outcome.aborted = true;
+}
+
+/** One relay, graded; null when it was aborted (an unfinished answer is not a result). */
+async function answer(run: EvalRun, task: Task): Promise<ResultLine | null> {
+  const { condition, dataset, item, sample } = task;
+  const seed = taskSeed(run.seed, dataset.name, item.index, sample);
+  const result = await runRelay({
+    task: mathPrompt(item.question),
+    student: run.student,
+    teacher: needsTeacher(condition) ? run.teacher : undefined,
+    policy: policyFor(condition, seed),
+    limits: run.limits,
+    temperature: run.temperature,
+    seed,
+    signal: run.signal,
+    logger: run.logger,
+  });
+  if (result.stats.stopReason === "aborted") return null;
+  const grade = gradeResponse(result.text, item.gold);
+  return {
+    type: "result",
+    key: task.key,
+    dataset: dataset.name,
+    condition: condition.name,
+    signature: condition.signature,
+    index: item.index,
+    sample,
+    itemId: item.id,
+    gold: item.gold,
+    extracted: grade.extracted,
+    correct: grade.correct,
+    text: result.text,
+    stats: rowStats(result.stats),
+  };
+}
+
+/** Re-grades the strictly wrong answers that have no verdict yet. */
+async function judgeWrong(run: EvalRun, judge: Judge, planned: Task[], outcome: EvalOutcome, log: Logger): Promise<void> {
+  const todo = planned.filter((t) => {
+    const row = run.results.results.get(t.key);
+    return row && !row.correct && !run.results.judgements.has(t.key);
+  });
+  run.progress?.add(todo.length);
+  await pool(todo, run.concurrency, run.signal, async (task) => {
+    const row = run.results.results.get(task.key) as ResultLine;
+    const label = `judge · ${task.dataset.name}`;
+    try {
+      const answer = row.extracted ?? row.text.slice(-1000);
+      const { verdict, reply } = await judge.judge({ question: task.item.question, gold: row.gold, answer }, run.signal);
+      await run.results.append({ type: "judge", key: task.key, model: judge.model, verdict, reply });
+      outcome.judged++;
+      run.progress?.advance({ label });
+    } catch (error) {
+      if (isAbortError(error) || run.signal?.aborted) return;
+      outcome.failures.push({ key: task.key, error: `judge: ${errorMessage(error)}` });
+      log.warn(`judge ${task.key}: ${errorMessage(error)}`);
+      run.progress?.advance({ label });
+    }
+  });
+  if (run.signal?.aborted) outcome.aborted = true;
+}
+
+/** Runs `fn` over `items`, at most `concurrency` at a time; stops taking new ones on abort. */
+async function pool<T>(items: T[], concurrency: number, signal: AbortSignal | undefined, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length && !signal?.aborted) await fn(items[next++]);
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, items.length)) }, worker));
+}
+
+/** A seed per (dataset, item, sample), the same for every condition: paired comparisons. */
+export function taskSeed(seed: number, dataset: string, index: number, sample: number): number {
+  let h = 0x811c9dc5;
+  for (const ch of `${seed}|${dataset}|${index}|${sample}`) {
+    h ^= ch.charCodeAt(0);
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return h;
+}
