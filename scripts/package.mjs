@@ -60,6 +60,15 @@ for (const name of readdirSync(binaries)) {
   if (!keepBinaries.includes(name)) rmSync(join(binaries, name), { recursive: true, force: true });
 }
 rmSync(join(stage, "node_modules", "node-llama-cpp", "llama", "gitRelease.bundle"), { force: true });
+// Source maps, type declarations, TypeScript sources and docs of dependencies are not run.
+const prune = (dir) => {
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) prune(path);
+    else if (/\.(map|d\.ts|d\.mts|d\.cts|ts|md)$/.test(entry.name) && entry.name !== "package.json") rmSync(path);
+  }
+};
+prune(join(stage, "node_modules"));
 
 run(process.execPath, [join(root, "node_modules", "@vscode", "vsce", "vsce"), "package", "--target", target, "--out", out, "--allow-missing-repository", "--skip-license"], stage);
 console.log(`packaged ${out}`);

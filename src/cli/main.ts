@@ -2,6 +2,7 @@
 import { Command } from "commander";
 import { RelayError, errorMessage } from "../core/errors.js";
 import { registerAsk } from "./ask.js";
+import { registerBench } from "./bench.js";
 import { registerDemo } from "./demo.js";
 import { registerEval } from "./eval.js";
 
@@ -13,6 +14,7 @@ const program = new Command()
 registerDemo(program);
 registerAsk(program);
 registerEval(program);
+registerBench(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -146,7 +146,7 @@ class RelayRun {
       if (signal?.aborted) return "aborted";
       if (this.generated >= this.limits.maxTokens) return "max-tokens";
       const step = await this.race(session.next());
-      if (step === null) return "eos";
+      if (step === null) return session.contextFull ? "context-full" : "eos";
       this.firstTokenMs ??= Date.now() - this.t0;
 
       const wanted = policy.onToken(step.probability);

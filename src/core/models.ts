@@ -37,6 +37,8 @@ export interface StudentSession {
   append(text: string): number;
   /** Tokens the student has evaluated since the session opened (prompt included). */
   readonly evaluatedTokens: number;
+  /** True once `next()` returned null because the context is full (not end of sequence). */
+  readonly contextFull?: boolean;
   /** Frees the context sequence. Safe to call twice, and while a step is in flight. */
   dispose(): Promise<void>;
 }

@@ -161,6 +161,7 @@ class LlamaStudentSession implements StudentSession {
   private partial: Token[] = [];
   private inflight: Promise<Step> | undefined;
   private ended = false;
+  contextFull = false;
   private disposed: Promise<void> | undefined;
   private readonly meterStart: number;
 
@@ -205,6 +206,14 @@ class LlamaStudentSession implements StudentSession {
     } else {
       const feed = this.commitLast();
       if (feed.length === 0) throw new RelayError("invalid-argument", "A discarded token must be replaced by appended text.");
+      // Stop at the context's end rather than let the library shift the context: an answer
+      // that forgets its own beginning is worse than a finished one.
+      const sequence = this.lease.sequence;
+      if (sequence.nextTokenIndex + feed.length >= sequence.contextSize) {
+        this.contextFull = true;
+        this.ended = true;
+        return null;
+      }
       step = this.generator.next(feed);
     }
     this.inflight = step;

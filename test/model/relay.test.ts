@@ -198,3 +198,18 @@ describe("model loading errors", () => {
     await assert.rejects(LlamaStudent.load({ model: truncated, gpu: "cpu" }), (e: Error & { code?: string }) => e.code === "model-corrupt");
   });
 });
+
+describe("context limits", () => {
+  test("a full context ends the answer with stop reason context-full, not a context shift", async () => {
+    const { student: path } = await scriptedPairPaths();
+    const small = await LlamaStudent.load({ model: path, gpu: "cpu", contextSize: 64, sequences: 1 });
+    try {
+      const result = await runRelay({ task, student: small, policy: createPolicy("student-only"), limits: { maxTokens: 1000 } });
+      assert.equal(result.stats.stopReason, "context-full");
+      assert.ok(result.stats.promptTokens + result.stats.generatedTokens <= small.context.contextSize);
+      assert.ok(result.stats.generatedTokens > 10);
+    } finally {
+      await small.dispose();
+    }
+  });
+});
