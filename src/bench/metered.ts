@@ -3,8 +3,9 @@
  * evaluated and how long the step took, and whether text had been spliced in just before it
  * (the step that pays for a relay). It changes nothing else.
  */
-import type { SessionOptions, Student, StudentSession, StudentStep } from "../core/models.js";
+import type { SessionOptions, StudentSession, StudentStep } from "../core/models.js";
 import type { TaskPrompt } from "../core/prompts.js";
+import { WrappedStudent } from "./wrappedStudent.js";
 
 export interface StepRecord {
   /** Tokens evaluated by this step (the fed tokens; the sampled one is evaluated by the next step). */
@@ -23,26 +24,8 @@ export interface SessionRecord {
   evaluatedTokens: number;
 }
 
-export class MeteredStudent implements Student {
+export class MeteredStudent extends WrappedStudent {
   readonly sessions: SessionRecord[] = [];
-
-  constructor(private readonly inner: Student) {}
-
-  get name(): string {
-    return this.inner.name;
-  }
-  countTokens(text: string): number {
-    return this.inner.countTokens(text);
-  }
-  truncateToTokens(text: string, maxTokens: number): string {
-    return this.inner.truncateToTokens(text, maxTokens);
-  }
-  lastTokens(text: string, maxTokens: number): string {
-    return this.inner.lastTokens(text, maxTokens);
-  }
-  renderPrompt(task: TaskPrompt): string {
-    return this.inner.renderPrompt(task);
-  }
 
   async openSession(task: TaskPrompt, options: SessionOptions): Promise<StudentSession> {
     const t0 = performance.now();

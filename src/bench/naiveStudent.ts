@@ -5,34 +5,24 @@
  * Benchmark-only; the product's LlamaStudent keeps the cache and evaluates only the new tokens.
  */
 import type { LlamaContextSequence, Token } from "node-llama-cpp";
-import type { SessionOptions, Student, StudentSession, StudentStep } from "../core/models.js";
+import type { SessionOptions, StudentSession, StudentStep } from "../core/models.js";
 import type { TaskPrompt } from "../core/prompts.js";
 import { meterTotal, type LlamaStudent } from "../student/llamaStudent.js";
+import { WrappedStudent } from "./wrappedStudent.js";
 
 type Generator = AsyncGenerator<{ token: Token }, void, void | Token | Token[]>;
 
-export class NaiveRestartStudent implements Student {
-  readonly name: string;
-
+export class NaiveRestartStudent extends WrappedStudent<LlamaStudent> {
   /** `sequence` must belong to `inner`'s context and be used by nothing else. */
   constructor(
-    private readonly inner: LlamaStudent,
+    inner: LlamaStudent,
     private readonly sequence: LlamaContextSequence,
   ) {
-    this.name = `${inner.name} (naive: full re-send after each relay)`;
+    super(inner);
   }
 
-  countTokens(text: string): number {
-    return this.inner.countTokens(text);
-  }
-  truncateToTokens(text: string, maxTokens: number): string {
-    return this.inner.truncateToTokens(text, maxTokens);
-  }
-  lastTokens(text: string, maxTokens: number): string {
-    return this.inner.lastTokens(text, maxTokens);
-  }
-  renderPrompt(task: TaskPrompt): string {
-    return this.inner.renderPrompt(task);
+  override get name(): string {
+    return `${this.inner.name} (naive: full re-send after each relay)`;
   }
 
   async openSession(task: TaskPrompt, options: SessionOptions): Promise<StudentSession> {

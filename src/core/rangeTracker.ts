@@ -27,7 +27,8 @@ export function mapRange<T>(range: TrackedRange<T>, change: TextChange): Tracked
   const changeEnd = change.offset + change.deleted;
   const delta = change.inserted - change.deleted;
   const mapStart = (p: number) => (p < change.offset ? p : p >= changeEnd ? p + delta : change.offset + change.inserted);
-  const mapEnd = (p: number) => (p <= change.offset ? p : p >= changeEnd ? p + delta : change.offset);
+  // An end at the end of replaced text was replaced with it: the new text is not the range's.
+  const mapEnd = (p: number) => (p <= change.offset ? p : p > changeEnd ? p + delta : change.offset);
   let start = mapStart(range.start);
   const end = mapEnd(range.end);
   // An insertion strictly inside the range belongs to it (mapStart/End keep it inside).

@@ -3,10 +3,10 @@
  * OpenAI-format server on 127.0.0.1: chat, Stop, explain-this-step, the budget status bar.
  */
 import assert from "node:assert/strict";
-import { after, before, describe } from "node:test";
+import { before, describe } from "node:test";
 import { EXPECTED_RELAY_TEXT } from "../../src/demo/scriptedPair.js";
 import { useVSCode, waitUntil, type PWFrame, type VSCode } from "./harness.js";
-import { startWorld, type World } from "./world.js";
+import { useWorld } from "./world.js";
 import { xssStudentPath } from "../fixtures/xssStudent.js";
 
 const SOLUTION = "Problem: 17 * 23\n17 * 20 = 340\n17 * 3 = 51\n340 + 51 = 391\n";
@@ -44,19 +44,14 @@ async function budgetUsed(vs: VSCode): Promise<number> {
 }
 
 describe("chat, explain and budget with the scripted pair", () => {
-  let world: World;
-  const userSettings: Record<string, unknown> = {};
-  before(async () => {
-    world = await startWorld();
-    Object.assign(userSettings, world.settings);
-  });
-  after(async () => world?.close());
+  const w = useWorld();
+  const userSettings = w.settings;
   const suite = useVSCode({ name: "chat", nodeModules: ["node-llama-cpp"], userSettings, workspaceFiles: { "solution.md": SOLUTION } });
 
   suite.test("a chat question is answered with teacher spans marked and the footer right; the budget rises by the teacher tokens", async (vs) => {
     const before = await budgetUsed(vs);
     const frame = await chat(vs);
-    const requestsBefore = world.server.requests.length;
+    const requestsBefore = w.world.server.requests.length;
     await ask(frame, "What is 17 * 23?");
     const footer = await finishedFooter(frame);
     // 16 student + 8 teacher tokens, 2 calls, 8/24 = 33.3%.
@@ -71,7 +66,7 @@ describe("chat, explain and budget with the scripted pair", () => {
     await vs.screenshot("chat-answer.png");
 
     // Exactly what the provider reported, prompt + completion, for the two requests.
-    const requests = world.server.requests.slice(requestsBefore);
+    const requests = w.world.server.requests.slice(requestsBefore);
     assert.equal(requests.length, 2);
     const inOut = /teacher in\/out ([\d,]+)\/(\d+)/.exec(footer)!;
     const spent = Number(inOut[1].replace(/,/g, "")) + Number(inOut[2]);
@@ -90,7 +85,7 @@ describe("chat, explain and budget with the scripted pair", () => {
   });
 
   suite.test("Stop ends an answer that is waiting on a slow teacher", async (vs) => {
-    world.server.defaultFault = { kind: "delay", ms: 15_000 };
+    w.world.server.defaultFault = { kind: "delay", ms: 15_000 };
     try {
       const frame = await chat(vs);
       await ask(frame, "What is 17 * 23, slowly?");
@@ -102,7 +97,7 @@ describe("chat, explain and budget with the scripted pair", () => {
       assert.match(await lastTurn(frame).locator(".answer").innerText(), /17 \* 3 =/);
       await frame.locator("#send").waitFor({ state: "visible" });
     } finally {
-      world.server.defaultFault = undefined;
+      w.world.server.defaultFault = undefined;
     }
   });
 
@@ -128,11 +123,11 @@ describe("chat, explain and budget with the scripted pair", () => {
     await vs.answerInputBox("50");
     await waitUntil(async () => (await vs.statusBarItem({ extension: true, id: "relay-dev.relay.relay.budget" })).ariaLabel.includes("of 50 tokens") || undefined, 10_000, "the new budget");
     const frame = await chat(vs);
-    const requestsBefore = world.server.requests.length;
+    const requestsBefore = w.world.server.requests.length;
     await ask(frame, "What is 17 * 23 on a budget?");
     const footer = await finishedFooter(frame);
     assert.match(footer, /denied by budget/);
-    assert.equal(world.server.requests.length, requestsBefore);
+    assert.equal(w.world.server.requests.length, requestsBefore);
     await vs.waitForNotification(/teacher budget for this month is spent/);
     const item = await vs.statusBarItem({ extension: true, id: "relay-dev.relay.relay.budget" });
     assert.match(item.ariaLabel, /of 50 tokens/);
@@ -160,13 +155,8 @@ describe("model output is rendered inert", () => {
 });
 
 describe("Restricted Mode sends nothing to the teacher", () => {
-  let world: World;
-  const userSettings: Record<string, unknown> = {};
-  before(async () => {
-    world = await startWorld();
-    Object.assign(userSettings, world.settings);
-  });
-  after(async () => world?.close());
+  const w = useWorld();
+  const userSettings = w.settings;
   const suite = useVSCode({ name: "chat-restricted", nodeModules: ["node-llama-cpp"], workspaceTrust: true, userSettings });
 
   suite.test("a chat answer in an untrusted workspace makes no teacher request", async (vs) => {
@@ -174,7 +164,7 @@ describe("Restricted Mode sends nothing to the teacher", () => {
     await ask(frame, "What is 17 * 23?");
     const footer = await finishedFooter(frame);
     assert.match(footer, /0 teacher calls/);
-    assert.equal(world.server.requests.length, 0);
+    assert.equal(w.world.server.requests.length, 0);
     assert.match(await vs.statusBarText({ extension: true, id: "relay-dev.relay.relay.budget" }), /teacher off/);
   });
 });

@@ -3,9 +3,9 @@
  * the in-editor help marker while the teacher is asked, and the teacher's text marked after Tab.
  */
 import assert from "node:assert/strict";
-import { after, before, describe } from "node:test";
+import { describe } from "node:test";
 import { useVSCode, waitUntil, type VSCode } from "./harness.js";
-import { startWorld, type World } from "./world.js";
+import { useWorld } from "./world.js";
 
 const ghost = (vs: VSCode) => vs.page.locator(".monaco-editor .ghost-text-decoration, .monaco-editor .ghost-text");
 /** The help marker is an `after` decoration: CSS ::after content on a span of the line. */
@@ -47,28 +47,23 @@ async function hoverAt(vs: VSCode, line: number, column: number, timeout = 10_00
 }
 
 describe("inline completions with the scripted pair", () => {
-  let world: World;
-  const userSettings: Record<string, unknown> = {};
-  before(async () => {
-    world = await startWorld();
-    Object.assign(userSettings, world.settings);
-  });
-  after(async () => world?.close());
+  const w = useWorld();
+  const userSettings = w.settings;
   const suite = useVSCode({ name: "inline", nodeModules: ["node-llama-cpp"], userSettings, workspaceFiles: { "calc.txt": "", "other.txt": "" } });
 
   suite.test("a teacher-assisted completion: help marker while the teacher is asked, typing on cancels it", async (vs) => {
-    world.server.defaultFault = { kind: "delay", ms: 20_000 };
+    w.world.server.defaultFault = { kind: "delay", ms: 20_000 };
     try {
       await vs.openFile("other.txt");
       await vs.typeInEditor("answer = ");
       await waitUntil(async () => /asking teacher · 4 tokens/.test(await markerText(vs)) || undefined, 60_000, "the help marker");
       await vs.screenshot("inline-asking-teacher.png");
-      const pending = world.server.requests[world.server.requests.length - 1];
+      const pending = w.world.server.requests[w.world.server.requests.length - 1];
       // Typing on cancels the completion: the teacher's HTTP request is aborted.
       await vs.typeInEditor("z");
       await waitUntil(() => pending.cancelled === true || undefined, 15_000, "the teacher request to be cancelled");
     } finally {
-      world.server.defaultFault = undefined;
+      w.world.server.defaultFault = undefined;
     }
   });
 
@@ -102,20 +97,15 @@ describe("inline completions with the scripted pair", () => {
 });
 
 describe("inline completions with the teacher turned off for inline use", () => {
-  let world: World;
-  const userSettings: Record<string, unknown> = {};
-  before(async () => {
-    world = await startWorld({ "relay.inline.teacher": false });
-    Object.assign(userSettings, world.settings);
-  });
-  after(async () => world?.close());
+  const w = useWorld({ "relay.inline.teacher": false });
+  const userSettings = w.settings;
   const suite = useVSCode({ name: "inline-no-teacher", nodeModules: ["node-llama-cpp"], userSettings, workspaceFiles: { "calc.txt": "" } });
 
   suite.test("ghost text from the student alone; no request reaches the teacher server", async (vs) => {
     await vs.openFile("calc.txt");
     await vs.typeInEditor("y = ");
     await waitUntil(async () => (await ghostText(vs)).includes("We need") || undefined, 60_000, "ghost text");
-    assert.equal(world.server.requests.length, 0);
+    assert.equal(w.world.server.requests.length, 0);
     await vs.screenshot("inline-student-only.png");
   });
 });

@@ -2,6 +2,7 @@
  * What the e2e tests run the extension against: the scripted student/teacher pair as GGUF
  * files, and a real OpenAI-format server on 127.0.0.1 answering from the scripted teacher.
  */
+import { after, before } from "node:test";
 import { LocalTeacher } from "../../src/teacher/localTeacher.js";
 import { scriptedPairPaths } from "../fixtures/pair.js";
 import { startOpenAIServer, teacherBackend, type OpenAITestServer } from "../fixtures/openaiServer.js";
@@ -42,6 +43,27 @@ export async function startWorld(overrides: Record<string, unknown> = {}): Promi
     close: async () => {
       await server.close();
       await teacher.dispose();
+    },
+  };
+}
+
+/**
+ * Registers before/after hooks that start and stop a world; call before useVSCode() so the
+ * settings are filled in when VS Code starts.
+ */
+export function useWorld(overrides: Record<string, unknown> = {}): { settings: Record<string, unknown>; readonly world: World } {
+  let world: World | undefined;
+  const settings: Record<string, unknown> = {};
+  before(async () => {
+    world = await startWorld(overrides);
+    Object.assign(settings, world.settings);
+  });
+  after(async () => world?.close());
+  return {
+    settings,
+    get world(): World {
+      if (!world) throw new Error("the world is not running (did its before() hook fail?)");
+      return world;
     },
   };
 }
