@@ -4,8 +4,9 @@
  * decides its bytes, so a changed preset never reuses a stale file.
  */
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from "node:fs";
+import { existsSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
+import { writeOnce } from "../gguf/writeOnce.js";
 import { QWEN3_0_6B_LIKE, SMALL, writeRandomModel, type RandomModelDims, type RandomModelOptions } from "../gguf/random.js";
 
 /** Bump when the GGUF writer changes what it writes for the same parameters. */
@@ -87,44 +88,15 @@ export function parameterCount(d: RandomModelDims): number {
   return d.vocab * d.embd + d.blocks * perBlock + d.embd;
 }
 
-/**
- * The path of the cached model, writing it first when absent (to a temp file renamed into place,
- * so a killed run never leaves a half-written model).
- */
-export function ensureBenchModel(spec: BenchModelSpec, dir = benchModelDir(), log: (line: string) => void = () => {}): BenchModel {
-  mkdirSync(dir, { recursive: true });
+/** The path of the cached model, written first when absent (see writeOnce). */
+export async function ensureBenchModel(spec: BenchModelSpec, dir = benchModelDir(), log: (line: string) => void = () => {}): Promise<BenchModel> {
   const path = join(dir, benchModelFileName(spec));
-  let generatedSeconds = 0;
-  if (!existsSync(path)) {
-    sweepTempFiles(dir);
+  const t0 = performance.now();
+  const wrote = await writeOnce(path, (tmp) => {
     log(`writing ${spec.id} to ${path} ...`);
-    const t0 = performance.now();
-    const tmp = `${path}.${process.pid}.tmp`;
-    try {
-      writeRandomModel(tmp, spec.dims, spec.options);
-      renameSync(tmp, path);
-    } catch (error) {
-      rmSync(tmp, { force: true });
-      throw error;
-    }
-    generatedSeconds = (performance.now() - t0) / 1000;
-    log(`wrote ${spec.id} (${(statSync(path).size / 1e6).toFixed(0)} MB) in ${generatedSeconds.toFixed(1)} s`);
-  }
+    writeRandomModel(tmp, spec.dims, spec.options);
+  });
+  const generatedSeconds = wrote ? (performance.now() - t0) / 1000 : 0;
+  if (wrote) log(`wrote ${spec.id} (${(statSync(path).size / 1e6).toFixed(0)} MB) in ${generatedSeconds.toFixed(1)} s`);
   return { ...spec, path, bytes: statSync(path).size, parameters: parameterCount(spec.dims), generatedSeconds };
-}
-
-function sweepTempFiles(dir: string): void {
-  for (const file of readdirSync(dir)) {
-    const match = /\.(\d+)\.tmp$/.exec(file);
-    if (match && !alive(Number(match[1]))) rmSync(join(dir, file), { force: true });
-  }
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
 }

@@ -67,8 +67,8 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
   const busy = isBusy(before);
   if (busy) progress(`note: the machine is busy before the run (load ${before.loadavg.join(" ")}, CPUs ${Math.round((before.busy ?? 0) * 100)}% busy): figures will be noisy`);
 
-  const student = ensureBenchModel(options.quick ? STUDENT_QUICK : STUDENT_0_6B, benchModelDir(root), progress);
-  const teacher = ensureBenchModel(TEACHER_TINY, benchModelDir(root), progress);
+  const student = await ensureBenchModel(options.quick ? STUDENT_QUICK : STUDENT_0_6B, benchModelDir(root), progress);
+  const teacher = await ensureBenchModel(TEACHER_TINY, benchModelDir(root), progress);
   const handle = await getSharedLlama({ gpu: "cpu", threads: options.threads ?? 0, logger: options.logger });
   const env: BenchEnv = {
     quick: options.quick,

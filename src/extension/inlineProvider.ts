@@ -4,7 +4,7 @@
  * student supports it. Teacher calls are allowed inside the budget unless turned off.
  */
 import * as vscode from "vscode";
-import { CompletionCache, inlineContext, trimCompletion, wantsMultiline, type CachedCompletion } from "../core/inline.js";
+import { CompletionCache, DEFAULT_INLINE_CONTEXT, inlineContext, trimCompletion, wantsMultiline, type CachedCompletion } from "../core/inline.js";
 import { errorMessage } from "../core/errors.js";
 import type { Logger } from "../core/logger.js";
 import { teacherRangesOf } from "../core/provenance.js";
@@ -50,9 +50,12 @@ export class RelayInlineProvider implements vscode.InlineCompletionItemProvider 
     if (!settings.enabled) return undefined;
     if (!settings.languages.includes("*") && !settings.languages.includes(document.languageId)) return undefined;
 
+    // Read only the bounded window around the cursor (this runs on every keystroke).
     const offset = document.offsetAt(position);
-    const text = document.getText();
-    const { prefix, suffix } = inlineContext(text.slice(0, offset), text.slice(offset));
+    const { maxPrefixChars, maxSuffixChars } = DEFAULT_INLINE_CONTEXT;
+    const before = document.getText(new vscode.Range(document.positionAt(Math.max(0, offset - maxPrefixChars - 1)), position));
+    const after = document.getText(new vscode.Range(position, document.positionAt(offset + maxSuffixChars + 1)));
+    const { prefix, suffix } = inlineContext(before, after);
     if (!prefix.trim()) return undefined;
     const cached = this.cache.get(prefix, suffix);
     if (cached) return this.items(document, position, offset, cached);
