@@ -1,9 +1,46 @@
-// ESLint flat config: typescript-eslint's recommended rules for all TypeScript sources.
+// ESLint flat config: typescript-eslint's recommended rules for all TypeScript sources, and the
+// direction of the architecture (README, "Development") as import rules per folder, so a wrong
+// arrow fails `npm run lint`.
 import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
+const SRC_FOLDERS = ["core", "protocol", "llama", "student", "teacher", "io", "gguf", "demo", "eval", "bench", "cli", "extension"];
+
+/** What each folder of src/ may import from its siblings; everything else is refused. */
+const LAYERS = {
+  core: [],
+  protocol: ["core"],
+  llama: ["core"],
+  student: ["core", "llama"],
+  teacher: ["core", "llama"],
+  io: ["core"],
+  gguf: ["core"],
+  demo: ["core", "gguf"],
+  eval: ["core"],
+  bench: ["core", "gguf", "llama", "student", "teacher", "io", "demo"],
+  cli: ["core", "protocol", "llama", "student", "teacher", "io", "gguf", "demo", "eval", "bench"],
+  extension: ["core", "protocol", "llama", "student", "teacher", "io"],
+};
+
+/** Pure code: no editor API, no native runtime, no I/O of its own. */
+const PURE = ["vscode", "node-llama-cpp", "fs", "node:fs", "node:fs/promises", "fs/promises", "node:child_process", "child_process", "node:net", "node:http", "node:https"];
+
+function layerRule(folder) {
+  const refused = SRC_FOLDERS.filter((other) => other !== folder && !LAYERS[folder].includes(other));
+  const patterns = refused.map((other) => ({
+    group: [`../${other}/*`, `../../${other}/*`, `**/src/${other}/*`],
+    message: `src/${folder} must not import src/${other} (see the layering in README, "Development").`,
+  }));
+  const paths = ["core", "protocol"].includes(folder)
+    ? PURE.map((name) => ({ name, message: `src/${folder} stays pure: no editor API, no native runtime, no I/O.` }))
+    : folder === "extension"
+      ? []
+      : [{ name: "vscode", message: "Only src/extension imports vscode." }];
+  return { files: [`src/${folder}/**/*.ts`], rules: { "no-restricted-imports": ["error", { paths, patterns }] } };
+}
+
 export default tseslint.config(
-  { ignores: ["dist/", "out/", ".cache/", "node_modules/", "test-results/"] },
+  { ignores: ["dist/", "out/", ".cache/", "node_modules/", "test-results/", "python/"] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -12,11 +49,18 @@ export default tseslint.config(
       "no-constant-condition": ["error", { checkLoops: false }],
     },
   },
+  ...SRC_FOLDERS.map(layerRule),
   {
-    files: ["src/core/**/*.ts"],
+    // The chat panel's front end runs in a browser: it shares only the message protocol.
+    files: ["webview/**/*.ts"],
     rules: {
-      // src/core stays pure: no editor API, no I/O of its own.
-      "no-restricted-imports": ["error", { paths: ["vscode", "node-llama-cpp", "fs", "node:fs", "node:fs/promises", "fs/promises", "node:child_process", "node:net", "node:http"] }],
+      "no-restricted-imports": [
+        "error",
+        {
+          paths: [{ name: "vscode", message: "The webview cannot import vscode; talk to the host over src/protocol." }, { name: "node-llama-cpp", message: "The webview runs in a browser." }],
+          patterns: [{ group: ["../src/*", "!../src/protocol", "../src/*/*", "!../src/protocol/*"], message: "The webview imports only src/protocol from the host side." }],
+        },
+      ],
     },
   },
   {
@@ -24,3 +68,5 @@ export default tseslint.config(
     languageOptions: { globals: { process: "readonly", console: "readonly", URL: "readonly" } },
   },
 );
+
+export { LAYERS, SRC_FOLDERS };

@@ -14,7 +14,7 @@ import { runRelay } from "../core/controller.js";
 import { createPolicy } from "../core/policies.js";
 import type { TaskPrompt } from "../core/prompts.js";
 import type { LlamaStudent } from "../student/llamaStudent.js";
-import { commonPrefix } from "../student/sequencePool.js";
+import { commonPrefix } from "../llama/sequencePool.js";
 import { loadStudent, now, since, type BenchEnv } from "./env.js";
 import { codeOfLength, pseudoCode } from "./prompts.js";
 import { pairedRatio, ratio, round, roundSummary, summarize, type Summary } from "./stats.js";

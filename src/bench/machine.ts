@@ -3,7 +3,7 @@ import { execFileSync } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
 import { arch, availableParallelism, cpus, loadavg, platform, release, totalmem } from "node:os";
 import { join } from "node:path";
-import { cgroupCpuLimit } from "../student/threads.js";
+import { cgroupCpuLimit } from "../llama/threads.js";
 
 export interface LoadSample {
   at: string;

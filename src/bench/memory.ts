@@ -7,7 +7,7 @@
 import { readFileSync } from "node:fs";
 import { runRelay } from "../core/controller.js";
 import { createPolicy } from "../core/policies.js";
-import { getSharedLlama } from "../student/llama.js";
+import { getSharedLlama } from "../llama/llama.js";
 import { LlamaStudent } from "../student/llamaStudent.js";
 import { runChild } from "./child.js";
 import type { BenchEnv } from "./env.js";

@@ -7,7 +7,8 @@
 import type { LlamaContextSequence, Token } from "node-llama-cpp";
 import type { SessionOptions, StudentSession, StudentStep } from "../core/models.js";
 import type { TaskPrompt } from "../core/prompts.js";
-import { meterTotal, type LlamaStudent } from "../student/llamaStudent.js";
+import type { LlamaStudent } from "../student/llamaStudent.js";
+import { meterTotal } from "../llama/meter.js";
 import { WrappedStudent } from "./wrappedStudent.js";
 
 type Generator = AsyncGenerator<{ token: Token }, void, void | Token | Token[]>;

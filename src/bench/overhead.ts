@@ -9,7 +9,7 @@ import { runRelay } from "../core/controller.js";
 import { createPolicy } from "../core/policies.js";
 import type { TaskPrompt } from "../core/prompts.js";
 import type { LlamaStudent } from "../student/llamaStudent.js";
-import { commonPrefix } from "../student/sequencePool.js";
+import { commonPrefix } from "../llama/sequencePool.js";
 import { loadStudent, now, since, type BenchEnv } from "./env.js";
 import { taskOfLength } from "./prompts.js";
 import { median, pairedRatio, ratio, roundSummary, summarize, type Summary } from "./stats.js";

@@ -6,8 +6,8 @@
  * off after a time cap; its speed is still measured on the tokens it made.
  */
 import type { Token } from "node-llama-cpp";
-import { nodeLlamaCpp } from "../student/llama.js";
-import { chooseThreads } from "../student/threads.js";
+import { nodeLlamaCpp } from "../llama/llama.js";
+import { chooseThreads } from "../llama/threads.js";
 import { runChild } from "./child.js";
 import type { BenchEnv } from "./env.js";
 import { pseudoWords } from "./prompts.js";

@@ -3,7 +3,7 @@ import type { Command } from "commander";
 import { RelayError } from "../core/errors.js";
 import { CONDITION_NAMES } from "../eval/conditions.js";
 import { BENCHMARK_NAMES, DEFAULT_DATA_DIR } from "../eval/datasets.js";
-import type { EvalCommandOptions } from "../eval/command.js";
+import type { EvalCommandOptions } from "./evalCommand.js";
 import { addModelOptions } from "./setup.js";
 
 const positive = (name: string) => (v: string) => {
@@ -43,7 +43,7 @@ export function registerEval(program: Command): void {
       .option("-v, --verbose", "log model loading and teacher calls to stderr"),
   ).action(async (options: EvalCommandOptions) => {
     // Loaded on use: the grader's math engine is not needed by the other commands.
-    const { runEvalCommand } = await import("../eval/command.js");
+    const { runEvalCommand } = await import("./evalCommand.js");
     process.exitCode = await runEvalCommand(options);
   });
 }

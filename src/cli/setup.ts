@@ -4,7 +4,7 @@ import { RelayError } from "../core/errors.js";
 import type { Logger } from "../core/logger.js";
 import type { Teacher } from "../core/models.js";
 import { createPolicy, POLICY_NAMES, type PolicyName, type TagMemory } from "../core/policies.js";
-import type { GpuSetting } from "../student/llama.js";
+import type { GpuSetting } from "../llama/llama.js";
 import { LlamaStudent } from "../student/llamaStudent.js";
 import { LocalTeacher } from "../teacher/localTeacher.js";
 import { OpenAITeacher, TEACHER_API_STYLES, type TeacherApiStyle } from "../teacher/openaiTeacher.js";

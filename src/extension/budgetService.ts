@@ -7,7 +7,7 @@ import * as vscode from "vscode";
 import { BudgetLedger, type BudgetConfig, type BudgetUsage } from "../core/budget.js";
 import type { BudgetGate, Reservation } from "../core/budgetGate.js";
 import type { Logger } from "../core/logger.js";
-import { FileLedgerStore } from "../budget/fileLedgerStore.js";
+import { FileLedgerStore } from "../io/fileLedgerStore.js";
 import { readConfig } from "./config.js";
 import type { TeacherService } from "./teacherService.js";
 

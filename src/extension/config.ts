@@ -2,7 +2,7 @@
 import * as vscode from "vscode";
 import type { BudgetPeriod } from "../core/budget.js";
 import type { PolicyName } from "../core/policies.js";
-import type { GpuSetting } from "../student/llama.js";
+import type { GpuSetting } from "../llama/llama.js";
 import type { TeacherApiStyle } from "../teacher/openaiTeacher.js";
 
 export interface RelayConfig {

@@ -7,7 +7,7 @@ import * as vscode from "vscode";
 import { RelayError, errorMessage } from "../core/errors.js";
 import type { Logger } from "../core/logger.js";
 import type { TagMemory } from "../core/policies.js";
-import { isRemoteModel } from "../student/modelFile.js";
+import { isRemoteModel } from "../llama/modelFile.js";
 import { LlamaStudent } from "../student/llamaStudent.js";
 import { readConfig } from "./config.js";
 

@@ -7,7 +7,7 @@ import * as vscode from "vscode";
 import type { Logger } from "../core/logger.js";
 import type { Teacher } from "../core/models.js";
 import type { TeacherLogEntry, TeacherRequestLog } from "../core/teacherLog.js";
-import { FileTeacherLog } from "../teacher/fileTeacherLog.js";
+import { FileTeacherLog } from "../io/fileTeacherLog.js";
 import { OpenAITeacher } from "../teacher/openaiTeacher.js";
 import { readConfig } from "./config.js";
 

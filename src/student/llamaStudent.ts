@@ -9,10 +9,11 @@ import type { Logger } from "../core/logger.js";
 import { silentLogger } from "../core/logger.js";
 import type { SessionOptions, Student, StudentSession, StudentStep } from "../core/models.js";
 import type { TaskPrompt } from "../core/prompts.js";
-import { getSharedLlama, nodeLlamaCpp, type GpuSetting, type LlamaHandle } from "./llama.js";
-import { loadGgufModel } from "./loadModel.js";
-import { resolveModel, type ResolveOptions } from "./modelFile.js";
-import { SequencePool, type SequenceLease } from "./sequencePool.js";
+import { getSharedLlama, nodeLlamaCpp, type GpuSetting, type LlamaHandle } from "../llama/llama.js";
+import { loadGgufModel } from "../llama/loadModel.js";
+import { resolveModel, type ResolveOptions } from "../llama/modelFile.js";
+import { SequencePool, type SequenceLease } from "../llama/sequencePool.js";
+import { meterTotal } from "../llama/meter.js";
 
 export interface StudentLoadOptions extends ResolveOptions {
   /** A GGUF path, an `hf:` URI or a URL. */
@@ -266,12 +267,6 @@ class LlamaStudentSession implements StudentSession {
     })();
     return this.disposed;
   }
-}
-
-/** Tokens the sequence has evaluated (the meter counts those with logits as "output"). */
-export function meterTotal(sequence: LlamaContextSequence): number {
-  const meter = sequence.tokenMeter;
-  return meter.usedInputTokens + meter.usedOutputTokens;
 }
 
 function dropBrokenChar(text: string): string {

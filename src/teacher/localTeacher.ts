@@ -8,10 +8,10 @@ import { abortError } from "../core/errors.js";
 import type { Logger } from "../core/logger.js";
 import { silentLogger } from "../core/logger.js";
 import type { Teacher, TeacherReply, TeacherRequest } from "../core/models.js";
-import { getSharedLlama, type GpuSetting } from "../student/llama.js";
-import { loadGgufModel } from "../student/loadModel.js";
-import { meterTotal } from "../student/llamaStudent.js";
-import { resolveModel } from "../student/modelFile.js";
+import { getSharedLlama, type GpuSetting } from "../llama/llama.js";
+import { loadGgufModel } from "../llama/loadModel.js";
+import { meterTotal } from "../llama/meter.js";
+import { resolveModel } from "../llama/modelFile.js";
 
 export interface LocalTeacherOptions {
   model: string;

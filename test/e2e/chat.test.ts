@@ -62,7 +62,7 @@ describe("chat, explain and budget with the scripted pair", () => {
     const teacher = answer.locator("span.teacher");
     assert.equal(await teacher.count(), 2);
     assert.equal((await teacher.first().textContent())?.trim(), "51.");
-    assert.match((await teacher.first().getAttribute("title")) ?? "", /^teacher scripted-teacher · 4 tokens · \d+ ms$/);
+    assert.match((await teacher.first().getAttribute("title")) ?? "", /^teacher scripted-teacher · 4 tokens · [\d,]+ ms$/);
     await vs.screenshot("chat-answer.png");
 
     // Exactly what the provider reported, prompt + completion, for the two requests.

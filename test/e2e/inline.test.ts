@@ -79,7 +79,7 @@ describe("inline completions with the scripted pair", () => {
     const col = text.indexOf(" 51.") + 2;
     const hover = await hoverAt(vs, 1, col + 1, 10_000, "inline-teacher-hover.png");
     assert.ok(hover, "no hover on the teacher's text");
-    assert.match(hover, /Written by the teacher — scripted-teacher · 4 tokens · \d+ ms/);
+    assert.match(hover, /Written by the teacher — scripted-teacher · 4 tokens · [\d,]+ ms/);
 
     // Edits before and inside the range: it moves and grows with them.
     await goTo(vs, 1, 1);

@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { tmpdir } from "node:os";
 import { BudgetLedger, replayLedger } from "../../src/core/budget.js";
-import { FileLedgerStore } from "../../src/budget/fileLedgerStore.js";
+import { FileLedgerStore } from "../../src/io/fileLedgerStore.js";
 
 test("ledger crash: SIGKILL mid-run, the ledger replays to the settled total", async () => {
   const path = join(mkdtempSync(join(tmpdir(), "relay-ledger-")), "ledger.jsonl");
