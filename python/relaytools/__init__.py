@@ -1,0 +1,1 @@
+"""Relay's Python helpers (run from the repository with PYTHONPATH=python)."""
