@@ -2,6 +2,7 @@
 import * as vscode from "vscode";
 import { BudgetService } from "./budgetService.js";
 import { ChatViewProvider } from "./chatView.js";
+import { ConfigProblems } from "./config.js";
 import { explainStep } from "./explainStep.js";
 import type { TeacherRange } from "../core/provenance.js";
 import { RelayInlineProvider } from "./inlineProvider.js";
@@ -15,6 +16,7 @@ import { TeacherService } from "./teacherService.js";
 export async function activate(context: vscode.ExtensionContext): Promise<void> {
   const channel = vscode.window.createOutputChannel("Relay", { log: true });
   const log = channelLogger(channel);
+  const configProblems = new ConfigProblems(log);
   const student = new StudentService(log, context.globalStorageUri);
   const teacher = new TeacherService(context, log);
   const budget = new BudgetService(context, teacher, log);
@@ -22,7 +24,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   const chat = new ChatViewProvider(context, relay, teacher, log);
   const provenance = new Provenance();
   const inlineStatus = new InlineStatus();
-  context.subscriptions.push(channel, student, teacher, budget, chat, provenance, inlineStatus);
+  context.subscriptions.push(channel, configProblems, student, teacher, budget, chat, provenance, inlineStatus);
   context.subscriptions.push(vscode.languages.registerInlineCompletionItemProvider({ pattern: "**" }, new RelayInlineProvider(relay, log)));
 
   const command = (id: string, run: (...args: never[]) => unknown) => context.subscriptions.push(vscode.commands.registerCommand(id, run));
@@ -75,6 +77,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     void vscode.window.showInformationMessage(message);
   });
 
+  configProblems.check();
   await teacher.init();
   await budget.init();
   log.info(`Relay activated (workspace trusted: ${vscode.workspace.isTrusted}; ${teacher.describe()})`);

@@ -8,27 +8,9 @@ import { CompletionCache, DEFAULT_INLINE_CONTEXT, inlineContext, trimCompletion,
 import { errorMessage } from "../core/errors.js";
 import type { Logger } from "../core/logger.js";
 import { teacherRangesOf } from "../core/provenance.js";
+import { readConfig } from "./config.js";
 import { HelpMarker } from "./helpMarker.js";
 import type { RelayService } from "./relayService.js";
-
-export interface InlineSettings {
-  enabled: boolean;
-  languages: string[];
-  debounceMs: number;
-  maxTokens: number;
-  teacher: boolean;
-}
-
-export function readInlineSettings(): InlineSettings {
-  const c = vscode.workspace.getConfiguration("relay.inline");
-  return {
-    enabled: c.get("enabled", true),
-    languages: c.get("languages", ["*"]),
-    debounceMs: c.get("debounceMs", 300),
-    maxTokens: c.get("maxTokens", 64),
-    teacher: c.get("teacher", true),
-  };
-}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -46,7 +28,7 @@ export class RelayInlineProvider implements vscode.InlineCompletionItemProvider 
     context: vscode.InlineCompletionContext,
     token: vscode.CancellationToken,
   ): Promise<vscode.InlineCompletionItem[] | undefined> {
-    const settings = readInlineSettings();
+    const settings = readConfig().inline;
     if (!settings.enabled) return undefined;
     if (!settings.languages.includes("*") && !settings.languages.includes(document.languageId)) return undefined;
 

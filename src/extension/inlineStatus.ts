@@ -1,6 +1,6 @@
 /** A status bar item showing whether Relay's inline completions are on; click to toggle. */
 import * as vscode from "vscode";
-import { readInlineSettings } from "./inlineProvider.js";
+import { readConfig } from "./config.js";
 
 export class InlineStatus implements vscode.Disposable {
   private readonly item = vscode.window.createStatusBarItem("relay.inline", vscode.StatusBarAlignment.Right, 99);
@@ -15,7 +15,7 @@ export class InlineStatus implements vscode.Disposable {
   }
 
   private render(): void {
-    const s = readInlineSettings();
+    const s = readConfig().inline;
     this.item.text = s.enabled ? "$(sparkle) inline" : "$(circle-slash) inline";
     this.item.tooltip = `Relay inline completions: ${s.enabled ? "on" : "off"}${s.enabled && !s.teacher ? " (student only)" : ""}. Click to toggle.`;
     this.item.accessibilityInformation = { label: `Relay inline completions ${s.enabled ? "on" : "off"}` };
