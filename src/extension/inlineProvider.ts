@@ -1,7 +1,8 @@
 /**
  * Inline completions through the relay: debounced, cancelled when the user types on (which
  * aborts the teacher request and frees the sequence), cached on the prefix, infill when the
- * student supports it. Teacher calls are allowed inside the budget unless turned off.
+ * student supports it. Teacher calls are allowed inside the budget unless turned off. Only a
+ * student that is loaded already is used: a keystroke never starts a model load or download.
  */
 import * as vscode from "vscode";
 import { CompletionCache, DEFAULT_INLINE_CONTEXT, inlineContext, trimCompletion, wantsMultiline, type CachedCompletion } from "../core/inline.js";
@@ -16,6 +17,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export class RelayInlineProvider implements vscode.InlineCompletionItemProvider {
   private readonly cache = new CompletionCache(250);
+  private toldNotLoaded = false;
 
   constructor(
     private readonly relay: RelayService,
@@ -47,6 +49,11 @@ export class RelayInlineProvider implements vscode.InlineCompletionItemProvider 
       if (token.isCancellationRequested) return undefined;
     }
 
+    if (!this.relay.studentLoaded) {
+      if (!this.toldNotLoaded) this.log.info("inline completions wait for the student model: it loads with the first chat or explain, or Reload Student Model, never on a keystroke");
+      this.toldNotLoaded = true;
+      return undefined;
+    }
     const controller = new AbortController();
     const cancel = token.onCancellationRequested(() => controller.abort());
     const multiline = wantsMultiline(prefix, suffix);
@@ -55,7 +62,7 @@ export class RelayInlineProvider implements vscode.InlineCompletionItemProvider 
     let enough = false;
     let visible = "";
     try {
-      const result = await this.relay.run({
+      const result = await this.relay.runIfLoaded({
         task: { user: prefix, completion: { prefix, suffix } },
         signal: controller.signal,
         maxTokens: settings.maxTokens,
@@ -71,18 +78,17 @@ export class RelayInlineProvider implements vscode.InlineCompletionItemProvider 
           }
         },
       });
-      marker?.hide();
-      if (token.isCancellationRequested && !enough) return undefined;
+      if (!result || (token.isCancellationRequested && !enough)) return undefined;
       const completion = trimCompletion(result.text, multiline, suffix);
       if (!completion.trim()) return undefined;
       const entry: CachedCompletion = { text: completion, teacher: teacherRangesOf(result.spans, completion.length) };
       this.cache.set(prefix, suffix, entry);
       return this.items(document, position, offset, entry);
     } catch (error) {
-      marker?.hide();
       this.log.warn(`inline completion failed: ${errorMessage(error)}`);
       return undefined;
     } finally {
+      marker?.dispose();
       cancel.dispose();
     }
   }
