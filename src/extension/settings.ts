@@ -146,8 +146,16 @@ export interface ResolvedSettings {
 
 const show = (value: unknown) => JSON.stringify(value) ?? String(value);
 
-/** The defaults of package.json's contribution, checked against the schemas. */
+const defaultsOf = new WeakMap<ExtensionManifest, SettingValues>();
+
+/** The defaults of package.json's contribution, checked against the schemas (once per manifest). */
 export function contributedDefaults(manifest: ExtensionManifest): SettingValues {
+  let defaults = defaultsOf.get(manifest);
+  if (!defaults) defaultsOf.set(manifest, (defaults = readDefaults(manifest)));
+  return defaults;
+}
+
+function readDefaults(manifest: ExtensionManifest): SettingValues {
   const properties = manifest.contributes?.configuration?.properties ?? {};
   const out: Record<string, unknown> = {};
   for (const key of SETTING_KEYS) {
