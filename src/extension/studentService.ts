@@ -114,8 +114,7 @@ export class StudentService implements vscode.Disposable {
       } catch {
         return; // it never loaded
       }
-      await student.dispose(reason);
-      this.log.info(`student unloaded (${reason})`);
+      await student.dispose(reason); // logs "student unloaded (reason)"
       this.changed.fire();
     })();
     return this.unloading;

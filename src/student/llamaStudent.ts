@@ -150,10 +150,13 @@ export class LlamaStudent implements Student {
       this.assertLoaded();
       const session = await LlamaStudentSession.open(this, lease, prompt, options);
       this.sessions.add(session);
+      // Unloaded while the prompt was being prepared: end it like the other live sessions.
+      if (this.unloaded) await session.end(this.unloaded);
+      this.assertLoaded();
       return session;
     } catch (error) {
       lease.release();
-      throw error;
+      throw this.unloaded ?? error;
     }
   }
 
