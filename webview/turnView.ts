@@ -7,6 +7,7 @@ import { renderAnswer } from "./renderAnswer.js";
 
 const STOP_LABELS: Record<string, string> = {
   aborted: "stopped",
+  "model-unloaded": "stopped: the student model was unloaded",
   "max-tokens": "token limit reached",
   "context-full": "context full",
   error: "error",

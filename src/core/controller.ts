@@ -5,7 +5,7 @@
  */
 
 import type { BudgetGate, Reservation } from "./budgetGate.js";
-import { abortError, errorMessage, isAbortError } from "./errors.js";
+import { abortError, abortReason, errorMessage, isAbortError, isRelayError } from "./errors.js";
 import type { Logger } from "./logger.js";
 import { silentLogger } from "./logger.js";
 import type { Student, StudentSession, Teacher, TeacherReply } from "./models.js";
@@ -105,12 +105,14 @@ class RelayRun {
     try {
       stop = this.req.policy.teacherOnly ? await this.runTeacherOnly() : await this.runStudent();
     } catch (error) {
-      if (!isAbortError(error)) throw error;
-      stop = "aborted";
+      if (isAbortError(error)) stop = "aborted";
+      else if (isRelayError(error, "model-unloaded")) stop = "model-unloaded";
+      else throw error;
     } finally {
       released = this.session ? this.session.dispose() : this.lateRelease;
     }
-    if (stop !== "aborted") await released;
+    // A cancelled answer returns at once; its sequence is freed when the step in flight ends.
+    if (stop !== "aborted" && stop !== "model-unloaded") await released;
     this.flushScanner();
     this.closeStudentSpan();
     const stats = computeStats(this.spans, {
@@ -143,7 +145,7 @@ class RelayRun {
     }
     const session = this.session;
     while (true) {
-      if (signal?.aborted) return "aborted";
+      if (signal?.aborted) return isRelayError(signal.reason, "model-unloaded") ? "model-unloaded" : "aborted";
       if (this.generated >= this.limits.maxTokens) return "max-tokens";
       const step = await this.race(session.next());
       if (step === null) return session.contextFull ? "context-full" : "eos";
@@ -242,7 +244,8 @@ class RelayRun {
       );
     } catch (error) {
       await reservation?.release();
-      if (isAbortError(error) || this.req.signal?.aborted) throw abortError();
+      if (this.req.signal?.aborted) throw abortReason(this.req.signal);
+      if (isAbortError(error)) throw abortError();
       this.log.warn(`teacher call failed: ${errorMessage(error)}`);
       this.pushSpan({ kind: "failed-call", text: "", tokens: 0, startMs, durationMs: Date.now() - started, requested, granted, model: teacher.model, error: errorMessage(error) });
       return "refused";
@@ -328,16 +331,16 @@ class RelayRun {
     }
   }
 
-  /** Settles with an abort error as soon as the signal fires, whatever the promise does. */
+  /** Settles with the abort's reason as soon as the signal fires, whatever the promise does. */
   private race<T>(promise: Promise<T>): Promise<T> {
     const signal = this.req.signal;
     if (!signal) return promise;
     if (signal.aborted) {
       promise.catch(() => {});
-      return Promise.reject(abortError());
+      return Promise.reject(abortReason(signal));
     }
     return new Promise<T>((resolve, reject) => {
-      const onAbort = () => reject(abortError());
+      const onAbort = () => reject(abortReason(signal));
       signal.addEventListener("abort", onAbort, { once: true });
       promise.then(
         (value) => {

@@ -3,6 +3,7 @@
  * (policies keep per-answer state such as a cool-down).
  */
 
+import { RelayError } from "./errors.js";
 import { seededRandom } from "./random.js";
 
 export type PolicyName = "learned" | "confidence" | "auto" | "student-only" | "teacher-only" | "random" | "fixed-span";
@@ -160,6 +161,11 @@ export function createPolicy(name: PolicyName, options: Partial<PolicyOptions> =
       return new RandomPolicy(o);
     case "fixed-span":
       return new FixedSpanPolicy(o.fixedSpanTokens);
+    default: {
+      // A name from an unchecked source (an old setting, a typo): say which, not "undefined".
+      const unknown: never = name;
+      throw new RelayError("invalid-argument", `Unknown trigger policy ${JSON.stringify(unknown)}; choose one of ${POLICY_NAMES.join(", ")}.`);
+    }
   }
 }
 

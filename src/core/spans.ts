@@ -1,6 +1,8 @@
 /** The labelled spans of one answer, and the statistics derived from them. */
 
-export type SpanKind = "student" | "teacher" | "failed-call" | "budget-denied";
+/** The labels of an answer's spans (src/protocol derives its schema from this list). */
+export const SPAN_KINDS = ["student", "teacher", "failed-call", "budget-denied"] as const;
+export type SpanKind = (typeof SPAN_KINDS)[number];
 
 export interface TeacherUsage {
   promptTokens: number;
@@ -52,7 +54,8 @@ export interface RelayStats {
   stopReason: StopReason;
 }
 
-export type StopReason = "eos" | "teacher-eos" | "max-tokens" | "aborted" | "context-full" | "error";
+/** Why an answer ended; "model-unloaded": the student was unloaded mid-answer (settings, Reload). */
+export type StopReason = "eos" | "teacher-eos" | "max-tokens" | "aborted" | "model-unloaded" | "context-full" | "error";
 
 export interface TeacherPricing {
   /** USD per million input and output tokens. */

@@ -30,7 +30,9 @@ export class TeacherService implements vscode.Disposable {
       record: (e: TeacherLogEntry) =>
         logger.info(`teacher request → ${e.model} (${e.style}): ${e.error ? `failed: ${e.error}` : `${e.usage?.completionTokens ?? "?"} tokens`} in ${e.durationMs} ms`),
     };
-    this.log = new FileTeacherLog(vscode.Uri.joinPath(context.globalStorageUri, "teacher-requests.jsonl").fsPath, summary);
+    this.log = new FileTeacherLog(vscode.Uri.joinPath(context.globalStorageUri, "teacher-requests.jsonl").fsPath, summary, {
+      onError: (error) => logger.warn(`teacher request log: could not write ${this.log.path}: ${(error as Error).message}`),
+    });
     this.subscriptions.push(
       this.changed,
       vscode.workspace.onDidChangeConfiguration((e) => {
@@ -125,6 +127,12 @@ export class TeacherService implements vscode.Disposable {
   private invalidate(): void {
     this.teacher = undefined;
     this.changed.fire();
+  }
+
+  /** Stops listening and waits for the request log to be written (deactivation). */
+  async close(): Promise<void> {
+    this.dispose();
+    await this.log.close();
   }
 
   dispose(): void {

@@ -1,10 +1,12 @@
 /** Loads a GGUF model and turns node-llama-cpp's failures into typed, actionable errors. */
 import { closeSync, openSync, readSync, statSync } from "node:fs";
-import type { LlamaModel } from "node-llama-cpp";
+import type { LlamaContext, LlamaContextOptions, LlamaModel } from "node-llama-cpp";
 import { RelayError, errorMessage } from "../core/errors.js";
 import { nodeLlamaCpp, type LlamaHandle } from "./llama.js";
 
 const GGUF_MAGIC = "GGUF";
+/** What llama.cpp and node-llama-cpp say when memory runs out (their errors carry no type). */
+const OUT_OF_MEMORY = /memory|\bV?RAM\b|failed to allocate|alloc(ation)? failed|cannot allocate/i;
 
 /** Cheap check before handing a file to llama.cpp, which can abort the process on garbage. */
 export function assertGguf(path: string): void {
@@ -39,11 +41,12 @@ export async function checkGgufIntegrity(path: string): Promise<void> {
   }
 }
 
-export async function loadGgufModel(handle: LlamaHandle, path: string, options: { gpuLayers?: "auto" | number } = {}): Promise<LlamaModel> {
+export async function loadGgufModel(handle: LlamaHandle, path: string, options: { gpuLayers?: "auto" | number; signal?: AbortSignal } = {}): Promise<LlamaModel> {
   await checkGgufIntegrity(path);
   try {
-    return await handle.llama.loadModel({ modelPath: path, gpuLayers: handle.gpu ? (options.gpuLayers ?? "auto") : 0 });
+    return await handle.llama.loadModel({ modelPath: path, gpuLayers: handle.gpu ? (options.gpuLayers ?? "auto") : 0, loadSignal: options.signal });
   } catch (error) {
+    if (options.signal?.aborted) throw new RelayError("aborted", `Loading ${path} was cancelled.`, { cause: error });
     throw classifyLoadError(path, error);
   }
 }
@@ -51,7 +54,7 @@ export async function loadGgufModel(handle: LlamaHandle, path: string, options: 
 export function classifyLoadError(path: string, error: unknown): RelayError {
   if (error instanceof RelayError) return error;
   const message = errorMessage(error);
-  if (/memory|VRAM|RAM|alloc/i.test(message)) {
+  if (OUT_OF_MEMORY.test(message)) {
     return new RelayError("model-out-of-memory", `Not enough memory to load ${path}: ${message}`, { cause: error });
   }
   // llama.cpp says only "Failed to load model" for data cut mid-tensor or an unknown architecture.
@@ -59,4 +62,30 @@ export function classifyLoadError(path: string, error: unknown): RelayError {
     return new RelayError("model-corrupt", `The model file is corrupt, truncated or not a supported GGUF: ${path} (${message})`, { cause: error });
   }
   return new RelayError("model-load-failed", `Could not load ${path}: ${message}`, { cause: error });
+}
+
+/**
+ * Creates a context for a loaded model. When that fails the model is released (it would leak
+ * otherwise) and the failure is classified: a memory shortage says so, anything else is
+ * reported as what it is, not as out-of-memory.
+ */
+export async function createContextOrRelease(model: LlamaModel, path: string, options: LlamaContextOptions, signal?: AbortSignal): Promise<LlamaContext> {
+  try {
+    return await model.createContext({ ...options, createSignal: signal });
+  } catch (error) {
+    await model.dispose().catch(() => {});
+    if (signal?.aborted) throw new RelayError("aborted", `Loading ${path} was cancelled.`, { cause: error });
+    const { InsufficientMemoryError } = await nodeLlamaCpp();
+    throw classifyContextError(path, error, error instanceof InsufficientMemoryError);
+  }
+}
+
+/** `outOfMemory`: node-llama-cpp said so with its InsufficientMemoryError ("… too large for the available RAM"). */
+export function classifyContextError(path: string, error: unknown, outOfMemory = false): RelayError {
+  if (error instanceof RelayError) return error;
+  const message = errorMessage(error);
+  if (outOfMemory || OUT_OF_MEMORY.test(message)) {
+    return new RelayError("model-out-of-memory", `Not enough memory for a context of this size for ${path}: ${message}`, { cause: error });
+  }
+  return new RelayError("model-context-failed", `Could not create a context for ${path}: ${message}`, { cause: error });
 }

@@ -3,8 +3,9 @@
  * discriminated unions, with zod schemas so each side validates what it receives.
  */
 import * as z from "zod";
+import { SPAN_KINDS } from "../core/spans.js";
 
-export const SpanKindSchema = z.enum(["student", "teacher", "failed-call", "budget-denied"]);
+export const SpanKindSchema = z.enum(SPAN_KINDS);
 
 /** One labelled stretch of an answer, as the panel shows it. */
 export const SpanViewSchema = z.object({
@@ -67,7 +68,7 @@ export type ChatTurn = z.infer<typeof ChatTurnSchema>;
 export type ToWebview = z.infer<typeof ToWebviewSchema>;
 export type FromWebview = z.infer<typeof FromWebviewSchema>;
 
-/** Parses a message from the other side; undefined (and the reason) when it is not valid. */
+/** Parses a message from the other side: the message, or `ok: false` and the reason it is not valid. */
 export function parseToWebview(data: unknown): { ok: true; message: ToWebview } | { ok: false; error: string } {
   const r = ToWebviewSchema.safeParse(data);
   return r.success ? { ok: true, message: r.data } : { ok: false, error: r.error.message };

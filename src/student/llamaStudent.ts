@@ -3,17 +3,18 @@
  * every request, generation that keeps the KV cache across relays (after a teacher span only
  * the spliced tokens are evaluated).
  */
-import type { ChatHistoryItem, ChatWrapper, LlamaContext, LlamaContextSequence, LlamaModel, Token } from "node-llama-cpp";
-import { RelayError } from "../core/errors.js";
+import type { ChatHistoryItem, ChatWrapper, LlamaContext, LlamaModel, Token } from "node-llama-cpp";
+import { internalError, type RelayError } from "../core/errors.js";
 import type { Logger } from "../core/logger.js";
 import { silentLogger } from "../core/logger.js";
 import type { SessionOptions, Student, StudentSession, StudentStep } from "../core/models.js";
 import type { TaskPrompt } from "../core/prompts.js";
 import { getSharedLlama, nodeLlamaCpp, type GpuSetting, type LlamaHandle } from "../llama/llama.js";
-import { loadGgufModel } from "../llama/loadModel.js";
-import { resolveModel, type ResolveOptions } from "../llama/modelFile.js";
-import { SequencePool, type SequenceLease } from "../llama/sequencePool.js";
+import { createContextOrRelease, loadGgufModel } from "../llama/loadModel.js";
 import { meterTotal } from "../llama/meter.js";
+import { resolveModel, type ResolveOptions } from "../llama/modelFile.js";
+import { reuseCachedPrefix } from "../llama/prefix.js";
+import { SequencePool, poolDisposedError, type SequenceLease } from "../llama/sequencePool.js";
 
 export interface StudentLoadOptions extends ResolveOptions {
   /** A GGUF path, an `hf:` URI or a URL. */
@@ -35,6 +36,11 @@ const MAX_PARTIAL = 4;
 export class LlamaStudent implements Student {
   readonly name: string;
   private readonly pool: SequencePool;
+  /** Sessions not yet disposed: dispose() ends them before it frees the context. */
+  private readonly sessions = new Set<LlamaStudentSession>();
+  private disposing: Promise<void> | undefined;
+  /** Set by dispose(): every later use of the model throws it. */
+  private unloaded: RelayError | undefined;
 
   private constructor(
     readonly handle: LlamaHandle,
@@ -52,20 +58,21 @@ export class LlamaStudent implements Student {
     const log = options.logger ?? silentLogger;
     const path = await resolveModel(options.model, options);
     const handle = await getSharedLlama({ gpu: options.gpu, threads: options.threads, logger: log });
-    const model = await loadGgufModel(handle, path);
+    const model = await loadGgufModel(handle, path, { signal: options.signal });
+    const context = await createContextOrRelease(model, path, {
+      contextSize: options.contextSize ?? { max: 8192 },
+      sequences: options.sequences ?? 2,
+      threads: handle.threads,
+    }, options.signal);
     try {
-      const context = await model.createContext({
-        contextSize: options.contextSize ?? { max: 8192 },
-        sequences: options.sequences ?? 2,
-        threads: handle.threads,
-      });
       const { resolveChatWrapper } = await nodeLlamaCpp();
       const chatWrapper = resolveChatWrapper(model);
       log.info(`student loaded: ${path} (context ${context.contextSize} × ${context.totalSequences} sequences, chat template ${chatWrapper.wrapperName})`);
       return new LlamaStudent(handle, model, context, chatWrapper, path, log);
     } catch (error) {
+      await context.dispose();
       await model.dispose();
-      throw new RelayError("model-out-of-memory", `Could not create a context for ${path}: ${(error as Error).message}`, { cause: error });
+      throw error;
     }
   }
 
@@ -90,7 +97,13 @@ export class LlamaStudent implements Student {
 
   /** Plain text, as spliced mid-answer: no special tokens, no added leading space. */
   tokenize(text: string): Token[] {
+    this.assertLoaded();
     return text.length === 0 ? [] : this.model.tokenize(text, false, "trimLeadingSpace");
+  }
+
+  /** An answer still running when the model was unloaded ends with this error, not a crash. */
+  private assertLoaded(): void {
+    if (this.unloaded) throw this.unloaded;
   }
 
   /** Whether the model has fill-in-the-middle tokens (infill completions). */
@@ -101,6 +114,7 @@ export class LlamaStudent implements Student {
 
   /** Prompt tokens: the chat template with the model's turn opened, or a code completion. */
   promptTokens(task: TaskPrompt): Token[] {
+    this.assertLoaded();
     if (task.completion) return this.completionTokens(task.completion.prefix, task.completion.suffix);
     const history: ChatHistoryItem[] = [];
     if (task.system) history.push({ type: "system", text: task.system });
@@ -133,17 +147,40 @@ export class LlamaStudent implements Student {
     const prompt = this.promptTokens(task);
     const lease = await this.pool.acquire(prompt, options.signal);
     try {
-      return await LlamaStudentSession.open(this, lease, prompt, options);
+      this.assertLoaded();
+      const session = await LlamaStudentSession.open(this, lease, prompt, options);
+      this.sessions.add(session);
+      // Unloaded while the prompt was being prepared: end it like the other live sessions.
+      if (this.unloaded) await session.end(this.unloaded);
+      this.assertLoaded();
+      return session;
     } catch (error) {
       lease.release();
-      throw error;
+      throw this.unloaded ?? error;
     }
   }
 
-  async dispose(): Promise<void> {
-    await this.context.dispose();
-    await this.model.dispose();
-    this.log.info("student unloaded");
+  /** @internal a session has freed its sequence. */
+  forget(session: LlamaStudentSession): void {
+    this.sessions.delete(session);
+  }
+
+  /**
+   * Unloads the model: queued requests are rejected, live sessions end (their next step throws
+   * a model-unloaded error) and free their sequences, then the context and the model go.
+   * Idempotent; `reason` is told to the sessions ("settings changed", "reload requested").
+   */
+  dispose(reason = "the model was unloaded"): Promise<void> {
+    this.disposing ??= (async () => {
+      const error = poolDisposedError(reason);
+      this.unloaded = error;
+      this.pool.dispose(error);
+      await Promise.all([...this.sessions].map((s) => s.end(error)));
+      await this.context.dispose();
+      await this.model.dispose();
+      this.log.info(`student unloaded (${reason})`);
+    })();
+    return this.disposing;
   }
 }
 
@@ -164,6 +201,8 @@ class LlamaStudentSession implements StudentSession {
   private ended = false;
   contextFull = false;
   private disposed: Promise<void> | undefined;
+  /** Set when the student was unloaded under this session: the next step throws it. */
+  private unloaded: RelayError | undefined;
   private readonly meterStart: number;
 
   private constructor(
@@ -178,13 +217,7 @@ class LlamaStudentSession implements StudentSession {
   }
 
   static async open(student: LlamaStudent, lease: SequenceLease, prompt: Token[], options: SessionOptions): Promise<LlamaStudentSession> {
-    const sequence: LlamaContextSequence = lease.sequence;
-    // Reuse the cached prefix; at least one token is evaluated to get fresh logits.
-    const keep = Math.min(lease.reusable, prompt.length - 1);
-    if (keep < sequence.nextTokenIndex) {
-      await sequence.eraseContextTokenRanges([{ start: keep, end: sequence.nextTokenIndex }]);
-    }
-    const input = prompt.slice(keep);
+    const input = await reuseCachedPrefix(lease.sequence, prompt, lease.reusable);
     const session = new LlamaStudentSession(student, lease, input.length, input, options);
     session.recent = prompt.slice(-DETOKENIZE_CONTEXT);
     return session;
@@ -195,6 +228,7 @@ class LlamaStudentSession implements StudentSession {
   }
 
   async next(): Promise<StudentStep | null> {
+    if (this.unloaded) throw this.unloaded;
     if (this.ended || this.disposed) return null;
     let step: Promise<Step>;
     if (!this.generator) {
@@ -206,7 +240,7 @@ class LlamaStudentSession implements StudentSession {
       step = this.generator.next();
     } else {
       const feed = this.commitLast();
-      if (feed.length === 0) throw new RelayError("invalid-argument", "A discarded token must be replaced by appended text.");
+      if (feed.length === 0) throw internalError("a discarded student token was not replaced by appended text.");
       // Stop at the context's end rather than let the library shift the context: an answer
       // that forgets its own beginning is worse than a finished one.
       const sequence = this.lease.sequence;
@@ -220,6 +254,7 @@ class LlamaStudentSession implements StudentSession {
     this.inflight = step;
     const result = await step;
     this.inflight = undefined;
+    if (this.unloaded) throw this.unloaded;
     if (result.done) {
       this.ended = true;
       return null;
@@ -264,8 +299,15 @@ class LlamaStudentSession implements StudentSession {
       await this.inflight?.catch(() => {});
       await this.generator?.return().catch(() => {});
       this.lease.release();
+      this.student.forget(this);
     })();
     return this.disposed;
+  }
+
+  /** The student is being unloaded: later steps throw `error`; resolves once the sequence is free. */
+  end(error: RelayError): Promise<void> {
+    this.unloaded ??= error;
+    return this.dispose();
   }
 }
 

@@ -4,12 +4,13 @@
  * relay costs the teacher O(new text), not O(context).
  */
 import type { LlamaContext, LlamaContextSequence, LlamaModel, Token } from "node-llama-cpp";
-import { abortError } from "../core/errors.js";
+import { RelayError, abortError, errorMessage, isAbortError } from "../core/errors.js";
 import type { Logger } from "../core/logger.js";
 import { silentLogger } from "../core/logger.js";
 import type { Teacher, TeacherReply, TeacherRequest } from "../core/models.js";
+import { commonPrefix } from "../core/prefix.js";
 import { getSharedLlama, type GpuSetting } from "../llama/llama.js";
-import { loadGgufModel } from "../llama/loadModel.js";
+import { createContextOrRelease, loadGgufModel } from "../llama/loadModel.js";
 import { meterTotal } from "../llama/meter.js";
 import { resolveModel } from "../llama/modelFile.js";
 
@@ -20,6 +21,8 @@ export interface LocalTeacherOptions {
   contextSize?: number;
   temperature?: number;
   logger?: Logger;
+  /** Cancels the load (the model is released if it was loaded already). */
+  signal?: AbortSignal;
 }
 
 /** A token in (or waiting for) the sequence, and where its text ends in the request text. */
@@ -51,10 +54,11 @@ export class LocalTeacher implements Teacher {
   }
 
   static async load(options: LocalTeacherOptions): Promise<LocalTeacher> {
-    const path = await resolveModel(options.model);
+    const path = await resolveModel(options.model, { signal: options.signal });
     const handle = await getSharedLlama({ gpu: options.gpu, threads: options.threads, logger: options.logger });
-    const model = await loadGgufModel(handle, path);
-    const context = await model.createContext({ contextSize: options.contextSize ?? { max: 8192 }, sequences: 1, threads: handle.threads });
+    const model = await loadGgufModel(handle, path, { signal: options.signal });
+    // A failed context releases the model (createContextOrRelease), as the student's load does.
+    const context = await createContextOrRelease(model, path, { contextSize: options.contextSize ?? { max: 8192 }, sequences: 1, threads: handle.threads }, options.signal);
     return new LocalTeacher(model, context, options, options.logger ?? silentLogger);
   }
 
@@ -65,7 +69,12 @@ export class LocalTeacher implements Teacher {
 
   generate(request: TeacherRequest): Promise<TeacherReply> {
     // One sequence: calls are served one at a time.
-    const run = this.queue.then(() => this.generateNow(request));
+    const run = this.queue.then(() => this.generateNow(request)).catch((error: unknown) => {
+      // The same error model as the HTTP teacher: aborted, or a teacher-failed RelayError.
+      if (isAbortError(error) || request.signal?.aborted) throw abortError();
+      if (error instanceof RelayError) throw error;
+      throw new RelayError("teacher-failed", `Local teacher failed: ${errorMessage(error)}`, { cause: error });
+    });
     this.queue = run.catch(() => {});
     return run;
   }
@@ -115,7 +124,7 @@ export class LocalTeacher implements Teacher {
    * usually just the text added since the last call.
    */
   private async prepare(promptText: string, full: string): Promise<Placed[]> {
-    const common = commonPrefixLength(this.cachedText, full);
+    const common = commonPrefix(this.cachedText, full);
     let keep = 0;
     while (keep < this.placed.length && this.placed[keep].end <= common) keep++;
     if (keep < this.placed.length || this.placed.length === 0 || common < promptText.length) {
@@ -168,11 +177,4 @@ export class LocalTeacher implements Teacher {
     await this.context.dispose();
     await this.llamaModel.dispose();
   }
-}
-
-function commonPrefixLength(a: string, b: string): number {
-  const n = Math.min(a.length, b.length);
-  let i = 0;
-  while (i < n && a.charCodeAt(i) === b.charCodeAt(i)) i++;
-  return i;
 }
