@@ -8,8 +8,15 @@ export type RelayErrorCode =
   | "model-download-failed"
   | "teacher-failed"
   | "teacher-timeout"
+  | "teacher-unreachable"
+  | "teacher-server-error"
+  | "teacher-rate-limited"
+  | "teacher-rejected"
+  | "teacher-redirect"
   | "teacher-bad-reply"
   | "budget-ledger-corrupt"
+  | "budget-ledger-unwritable"
+  | "prompt-too-long"
   | "aborted"
   | "invalid-argument";
 
