@@ -20,14 +20,23 @@ export type RelayErrorCode =
   | "aborted"
   | "invalid-argument";
 
+/** Where a teacher failure happened and what it was, for the one notification per outage. */
+export interface RelayErrorDetails {
+  url?: string;
+  /** e.g. "HTTP 500", "connection refused (ECONNREFUSED)", "no reply within 30 s". */
+  status?: string;
+}
+
 export class RelayError extends Error {
+  readonly details?: RelayErrorDetails;
   constructor(
     readonly code: RelayErrorCode,
     message: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; details?: RelayErrorDetails },
   ) {
-    super(message, options);
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = "RelayError";
+    this.details = options?.details;
   }
 }
 
