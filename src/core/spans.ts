@@ -8,6 +8,8 @@ export interface TeacherUsage {
   cachedPromptTokens?: number;
   /** True when the provider returned no usage and the numbers were counted locally. */
   estimated: boolean;
+  /** The provider's own numbers, when they were not plausible and were clamped. */
+  claimed?: { promptTokens: number | string; completionTokens: number | string };
 }
 
 export interface Span {
@@ -52,7 +54,7 @@ export interface RelayStats {
   stopReason: StopReason;
 }
 
-export type StopReason = "eos" | "teacher-eos" | "max-tokens" | "aborted" | "context-full" | "error";
+export type StopReason = "eos" | "teacher-eos" | "max-tokens" | "max-calls" | "aborted" | "context-full" | "error";
 
 export interface TeacherPricing {
   /** USD per million input and output tokens. */

@@ -7,6 +7,9 @@ import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { createServer } from "node:net";
 import { RelayError } from "../../src/core/errors.js";
+import { runRelay } from "../../src/core/controller.js";
+import { createPolicy } from "../../src/core/policies.js";
+import { MemoryStudent } from "../helpers/memoryModels.js";
 import { MemoryTeacherLog } from "../../src/core/teacherLog.js";
 import { OpenAITeacher, TEACHER_API_STYLES } from "../../src/teacher/openaiTeacher.js";
 import { startOpenAIServer, type Fault, type OpenAITestServer } from "../fixtures/openaiServer.js";
@@ -113,5 +116,23 @@ describe("teacher faults × request styles", () => {
     const followed = log.entries.at(-1)!;
     assert.equal(followed.url, `${server.url}/completions?moved=1`);
     assert.equal(followed.redirects?.[0].followed, true);
+  });
+
+  test("more than 10 calls in one answer on one signal: no MaxListenersExceededWarning; teacher-only honours the call limit", async () => {
+    const warnings: string[] = [];
+    const onWarning = (w: Error) => warnings.push(`${w.name}: ${w.message}`);
+    process.on("warning", onWarning);
+    try {
+      const from = server.requests.length;
+      const controller = new AbortController();
+      const teacher = new OpenAITeacher({ baseURL: server.url, model: "m", timeoutMs: 5000, maxRetries: 0 });
+      const result = await runRelay({ task: request.task, student: new MemoryStudent([]), teacher, policy: createPolicy("teacher-only"), limits: { maxCallsPerAnswer: 15, maxSpanTokens: 4, maxTokens: 10_000 }, signal: controller.signal });
+      assert.equal(server.requests.length - from, 15);
+      assert.equal(result.stats.calls, 15);
+      await new Promise((r) => setImmediate(r));
+    } finally {
+      process.off("warning", onWarning);
+    }
+    assert.deepEqual(warnings.filter((w) => /MaxListeners/.test(w)), []);
   });
 });
