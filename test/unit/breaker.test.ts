@@ -18,7 +18,7 @@ const chain = () => new MemoryStudent([pieces("a", "<call>3</call>"), pieces("b"
 const manyCalls = () => new MemoryStudent([pieces("a", "<call>3</call>", "b", "<call>3</call>", "c", "<call>3</call>", "d", "<call>3</call>", "e"), pieces("x"), pieces("y"), pieces("z"), pieces("w")]);
 
 test("breaker: trips on connection errors, 5xx, timeouts, rate limits; not on a bad request", () => {
-  let now = 0;
+  const now = 0;
   const b = new TeacherBreaker({ coolDownMs: 1000, now: () => now });
   assert.equal(b.failure(new RelayError("teacher-rejected", "HTTP 400")), false);
   assert.equal(b.failure(new RelayError("teacher-bad-reply", "no choices")), false);
