@@ -221,14 +221,18 @@ function textOf(value: unknown): string {
   return value;
 }
 
-/** "connection refused (ECONNREFUSED)" from the SDK's error and undici's cause chain. */
+/** "connection refused (ECONNREFUSED)" from the SDK's error and its cause chain (undici, AggregateError). */
 function connectionCause(error: Error): string | undefined {
-  for (let e: unknown = error.cause; e instanceof Error; e = e.cause) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (typeof code === "string" && code.startsWith("E")) {
-      const words: Record<string, string> = { ECONNREFUSED: "connection refused", ENOTFOUND: "host not found", ECONNRESET: "connection reset", EHOSTUNREACH: "host unreachable", ETIMEDOUT: "connection timed out" };
-      return `${words[code] ?? "connection error"} (${code})`;
-    }
+  const words: Record<string, string> = { ECONNREFUSED: "connection refused", ENOTFOUND: "host not found", ECONNRESET: "connection reset", EHOSTUNREACH: "host unreachable", ETIMEDOUT: "connection timed out", EAI_AGAIN: "host not found" };
+  const seen = new Set<unknown>();
+  const queue: unknown[] = [error.cause];
+  while (queue.length) {
+    const e = queue.shift();
+    if (!(e instanceof Error) || seen.has(e)) continue;
+    seen.add(e);
+    const code = (e as NodeJS.ErrnoException).code ?? /\b(E[A-Z]{4,})\b/.exec(e.message)?.[1];
+    if (typeof code === "string" && /^E[A-Z_]+$/.test(code)) return `${words[code] ?? "connection error"} (${code})`;
+    queue.push(e.cause, ...((e as AggregateError).errors ?? []));
   }
   return undefined;
 }
