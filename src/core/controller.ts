@@ -279,12 +279,14 @@ class RelayRun {
       finish = "length";
     }
     this.breaker.success();
-    // Charge what is plausible: never below what was sent and received, never above the grant.
+    // The stats keep the provider's numbers when they are sane (its tokenizer may count fewer
+    // than ours): whole, not negative, not above the reservation. The budget charges by its own
+    // stricter bounds (never below what we sent and received), from the same claim.
     const received = this.req.student.countTokens(text);
-    const bounds = { promptSent: context.tokens, promptMax: reservation?.promptTokens ?? reservedPromptTokens(context.tokens), completionReceived: received, completionMax: granted };
-    const plausible = reply.usage ? plausibleUsage(reply.usage, bounds) : { promptTokens: context.tokens, completionTokens: received };
+    const sane = { promptSent: 0, promptMax: reservation?.promptTokens ?? reservedPromptTokens(context.tokens), completionReceived: 0, completionMax: granted };
+    const plausible = reply.usage ? plausibleUsage(reply.usage, sane) : { promptTokens: context.tokens, completionTokens: received };
     const usage = { ...reply.usage, ...plausible, estimated: !reply.usage };
-    await this.closeReservation(() => reservation?.settle({ ...plausible, receivedTokens: received }));
+    await this.closeReservation(() => reservation?.settle({ ...(reply.usage ?? plausible), receivedTokens: received }));
 
     if (text.length === 0 && finish === "eos" && this.req.policy.teacherOnly) return "eos";
     if (text.length === 0) {

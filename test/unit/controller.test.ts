@@ -157,11 +157,8 @@ test("budget reservations are settled on success and released on failure", async
   const student = new MemoryStudent([pieces("a", "<call>5</call>", "b", "<call>5</call>"), pieces("c")]);
   const result = await runRelay({ task, student, teacher, policy: createPolicy("learned"), budget });
   assert.deepEqual(log, ["release", "settle 2"]);
-  // The provider claimed fewer prompt tokens than were sent: charged what was sent, claim kept.
-  const sent = student.countTokens(student.renderPrompt(task) + "ab");
-  assert.equal(result.spans[3].usage?.promptTokens, sent);
-  assert.equal(result.spans[3].usage?.claimed?.promptTokens, 7);
-  assert.equal(result.stats.teacherPromptTokens, sent);
+  assert.equal(result.spans[3].usage?.promptTokens, 7);
+  assert.equal(result.stats.teacherPromptTokens, 7);
 });
 
 test("student-only ignores commands; the answer shows none of them", async () => {
