@@ -2,12 +2,14 @@
 import chalk from "chalk";
 import type { RelayEvent, RelayResult } from "../core/controller.js";
 import type { RelayStats } from "../core/spans.js";
+import { terminalSafe } from "./terminalText.js";
 
 export function streamToTerminal(out: NodeJS.WritableStream, err: NodeJS.WritableStream): (event: RelayEvent) => void {
   return (event) => {
-    if (event.type === "text") out.write(event.kind === "teacher" ? chalk.cyan(event.text) : event.text);
+    // Model text never drives the terminal: control characters are shown, not interpreted.
+    if (event.type === "text") out.write(event.kind === "teacher" ? chalk.cyan(terminalSafe(event.text)) : terminalSafe(event.text));
     else if (event.type === "teacher-start") err.write(chalk.dim(` [asking teacher · ${event.granted} tokens] `));
-    else if (event.type === "span" && event.span.kind === "failed-call") err.write(chalk.yellow(` [teacher failed: ${event.span.error}] `));
+    else if (event.type === "span" && event.span.kind === "failed-call") err.write(chalk.yellow(` [teacher failed: ${terminalSafe(event.span.error ?? "")}] `));
     else if (event.type === "span" && event.span.kind === "budget-denied") err.write(chalk.yellow(" [teacher refused: budget spent] "));
   };
 }

@@ -4,6 +4,7 @@
  * what happened as labelled spans.
  */
 
+import { TeacherBreaker } from "./breaker.js";
 import type { BudgetGate, Reservation } from "./budgetGate.js";
 import { abortError, abortReason, errorMessage, isAbortError, isRelayError } from "./errors.js";
 import type { Logger } from "./logger.js";
@@ -15,7 +16,8 @@ import type { RelayStats, Span, StopReason, TeacherPricing } from "./spans.js";
 import { answerText, computeStats } from "./spans.js";
 import { redact as redactSecrets } from "./redact.js";
 import { TagScanner, visibleText } from "./tagScanner.js";
-import { buildTeacherContext } from "./teacherContext.js";
+import { buildTeacherContext, cutMiddle, promptRoom } from "./teacherContext.js";
+import { plausibleUsage, reservedPromptTokens } from "./usage.js";
 
 export type RelayEvent =
   | { type: "text"; kind: "student" | "teacher"; text: string }
@@ -48,6 +50,11 @@ export interface RelayRequest {
   /** The task prompt in the teacher's format; default: the student's own template. */
   teacherPromptText?: string;
   budget?: BudgetGate;
+  /**
+   * Shared across answers (one per teacher): after a connection error, 5xx or timeout the
+   * teacher is skipped until its cool-down ends. Default: one for this answer alone.
+   */
+  breaker?: TeacherBreaker;
   /** Applied to everything sent to the teacher; default: the built-in secret redaction. */
   redact?: (text: string) => string;
   signal?: AbortSignal;
@@ -90,13 +97,18 @@ class RelayRun {
   private ignored = 0;
   private firstTokenMs: number | null = null;
   private teacherPromptText: string | undefined;
+  private teacherTaskCut: TaskPrompt | undefined;
   private lateRelease: Promise<void> = Promise.resolve();
+  private readonly breaker: TeacherBreaker;
+  /** The budget ledger failed: no more teacher calls in this answer. */
+  private budgetBroken = false;
 
   constructor(private readonly req: RelayRequest) {
     this.limits = { ...DEFAULT_LIMITS, ...req.limits };
     this.log = req.logger ?? silentLogger;
     this.scanner = new TagScanner({ maxSpanTokens: this.limits.maxSpanTokens });
     this.current = this.newStudentSpan();
+    this.breaker = req.breaker ?? new TeacherBreaker();
   }
 
   async run(): Promise<RelayResult> {
@@ -183,6 +195,7 @@ class RelayRun {
   /** The teacher-only baseline: the whole answer comes from the teacher, span by span. */
   private async runTeacherOnly(): Promise<StopReason> {
     while (this.generated < this.limits.maxTokens) {
+      if (!this.canCall()) return this.calls >= this.limits.maxCallsPerAnswer ? "max-calls" : "error";
       const want = Math.min(this.limits.maxSpanTokens, this.limits.maxTokens - this.generated);
       const outcome = await this.callTeacher(want, () => {});
       if (outcome === "eos") return "teacher-eos";
@@ -192,8 +205,8 @@ class RelayRun {
   }
 
   private canCall(): boolean {
-    if (!this.req.teacher) return false;
-    return this.calls < this.limits.maxCallsPerAnswer;
+    if (!this.req.teacher || this.budgetBroken) return false;
+    return this.calls < this.limits.maxCallsPerAnswer && this.breaker.allow();
   }
 
   private get generated(): number {
@@ -213,7 +226,8 @@ class RelayRun {
     this.closeStudentSpan();
     const startMs = Date.now() - this.t0;
     const started = Date.now();
-    this.teacherPromptText ??= this.req.teacherPromptText ?? this.req.student.renderPrompt(this.req.task);
+    // A task prompt too long for the teacher is cut in the middle (once: prefixes stay identical).
+    this.teacherPromptText ??= this.fitPrompt(this.req.teacherPromptText ?? this.req.student.renderPrompt(this.req.task));
     const context = buildTeacherContext(this.teacherPromptText, this.visible, {
       maxContextTokens: this.limits.maxContextTokens,
       tokenizer: this.req.student,
@@ -222,7 +236,15 @@ class RelayRun {
 
     let reservation: Reservation | null = null;
     if (this.req.budget) {
-      reservation = await this.req.budget.reserve(context.tokens, span);
+      try {
+        reservation = await this.req.budget.reserve(context.tokens, span);
+      } catch (error) {
+        // A ledger that cannot be written cannot guard spend: no teacher for the rest of the answer.
+        this.budgetBroken = true;
+        this.log.error(`budget: ${errorMessage(error)}`);
+        this.pushSpan({ kind: "failed-call", text: "", tokens: 0, startMs, durationMs: Date.now() - started, requested, granted: 0, model: teacher.model, error: errorMessage(error) });
+        return "refused";
+      }
       if (!reservation) {
         this.pushSpan({ kind: "budget-denied", text: "", tokens: 0, startMs, durationMs: Date.now() - started, requested, granted: 0, model: teacher.model });
         return "refused";
@@ -243,10 +265,11 @@ class RelayRun {
         }),
       );
     } catch (error) {
-      await reservation?.release();
+      await this.closeReservation(() => reservation?.release());
       if (this.req.signal?.aborted) throw abortReason(this.req.signal);
       if (isAbortError(error)) throw abortError();
-      this.log.warn(`teacher call failed: ${errorMessage(error)}`);
+      if (this.breaker.failure(error)) this.log.warn(`teacher unavailable, the answer goes on without it: ${errorMessage(error)}`);
+      else this.log.warn(`teacher call failed: ${errorMessage(error)}`);
       this.pushSpan({ kind: "failed-call", text: "", tokens: 0, startMs, durationMs: Date.now() - started, requested, granted, model: teacher.model, error: errorMessage(error) });
       return "refused";
     }
@@ -258,10 +281,15 @@ class RelayRun {
       text = this.req.student.truncateToTokens(text, granted);
       finish = "length";
     }
-    const usage = reply.usage
-      ? { ...reply.usage, estimated: false }
-      : { promptTokens: context.tokens, completionTokens: this.req.student.countTokens(text), estimated: true };
-    await reservation?.settle(usage);
+    this.breaker.success();
+    // The stats keep the provider's numbers when they are sane (its tokenizer may count fewer
+    // than ours): whole, not negative, not above the reservation. The budget charges by its own
+    // stricter bounds (never below what we sent and received), from the same claim.
+    const received = this.req.student.countTokens(text);
+    const sane = { promptSent: 0, promptMax: reservation?.promptTokens ?? reservedPromptTokens(context.tokens), completionReceived: 0, completionMax: granted };
+    const plausible = reply.usage ? plausibleUsage(reply.usage, sane) : { promptTokens: context.tokens, completionTokens: received };
+    const usage = { ...reply.usage, ...plausible, estimated: !reply.usage };
+    await this.closeReservation(() => reservation?.settle({ ...(reply.usage ?? plausible), receivedTokens: received }));
 
     if (text.length === 0 && finish === "eos" && this.req.policy.teacherOnly) return "eos";
     if (text.length === 0) {
@@ -280,11 +308,33 @@ class RelayRun {
     return finish === "eos" ? "eos" : "spliced";
   }
 
-  /** The task as a chat-style teacher sees it: redacted like everything else that is sent. */
+  /** The task as a chat-style teacher sees it: redacted and cut like everything else that is sent. */
   private teacherTask(): TaskPrompt {
+    if (this.teacherTaskCut) return this.teacherTaskCut;
     const redact = this.req.redact ?? redactSecrets;
     const { system, user } = this.req.task;
-    return { system: system === undefined ? undefined : redact(system), user: redact(user) };
+    const sys = system === undefined ? undefined : redact(system);
+    const room = Math.max(1, promptRoom(this.limits.maxContextTokens) - (sys ? this.req.student.countTokens(sys) : 0));
+    this.teacherTaskCut = { system: sys, user: cutMiddle(redact(user), room, this.req.student) };
+    return this.teacherTaskCut;
+  }
+
+  /** The rendered task prompt, cut to the teacher's room (logged once when it is). */
+  private fitPrompt(prompt: string): string {
+    const room = promptRoom(this.limits.maxContextTokens);
+    const cut = cutMiddle(prompt, room, this.req.student);
+    if (cut !== prompt) this.log.warn(`the task prompt is longer than the teacher's context allows (${this.limits.maxContextTokens} tokens): its middle is cut for the teacher`);
+    return cut;
+  }
+
+  /** Settles or releases; a ledger failure is logged, never lost with the answer. */
+  private async closeReservation(close: () => Promise<unknown> | undefined): Promise<void> {
+    try {
+      await close();
+    } catch (error) {
+      this.budgetBroken = true;
+      this.log.error(`budget: ${errorMessage(error)}`);
+    }
   }
 
   private emitStudentText(text: string): void {

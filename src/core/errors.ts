@@ -15,21 +15,37 @@ export type RelayErrorCode =
   | "model-unloaded"
   | "teacher-failed"
   | "teacher-timeout"
+  | "teacher-unreachable"
+  | "teacher-server-error"
+  | "teacher-rate-limited"
+  | "teacher-rejected"
+  | "teacher-redirect"
   | "teacher-bad-reply"
   | "budget-ledger-corrupt"
+  | "budget-ledger-unwritable"
+  | "prompt-too-long"
   | "aborted"
   | "invalid-argument"
   /** A broken invariant of Relay itself: a bug to report, nothing the user did. */
   | "internal";
 
+/** Where a teacher failure happened and what it was, for the one notification per outage. */
+export interface RelayErrorDetails {
+  url?: string;
+  /** e.g. "HTTP 500", "connection refused (ECONNREFUSED)", "no reply within 30 s". */
+  status?: string;
+}
+
 export class RelayError extends Error {
+  readonly details?: RelayErrorDetails;
   constructor(
     readonly code: RelayErrorCode,
     message: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; details?: RelayErrorDetails },
   ) {
-    super(message, options);
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = "RelayError";
+    this.details = options?.details;
   }
 }
 

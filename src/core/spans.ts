@@ -10,6 +10,8 @@ export interface TeacherUsage {
   cachedPromptTokens?: number;
   /** True when the provider returned no usage and the numbers were counted locally. */
   estimated: boolean;
+  /** The provider's own numbers, when they were not plausible and were clamped. */
+  claimed?: { promptTokens: number | string; completionTokens: number | string };
 }
 
 export interface Span {
@@ -55,7 +57,7 @@ export interface RelayStats {
 }
 
 /** Why an answer ended; "model-unloaded": the student was unloaded mid-answer (settings, Reload). */
-export type StopReason = "eos" | "teacher-eos" | "max-tokens" | "aborted" | "model-unloaded" | "context-full" | "error";
+export type StopReason = "eos" | "teacher-eos" | "max-tokens" | "max-calls" | "aborted" | "model-unloaded" | "context-full" | "error";
 
 export interface TeacherPricing {
   /** USD per million input and output tokens. */

@@ -51,6 +51,7 @@ export class RelayService {
       student,
       teacher,
       budget: teacher ? this.budget : undefined,
+      breaker: this.teacher.breaker,
       policy: createPolicy(config.policy, { threshold: config.confidence.threshold, spanTokens: config.confidence.spanTokens }, this.student.tagMemory),
       limits: {
         maxTokens: job.maxTokens ?? config.maxTokens,

@@ -4,6 +4,7 @@
  * "Show Teacher Requests" command opens (exactly what left the machine).
  */
 import * as vscode from "vscode";
+import { TeacherBreaker, type BreakerStatus } from "../core/breaker.js";
 import type { Logger } from "../core/logger.js";
 import type { Teacher } from "../core/models.js";
 import type { TeacherLogEntry, TeacherRequestLog } from "../core/teacherLog.js";
@@ -16,6 +17,9 @@ const PAUSED_KEY = "relay.teacherPaused";
 
 export class TeacherService implements vscode.Disposable {
   private teacher: OpenAITeacher | undefined;
+  private breakerOff: () => void = () => {};
+  /** Shared by every answer of this window; a new one when the teacher settings change. */
+  breaker = this.newBreaker();
   private apiKey: string | undefined;
   readonly log: FileTeacherLog;
   private readonly changed = new vscode.EventEmitter<void>();
@@ -57,6 +61,37 @@ export class TeacherService implements vscode.Disposable {
     await this.context.workspaceState.update(PAUSED_KEY, paused);
     this.logger.info(`teacher ${paused ? "paused" : "resumed"} for this workspace`);
     this.changed.fire();
+  }
+
+  /** The teacher is down (its breaker is open): what failed, where, and when it is tried again. */
+  unreachable(): BreakerStatus | undefined {
+    const status = this.breaker.current;
+    return status.state === "closed" ? undefined : status;
+  }
+
+  private newBreaker(): TeacherBreaker {
+    const breaker = new TeacherBreaker();
+    this.breakerOff();
+    this.breakerOff = breaker.onChange((status, previous) => {
+      this.changed.fire();
+      if (status.state === "open" && previous.state === "closed") this.notifyUnreachable(status);
+      if (status.state === "closed") this.logger.info("teacher reachable again");
+    });
+    return breaker;
+  }
+
+  /** One notification per outage (episode), naming the URL and the status. */
+  private notifyUnreachable(status: BreakerStatus): void {
+    const url = status.last?.url ?? readConfig().teacher.url;
+    const what = status.last?.status ?? status.last?.code ?? "failed";
+    const retry = Math.max(1, Math.round(((status.retryAt ?? Date.now()) - Date.now()) / 1000));
+    this.logger.warn(`teacher unreachable at ${url} (${what}): ${status.last?.message ?? ""}`);
+    void vscode.window
+      .showWarningMessage(`Relay: the teacher at ${url} is unreachable (${what}). The student carries on alone; the teacher is tried again in ${retry} s.`, "Open Settings", "Show Log")
+      .then((choice) => {
+        if (choice === "Open Settings") void vscode.commands.executeCommand("workbench.action.openSettings", "relay.teacher");
+        if (choice === "Show Log") void vscode.commands.executeCommand("relay.showLog");
+      });
   }
 
   /** Why there is no teacher, or undefined when there is one. */
@@ -126,6 +161,7 @@ export class TeacherService implements vscode.Disposable {
 
   private invalidate(): void {
     this.teacher = undefined;
+    this.breaker = this.newBreaker();
     this.changed.fire();
   }
 
@@ -136,6 +172,7 @@ export class TeacherService implements vscode.Disposable {
   }
 
   dispose(): void {
+    this.breakerOff();
     for (const s of this.subscriptions) s.dispose();
   }
 }

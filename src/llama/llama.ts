@@ -9,6 +9,7 @@ import { RelayError, errorMessage } from "../core/errors.js";
 import { chooseThreads } from "./threads.js";
 
 export type GpuSetting = "auto" | "cpu" | "cuda" | "vulkan" | "metal";
+export const GPU_SETTINGS: readonly GpuSetting[] = ["auto", "cpu", "cuda", "vulkan", "metal"];
 
 export interface LlamaSetup {
   gpu?: GpuSetting;

@@ -1,5 +1,5 @@
 /** Loads a GGUF model and turns node-llama-cpp's failures into typed, actionable errors. */
-import { closeSync, openSync, readSync, statSync } from "node:fs";
+import { closeSync, fstatSync, openSync, readSync, statSync } from "node:fs";
 import type { LlamaContext, LlamaContextOptions, LlamaModel } from "node-llama-cpp";
 import { RelayError, errorMessage } from "../core/errors.js";
 import { nodeLlamaCpp, type LlamaHandle } from "./llama.js";
@@ -8,14 +8,31 @@ const GGUF_MAGIC = "GGUF";
 /** What llama.cpp and node-llama-cpp say when memory runs out (their errors carry no type). */
 const OUT_OF_MEMORY = /memory|\bV?RAM\b|failed to allocate|alloc(ation)? failed|cannot allocate/i;
 
-/** Cheap check before handing a file to llama.cpp, which can abort the process on garbage. */
+/** The fewest bytes one header entry can take: a tensor's info, a key/value pair. */
+const MIN_TENSOR_INFO_BYTES = 8 + 1 + 4 + 8 + 4 + 8; // name length, name, n_dims, one dim, type, offset
+const MIN_KV_BYTES = 8 + 1 + 4 + 1; // key length, key, value type, a one-byte value
+
+/**
+ * Cheap check before handing a file to llama.cpp (which can abort the process on garbage) or to
+ * a header reader (which would loop over a claimed 2^40 tensors): magic, version, and counts
+ * that the file's size can hold.
+ */
 export function assertGguf(path: string): void {
   const fd = openSync(path, "r");
   try {
-    const head = Buffer.alloc(8);
-    const read = readSync(fd, head, 0, 8, 0);
-    if (read < 8 || head.toString("latin1", 0, 4) !== GGUF_MAGIC) {
+    const head = Buffer.alloc(24);
+    const read = readSync(fd, head, 0, 24, 0);
+    if (read < 24 || head.toString("latin1", 0, 4) !== GGUF_MAGIC) {
       throw new RelayError("model-corrupt", `Not a GGUF model file (bad header): ${path}`);
+    }
+    const version = head.readUInt32LE(4);
+    if (version < 2 || version > 3) throw new RelayError("model-corrupt", `Unsupported GGUF version ${version} (2 and 3 are known): ${path}`);
+    const tensors = head.readBigUInt64LE(8);
+    const kvs = head.readBigUInt64LE(16);
+    const size = BigInt(fstatSync(fd).size);
+    const least = 24n + tensors * BigInt(MIN_TENSOR_INFO_BYTES) + kvs * BigInt(MIN_KV_BYTES);
+    if (least > size) {
+      throw new RelayError("model-corrupt", `The model file is corrupt: its header claims ${tensors} tensors and ${kvs} metadata entries, which cannot fit in its ${size} bytes: ${path}`);
     }
   } finally {
     closeSync(fd);

@@ -4,7 +4,7 @@
  * the spliced tokens are evaluated).
  */
 import type { ChatHistoryItem, ChatWrapper, LlamaContext, LlamaModel, Token } from "node-llama-cpp";
-import { internalError, type RelayError } from "../core/errors.js";
+import { internalError, RelayError } from "../core/errors.js";
 import type { Logger } from "../core/logger.js";
 import { silentLogger } from "../core/logger.js";
 import type { SessionOptions, Student, StudentSession, StudentStep } from "../core/models.js";
@@ -145,6 +145,10 @@ export class LlamaStudent implements Student {
 
   async openSession(task: TaskPrompt, options: SessionOptions): Promise<StudentSession> {
     const prompt = this.promptTokens(task);
+    // A prompt the context cannot hold would be shifted through it over and over: refuse it.
+    if (prompt.length >= this.context.contextSize) {
+      throw new RelayError("prompt-too-long", `The prompt is ${prompt.length} tokens; the student's context holds ${this.context.contextSize}. Shorten the prompt or raise the context size (--context-size, relay.student.contextSize).`);
+    }
     const lease = await this.pool.acquire(prompt, options.signal);
     try {
       this.assertLoaded();
