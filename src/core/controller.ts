@@ -313,8 +313,10 @@ class RelayRun {
   /** The task as a chat-style teacher sees it: redacted like everything else that is sent. */
   private teacherTask(): TaskPrompt {
     const redact = this.req.redact ?? redactSecrets;
-    const { system, user } = this.req.task;
-    return { system: system === undefined ? undefined : redact(system), user: redact(user) };
+    const { system, user, history } = this.req.task;
+    const task: TaskPrompt = { system: system === undefined ? undefined : redact(system), user: redact(user) };
+    if (history?.length) task.history = history.map((h) => ({ user: redact(h.user), assistant: redact(h.assistant) }));
+    return task;
   }
 
   private emitStudentText(text: string): void {

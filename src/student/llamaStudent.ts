@@ -3,17 +3,19 @@
  * every request, generation that keeps the KV cache across relays (after a teacher span only
  * the spliced tokens are evaluated).
  */
-import type { ChatHistoryItem, ChatWrapper, LlamaContext, LlamaContextSequence, LlamaModel, Token } from "node-llama-cpp";
+import type { ChatWrapper, LlamaContext, LlamaContextSequence, LlamaGrammarEvaluationState, LlamaModel, Token } from "node-llama-cpp";
 import { RelayError } from "../core/errors.js";
 import type { Logger } from "../core/logger.js";
 import { silentLogger } from "../core/logger.js";
 import type { SessionOptions, Student, StudentSession, StudentStep } from "../core/models.js";
 import type { TaskPrompt } from "../core/prompts.js";
+import type { ThoughtFormat } from "../core/thoughts.js";
 import { getSharedLlama, nodeLlamaCpp, type GpuSetting, type LlamaHandle } from "../llama/llama.js";
 import { loadGgufModel } from "../llama/loadModel.js";
 import { resolveModel, type ResolveOptions } from "../llama/modelFile.js";
 import { SequencePool, type SequenceLease } from "../llama/sequencePool.js";
 import { meterTotal } from "../llama/meter.js";
+import { chatPromptText, chatPromptTokens, resolveWrapper, thoughtMarkers, type ThoughtMarkers } from "../llama/chatFormat.js";
 
 export interface StudentLoadOptions extends ResolveOptions {
   /** A GGUF path, an `hf:` URI or a URL. */
@@ -24,6 +26,12 @@ export interface StudentLoadOptions extends ResolveOptions {
   contextSize?: number;
   /** Concurrent requests served without queueing. */
   sequences?: number;
+  /**
+   * Thinking models (Qwen3 and kin): false renders the chat template's own no-think form (Qwen3's
+   * empty `<think></think>` block). Default true, as the model was trained. No effect on models
+   * that do not think.
+   */
+  thinking?: boolean;
   logger?: Logger;
 }
 
@@ -46,6 +54,14 @@ export class LlamaStudent implements Student {
   ) {
     this.pool = new SequencePool(context);
     this.name = model.fileInfo.metadata?.general?.name ?? path.split(/[\\/]/).pop() ?? "student";
+    this.markers = thoughtMarkers(chatWrapper);
+  }
+
+  private readonly markers: ThoughtMarkers | undefined;
+
+  /** The node-llama-cpp chat wrapper that renders this model's prompts (e.g. "Qwen", "ChatML"). */
+  get chatTemplate(): string {
+    return this.chatWrapper.wrapperName;
   }
 
   static async load(options: StudentLoadOptions): Promise<LlamaStudent> {
@@ -59,9 +75,9 @@ export class LlamaStudent implements Student {
         sequences: options.sequences ?? 2,
         threads: handle.threads,
       });
-      const { resolveChatWrapper } = await nodeLlamaCpp();
-      const chatWrapper = resolveChatWrapper(model);
-      log.info(`student loaded: ${path} (context ${context.contextSize} × ${context.totalSequences} sequences, chat template ${chatWrapper.wrapperName})`);
+      const chatWrapper = await resolveWrapper(model, { thinking: options.thinking ?? true });
+      const thinks = thoughtMarkers(chatWrapper) ? `, thinking ${options.thinking === false ? "off" : "on"}` : "";
+      log.info(`student loaded: ${path} (context ${context.contextSize} × ${context.totalSequences} sequences, chat template ${chatWrapper.wrapperName}${thinks})`);
       return new LlamaStudent(handle, model, context, chatWrapper, path, log);
     } catch (error) {
       await model.dispose();
@@ -102,11 +118,16 @@ export class LlamaStudent implements Student {
   /** Prompt tokens: the chat template with the model's turn opened, or a code completion. */
   promptTokens(task: TaskPrompt): Token[] {
     if (task.completion) return this.completionTokens(task.completion.prefix, task.completion.suffix);
-    const history: ChatHistoryItem[] = [];
-    if (task.system) history.push({ type: "system", text: task.system });
-    history.push({ type: "user", text: task.user }, { type: "model", response: [] });
-    const { contextText } = this.chatWrapper.generateContextState({ chatHistory: history });
-    return contextText.tokenize(this.model.tokenizer);
+    return chatPromptTokens(this.model, this.chatWrapper, task);
+  }
+
+  /** The reasoning markers when this model thinks (its chat template has a thought segment). */
+  thoughtFormat(task: TaskPrompt): ThoughtFormat | undefined {
+    if (task.completion || !this.markers) return undefined;
+    const prompt = this.model.detokenize(this.promptTokens(task), true);
+    const { open, close } = this.markers;
+    const startsInside = this.markers.opensOnStart || prompt.lastIndexOf(open) > prompt.lastIndexOf(close);
+    return { open, close, startsInside };
   }
 
   /** Infill (prefix, suffix, middle) when the model supports it; plain continuation otherwise. */
@@ -123,21 +144,31 @@ export class LlamaStudent implements Student {
   renderPrompt(task: TaskPrompt): string {
     // A completions teacher continues the code itself.
     if (task.completion) return task.completion.prefix;
-    const tokens = this.promptTokens(task);
     // A server adds its own BOS; everything else is sent as text, special tokens included.
-    const body = tokens[0] === this.model.tokens.bos ? tokens.slice(1) : tokens;
-    return this.model.detokenize(body, true);
+    return chatPromptText(this.model, this.chatWrapper, task);
   }
 
   async openSession(task: TaskPrompt, options: SessionOptions): Promise<StudentSession> {
     const prompt = this.promptTokens(task);
+    const grammar = options.grammar ? await this.grammarState(options.grammar) : undefined;
     const lease = await this.pool.acquire(prompt, options.signal);
     try {
-      return await LlamaStudentSession.open(this, lease, prompt, options);
+      return await LlamaStudentSession.open(this, lease, prompt, options, grammar);
     } catch (error) {
       lease.release();
       throw error;
     }
+  }
+
+  private async grammarState(gbnf: string): Promise<LlamaGrammarEvaluationState> {
+    const { LlamaGrammarEvaluationState } = await nodeLlamaCpp();
+    let grammar;
+    try {
+      grammar = await this.handle.llama.createGrammar({ grammar: gbnf });
+    } catch (error) {
+      throw new RelayError("invalid-argument", `Invalid grammar: ${(error as Error).message}`, { cause: error });
+    }
+    return new LlamaGrammarEvaluationState({ model: this.model, grammar });
   }
 
   async dispose(): Promise<void> {
@@ -172,12 +203,13 @@ class LlamaStudentSession implements StudentSession {
     readonly promptTokens: number,
     input: Token[],
     private readonly options: SessionOptions,
+    private readonly grammar: LlamaGrammarEvaluationState | undefined,
   ) {
     this.input = input;
     this.meterStart = meterTotal(lease.sequence);
   }
 
-  static async open(student: LlamaStudent, lease: SequenceLease, prompt: Token[], options: SessionOptions): Promise<LlamaStudentSession> {
+  static async open(student: LlamaStudent, lease: SequenceLease, prompt: Token[], options: SessionOptions, grammar?: LlamaGrammarEvaluationState): Promise<LlamaStudentSession> {
     const sequence: LlamaContextSequence = lease.sequence;
     // Reuse the cached prefix; at least one token is evaluated to get fresh logits.
     const keep = Math.min(lease.reusable, prompt.length - 1);
@@ -185,7 +217,7 @@ class LlamaStudentSession implements StudentSession {
       await sequence.eraseContextTokenRanges([{ start: keep, end: sequence.nextTokenIndex }]);
     }
     const input = prompt.slice(keep);
-    const session = new LlamaStudentSession(student, lease, input.length, input, options);
+    const session = new LlamaStudentSession(student, lease, input.length, input, options, grammar);
     session.recent = prompt.slice(-DETOKENIZE_CONTEXT);
     return session;
   }
@@ -201,7 +233,7 @@ class LlamaStudentSession implements StudentSession {
       this.generator = this.lease.sequence.evaluateWithMetadata(
         this.input,
         { confidence: this.options.probabilities ? true : undefined },
-        { temperature: this.options.temperature ?? 0, seed: this.options.seed },
+        { temperature: this.options.temperature ?? 0, seed: this.options.seed, grammarEvaluationState: this.grammar },
       ) as AsyncGenerator<{ token: Token; confidence?: number }, void, void | Token | Token[]>;
       step = this.generator.next();
     } else {

@@ -3,11 +3,13 @@
  * evaluates only the text added since its last call (the answer grows at the end), so a
  * relay costs the teacher O(new text), not O(context).
  */
-import type { LlamaContext, LlamaContextSequence, LlamaModel, Token } from "node-llama-cpp";
+import type { ChatWrapper, LlamaContext, LlamaContextSequence, LlamaModel, Token } from "node-llama-cpp";
 import { abortError } from "../core/errors.js";
 import type { Logger } from "../core/logger.js";
 import { silentLogger } from "../core/logger.js";
 import type { Teacher, TeacherReply, TeacherRequest } from "../core/models.js";
+import type { TaskPrompt } from "../core/prompts.js";
+import { chatPromptText, resolveWrapper } from "../llama/chatFormat.js";
 import { getSharedLlama, type GpuSetting } from "../llama/llama.js";
 import { loadGgufModel } from "../llama/loadModel.js";
 import { meterTotal } from "../llama/meter.js";
@@ -43,6 +45,7 @@ export class LocalTeacher implements Teacher {
   private constructor(
     private readonly llamaModel: LlamaModel,
     private readonly context: LlamaContext,
+    private readonly chatWrapper: ChatWrapper,
     private readonly options: LocalTeacherOptions,
     private readonly log: Logger,
   ) {
@@ -55,7 +58,20 @@ export class LocalTeacher implements Teacher {
     const handle = await getSharedLlama({ gpu: options.gpu, threads: options.threads, logger: options.logger });
     const model = await loadGgufModel(handle, path);
     const context = await model.createContext({ contextSize: options.contextSize ?? { max: 8192 }, sequences: 1, threads: handle.threads });
-    return new LocalTeacher(model, context, options, options.logger ?? silentLogger);
+    // Its own chat format, whatever the student's (a Gemma teacher for a ChatML student).
+    const chatWrapper = await resolveWrapper(model, { thinking: true });
+    return new LocalTeacher(model, context, chatWrapper, options, options.logger ?? silentLogger);
+  }
+
+  /** The node-llama-cpp chat wrapper that renders this teacher's prompts (e.g. "Gemma"). */
+  get chatTemplate(): string {
+    return this.chatWrapper.wrapperName;
+  }
+
+  /** The task in this teacher's own chat format (a code completion: the code itself). */
+  renderPrompt(task: TaskPrompt): string {
+    if (task.completion) return task.completion.prefix;
+    return chatPromptText(this.llamaModel, this.chatWrapper, task);
   }
 
   /** Tokens this teacher has evaluated in all (shows the delta-only evaluation). */

@@ -9,6 +9,7 @@
 import OpenAI from "openai";
 import { RelayError, abortError, errorMessage, isAbortError } from "../core/errors.js";
 import type { Teacher, TeacherReply, TeacherRequest } from "../core/models.js";
+import type { TaskPrompt } from "../core/prompts.js";
 import type { TeacherRequestLog } from "../core/teacherLog.js";
 
 export type TeacherApiStyle = "completions" | "chat-prefill" | "chat";
@@ -30,6 +31,11 @@ export interface OpenAITeacherOptions {
   log?: TeacherRequestLog;
   /** Test seam: the fetch implementation the SDK uses. */
   fetch?: typeof fetch;
+  /**
+   * `completions`: the task prompt in the teacher's own chat format (see src/llama/chatFormat.ts,
+   * `promptRenderer`). Absent: the student's template renders it.
+   */
+  renderPrompt?: (task: TaskPrompt) => string;
 }
 
 export const CONTINUE_INSTRUCTION =
@@ -44,10 +50,12 @@ export class OpenAITeacher implements Teacher {
   readonly model: string;
   readonly style: TeacherApiStyle;
   private readonly client: OpenAI;
+  readonly renderPrompt?: (task: TaskPrompt) => string;
 
   constructor(private readonly options: OpenAITeacherOptions) {
     this.model = options.model;
     this.style = options.style ?? "completions";
+    if (options.renderPrompt && this.style === "completions") this.renderPrompt = options.renderPrompt;
     this.client = new OpenAI({
       baseURL: options.baseURL,
       // Local servers need no key; the SDK insists on a non-empty string.
@@ -75,11 +83,13 @@ export class OpenAITeacher implements Teacher {
     const messages: Array<{ role: "system" | "user" | "assistant"; content: string }> = [];
     if (this.style === "chat-prefill") {
       if (request.task.system) messages.push({ role: "system", content: request.task.system });
+      for (const turn of request.task.history ?? []) messages.push({ role: "user", content: turn.user }, { role: "assistant", content: turn.assistant });
       messages.push({ role: "user", content: request.task.user }, { role: "assistant", content: request.answer });
       // vLLM's names for "continue the last assistant message"; llama-server does it by itself.
       return { ...common, messages, continue_final_message: true, add_generation_prompt: false };
     }
     messages.push({ role: "system", content: request.task.system ? `${CONTINUE_INSTRUCTION}\n\n${request.task.system}` : CONTINUE_INSTRUCTION });
+    for (const turn of request.task.history ?? []) messages.push({ role: "user", content: turn.user }, { role: "assistant", content: turn.assistant });
     // The growing answer goes last so consecutive requests share their prefix.
     messages.push({ role: "user", content: `${request.task.user}\n\n${PARTIAL_HEADER}\n${request.answer}` });
     return { ...common, messages };
