@@ -55,9 +55,15 @@ export class LlamaStudent implements Student {
     this.pool = new SequencePool(context);
     this.name = model.fileInfo.metadata?.general?.name ?? path.split(/[\\/]/).pop() ?? "student";
     this.markers = thoughtMarkers(chatWrapper);
+    for (const marker of this.markers ? [this.markers.open, this.markers.close] : []) {
+      const tokens = model.tokenize(marker, true);
+      if (tokens.length === 1) this.markerTokens.add(tokens[0]);
+    }
   }
 
   private readonly markers: ThoughtMarkers | undefined;
+  /** Single-token reasoning markers: always shown as text, even where a model types them as control tokens. */
+  readonly markerTokens = new Set<Token>();
 
   /** The node-llama-cpp chat wrapper that renders this model's prompts (e.g. "Qwen", "ChatML"). */
   get chatTemplate(): string {
@@ -123,9 +129,11 @@ export class LlamaStudent implements Student {
 
   /** The reasoning markers when this model thinks (its chat template has a thought segment). */
   thoughtFormat(task: TaskPrompt): ThoughtFormat | undefined {
-    if (task.completion || !this.markers) return undefined;
-    const prompt = this.model.detokenize(this.promptTokens(task), true);
+    if (!this.markers) return undefined;
     const { open, close } = this.markers;
+    // A code completion is no chat turn, but should the model think anyway, ghost text must not show it.
+    if (task.completion) return { open, close, startsInside: false };
+    const prompt = this.model.detokenize(this.promptTokens(task), true);
     const startsInside = this.markers.opensOnStart || prompt.lastIndexOf(open) > prompt.lastIndexOf(close);
     return { open, close, startsInside };
   }
@@ -285,7 +293,8 @@ class LlamaStudentSession implements StudentSession {
     this.partial.push(token);
     // Earlier tokens of an incomplete character are already committed: not context.
     const context = this.recent.slice(0, Math.max(0, this.recent.length - (this.partial.length - 1)));
-    const text = this.student.model.detokenize(this.partial, false, context);
+    const special = this.partial.length === 1 && this.student.markerTokens.has(token);
+    const text = this.student.model.detokenize(this.partial, special, context);
     if (text.endsWith("\uFFFD") && this.partial.length < MAX_PARTIAL) return "";
     this.partial = [];
     return text;
