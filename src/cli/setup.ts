@@ -5,6 +5,7 @@ import type { Logger } from "../core/logger.js";
 import type { Teacher } from "../core/models.js";
 import { createPolicy, POLICY_NAMES, type PolicyName, type TagMemory } from "../core/policies.js";
 import type { GpuSetting } from "../llama/llama.js";
+import { PROMPT_TEMPLATES, promptRenderer, type PromptTemplateName } from "../llama/chatFormat.js";
 import { LlamaStudent } from "../student/llamaStudent.js";
 import { LocalTeacher } from "../teacher/localTeacher.js";
 import { OpenAITeacher, TEACHER_API_STYLES, type TeacherApiStyle } from "../teacher/openaiTeacher.js";
@@ -22,6 +23,8 @@ export interface ModelOptions {
   teacherStop?: string[];
   teacherTimeout?: number;
   teacherStream?: boolean;
+  teacherTemplate?: PromptTemplateName;
+  thinking: "on" | "off";
   gpu: GpuSetting;
   threads?: number;
   contextSize?: number;
@@ -62,6 +65,8 @@ export function addModelOptions(cmd: Command): Command {
     .option("--teacher-stop <text>", "a stop string for the teacher (repeatable)", (v: string, all: string[] = []) => [...all, v])
     .option("--teacher-timeout <ms>", "teacher request timeout in milliseconds", int)
     .option("--teacher-stream", "stream teacher replies")
+    .addOption(new Option("--teacher-template <name>", "completions teacher: render the task prompt in this chat format (default: the student's)").choices([...PROMPT_TEMPLATES]))
+    .addOption(new Option("--thinking <mode>", "thinking models (Qwen3…): off uses the chat template's own no-think form").choices(["on", "off"]).default("on"))
     .addOption(new Option("--gpu <backend>", "GPU back-end").choices(["auto", "cpu", "cuda", "vulkan", "metal"]).default("auto"))
     .option("--threads <n>", "CPU threads (default: the math cores available)", int)
     .option("--context-size <n>", "student context size in tokens", int)
@@ -79,7 +84,7 @@ export function addModelOptions(cmd: Command): Command {
 }
 
 export async function loadStudent(options: ModelOptions, logger: Logger, onProgress?: (p: { downloadedBytes: number; totalBytes: number }) => void): Promise<LlamaStudent> {
-  return LlamaStudent.load({ model: options.student, gpu: options.gpu, threads: options.threads, contextSize: options.contextSize, logger, onProgress });
+  return LlamaStudent.load({ model: options.student, gpu: options.gpu, threads: options.threads, contextSize: options.contextSize, thinking: options.thinking !== "off", logger, onProgress });
 }
 
 export async function loadTeacher(options: ModelOptions, logger: Logger, log?: TeacherRequestLog): Promise<(Teacher & { dispose(): Promise<void> }) | undefined> {
@@ -98,6 +103,7 @@ export async function loadTeacher(options: ModelOptions, logger: Logger, log?: T
       timeoutMs: options.teacherTimeout,
       stream: options.teacherStream,
       log,
+      renderPrompt: options.teacherTemplate ? await promptRenderer(options.teacherTemplate) : undefined,
     });
     return Object.assign(teacher, { dispose: async () => {} });
   }

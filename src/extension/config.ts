@@ -3,10 +3,11 @@ import * as vscode from "vscode";
 import type { BudgetPeriod } from "../core/budget.js";
 import type { PolicyName } from "../core/policies.js";
 import type { GpuSetting } from "../llama/llama.js";
+import type { PromptTemplateName } from "../llama/chatFormat.js";
 import type { TeacherApiStyle } from "../teacher/openaiTeacher.js";
 
 export interface RelayConfig {
-  student: { model: string; gpu: GpuSetting; threads: number; contextSize: number };
+  student: { model: string; gpu: GpuSetting; threads: number; contextSize: number; thinking: boolean };
   policy: PolicyName;
   confidence: { threshold: number; spanTokens: number };
   maxTokens: number;
@@ -16,6 +17,8 @@ export interface RelayConfig {
     url: string;
     model: string;
     apiStyle: TeacherApiStyle;
+    /** `completions`: the chat format the task prompt is rendered in ("student": the student's own). */
+    promptTemplate: PromptTemplateName | "student";
     temperature: number;
     timeoutMs: number;
     maxContextTokens: number;
@@ -34,6 +37,7 @@ export function readConfig(): RelayConfig {
       gpu: get<GpuSetting>("student.gpu", "auto"),
       threads: get("student.threads", 0),
       contextSize: get("student.contextSize", 8192),
+      thinking: get("student.thinking", true),
     },
     policy: get<PolicyName>("policy", "auto"),
     confidence: { threshold: get("confidence.threshold", 0.35), spanTokens: get("confidence.spanTokens", 16) },
@@ -44,6 +48,7 @@ export function readConfig(): RelayConfig {
       url: get("teacher.url", "").trim(),
       model: get("teacher.model", "").trim(),
       apiStyle: get<TeacherApiStyle>("teacher.apiStyle", "completions"),
+      promptTemplate: get<PromptTemplateName | "student">("teacher.promptTemplate", "student"),
       temperature: get("teacher.temperature", 0.7),
       timeoutMs: get("teacher.timeoutMs", 30000),
       maxContextTokens: get("teacher.maxContextTokens", 8192),

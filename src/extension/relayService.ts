@@ -28,6 +28,7 @@ export class RelayService {
   async run(job: RelayJob): Promise<RelayResult> {
     const config = readConfig();
     const student = await this.student.get();
+    if (job.allowTeacher !== false) await this.teacher.prepare();
     const teacher = job.allowTeacher === false ? undefined : this.teacher.current();
     const result = await runRelay({
       task: job.task,
