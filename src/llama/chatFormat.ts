@@ -48,10 +48,14 @@ export function chatPromptTokens(model: LlamaModel, wrapper: ChatWrapper, task: 
   return tokens;
 }
 
-/** A chat task's prompt as text, special tokens written out, without a leading BOS (a server adds its own). */
+/**
+ * A chat task's prompt as text, special tokens written out. A BOS the tokenizer adds by itself
+ * is left out (a server, or the local teacher, adds it); one it does not add stays: SmolLM2's
+ * `<|im_start|>` is its BOS token and opens the prompt's first turn.
+ */
 export function chatPromptText(model: LlamaModel, wrapper: ChatWrapper, task: TaskPrompt): string {
   const tokens = chatPromptTokens(model, wrapper, task);
-  const body = tokens[0] === model.tokens.bos ? tokens.slice(1) : tokens;
+  const body = tokens[0] === model.tokens.bos && model.tokens.shouldPrependBosToken ? tokens.slice(1) : tokens;
   return model.detokenize(body, true);
 }
 

@@ -63,6 +63,11 @@ export class LocalTeacher implements Teacher {
     return new LocalTeacher(model, context, chatWrapper, options, options.logger ?? silentLogger);
   }
 
+  /** The loaded model (its tokenizer, for callers that count in the teacher's own tokens). */
+  get llama(): LlamaModel {
+    return this.llamaModel;
+  }
+
   /** The node-llama-cpp chat wrapper that renders this teacher's prompts (e.g. "Gemma"). */
   get chatTemplate(): string {
     return this.chatWrapper.wrapperName;
