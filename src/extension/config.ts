@@ -40,7 +40,7 @@ export function readConfig(): RelayConfig {
       thinking: get("student.thinking", true),
     },
     policy: get<PolicyName>("policy", "auto"),
-    confidence: { threshold: get("confidence.threshold", 0.35), spanTokens: get("confidence.spanTokens", 16) },
+    confidence: { threshold: get("confidence.threshold", 0.2), spanTokens: get("confidence.spanTokens", 16) },
     maxTokens: get("maxTokens", 1024),
     maxCallsPerAnswer: get("maxCallsPerAnswer", 8),
     maxSpanTokens: get("maxSpanTokens", 128),
