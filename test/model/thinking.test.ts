@@ -4,6 +4,8 @@
  */
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
 import { runRelay, type RelayEvent } from "../../src/core/controller.js";
 import { trimCompletion, wantsMultiline } from "../../src/core/inline.js";
 import { createPolicy } from "../../src/core/policies.js";
@@ -98,5 +100,23 @@ describe("a thinking student (Qwen3 template, scripted)", () => {
     } finally {
       await off.dispose();
     }
+  });
+
+  test("relay ask --thinking on|off (the built CLI): reasoning apart in --json, or none", async () => {
+    const run = promisify(execFile);
+    const ask = async (mode: string) => {
+      const args = ["dist/cli.js", "ask", THINKING_QUESTION, "--student", paths.student, "--teacher-gguf", paths.teacher, "--policy", "learned", "--gpu", "cpu", "--threads", "1", "--thinking", mode, "--json"];
+      const { stdout } = await run(process.execPath, args, { env: { ...process.env, NO_COLOR: "1" } });
+      return JSON.parse(stdout) as { text: string; reasoning?: string; stats: { calls: number } };
+    };
+    const on = await ask("on");
+    assert.equal(on.text, "The answer is \\boxed{5}.");
+    assert.equal(on.reasoning, `The user asks for 2+3.${TEACHER_PIECE} Done`);
+    assert.equal(on.stats.calls, 1);
+    const off = await ask("off");
+    assert.equal(off.text, "The answer is \\boxed{5}.");
+    assert.equal(off.reasoning, undefined);
+    assert.equal(off.stats.calls, 0);
+    await assert.rejects(() => ask("maybe"), /--thinking/);
   });
 });
