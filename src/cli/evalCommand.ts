@@ -59,7 +59,7 @@ export async function runEvalCommand(options: EvalCommandOptions): Promise<numbe
   for (const w of results.warnings) logger.warn(`${resultsPath}: ${w}`);
 
   const judge = options.judge ? createJudge(options) : undefined;
-  const student = await LlamaStudent.load({ model: options.student, gpu: options.gpu, threads: options.threads, contextSize: options.contextSize, sequences: options.concurrency, logger });
+  const student = await LlamaStudent.load({ model: options.student, gpu: options.gpu, threads: options.threads, contextSize: options.contextSize, sequences: options.concurrency, thinking: options.thinking !== "off", logger });
   const controller = new AbortController();
   const onSigint = () => controller.abort();
   const progress = createProgressBar(options.progress && !options.json);

@@ -7,6 +7,7 @@ import type { Logger } from "../core/logger.js";
 import type { Teacher } from "../core/models.js";
 import { createPolicy, POLICY_NAMES, type PolicyName, type TagMemory } from "../core/policies.js";
 import { GPU_SETTINGS, type GpuSetting } from "../llama/llama.js";
+import { PROMPT_TEMPLATES, promptRenderer, type PromptTemplateName } from "../llama/chatFormat.js";
 import { LlamaStudent } from "../student/llamaStudent.js";
 import { LocalTeacher } from "../teacher/localTeacher.js";
 import { DEFAULT_TEACHER_IDLE_MS, DEFAULT_TEACHER_TIMEOUT_MS, OpenAITeacher, TEACHER_API_STYLES, type TeacherApiStyle } from "../teacher/openaiTeacher.js";
@@ -26,6 +27,8 @@ export interface ModelOptions {
   teacherTimeout?: number;
   teacherIdleTimeout?: number;
   teacherStream?: boolean;
+  teacherTemplate?: PromptTemplateName;
+  thinking: "on" | "off";
   gpu: GpuSetting;
   threads?: number;
   contextSize?: number;
@@ -56,6 +59,8 @@ export function addModelOptions(cmd: Command): Command {
     .option("--teacher-timeout <ms>", `deadline of one teacher request, retries included (default ${DEFAULT_TEACHER_TIMEOUT_MS})`, intOption("--teacher-timeout", 100, 3_600_000))
     .option("--teacher-idle-timeout <ms>", `longest silence of a teacher reply once it started (default ${DEFAULT_TEACHER_IDLE_MS})`, intOption("--teacher-idle-timeout", 100, 3_600_000))
     .option("--teacher-stream", "stream teacher replies")
+    .option("--teacher-template <name>", `completions teacher: render the task prompt in this chat format: ${PROMPT_TEMPLATES.join(", ")} (default: the student's)`, choiceOption("--teacher-template", PROMPT_TEMPLATES))
+    .option("--thinking <mode>", "thinking models (Qwen3…): off uses the chat template's own no-think form", choiceOption("--thinking", ["on", "off"] as const), "on")
     .option("--gpu <backend>", `GPU back-end: ${GPU_SETTINGS.join(", ")}`, choiceOption("--gpu", GPU_SETTINGS), "auto")
     .option("--threads <n>", "CPU threads (default: the math cores available)", intOption("--threads", 1, 1024))
     .option("--context-size <n>", "student context size in tokens", intOption("--context-size", 256, 1_048_576))
@@ -73,7 +78,7 @@ export function addModelOptions(cmd: Command): Command {
 }
 
 export async function loadStudent(options: ModelOptions, logger: Logger, onProgress?: (p: { downloadedBytes: number; totalBytes: number }) => void): Promise<LlamaStudent> {
-  return LlamaStudent.load({ model: options.student, gpu: options.gpu, threads: options.threads, contextSize: options.contextSize, logger, onProgress });
+  return LlamaStudent.load({ model: options.student, gpu: options.gpu, threads: options.threads, contextSize: options.contextSize, thinking: options.thinking !== "off", logger, onProgress });
 }
 
 export async function loadTeacher(options: ModelOptions, logger: Logger, log?: TeacherRequestLog): Promise<(Teacher & { dispose(): Promise<void> }) | undefined> {
@@ -93,6 +98,7 @@ export async function loadTeacher(options: ModelOptions, logger: Logger, log?: T
       idleTimeoutMs: options.teacherIdleTimeout,
       stream: options.teacherStream,
       log,
+      renderPrompt: options.teacherTemplate ? await promptRenderer(options.teacherTemplate) : undefined,
     });
     return Object.assign(teacher, { dispose: async () => {} });
   }

@@ -13,14 +13,16 @@ import type { Student, StudentSession, Teacher, TeacherReply } from "./models.js
 import type { TriggerPolicy } from "./policies.js";
 import type { TaskPrompt } from "./prompts.js";
 import type { RelayStats, Span, StopReason, TeacherPricing } from "./spans.js";
-import { answerText, computeStats } from "./spans.js";
+import { answerText, computeStats, reasoningText } from "./spans.js";
 import { redact as redactSecrets } from "./redact.js";
 import { TagScanner, visibleText } from "./tagScanner.js";
 import { buildTeacherContext, cutMiddle, promptRoom } from "./teacherContext.js";
+import { ThoughtSplitter, type ThoughtPiece } from "./thoughts.js";
 import { plausibleUsage, reservedPromptTokens } from "./usage.js";
 
 export type RelayEvent =
-  | { type: "text"; kind: "student" | "teacher"; text: string }
+  /** `thought`: reasoning of a thinking model (shown apart from the answer, never as ghost text). */
+  | { type: "text"; kind: "student" | "teacher"; text: string; thought?: boolean }
   | { type: "teacher-start"; requested: number; granted: number; model: string }
   | { type: "span"; span: Span };
 
@@ -47,8 +49,13 @@ export interface RelayRequest {
   teacher?: Teacher;
   policy: TriggerPolicy;
   limits?: Partial<RelayLimits>;
-  /** The task prompt in the teacher's format; default: the student's own template. */
+  /**
+   * The task prompt in the teacher's format; default: the teacher's own rendering when it has
+   * one (a local GGUF teacher, a completions API given a template), else the student's template.
+   */
   teacherPromptText?: string;
+  /** A GBNF grammar for the student's own tokens (see SessionOptions.grammar). */
+  grammar?: string;
   budget?: BudgetGate;
   /**
    * Shared across answers (one per teacher): after a connection error, 5xx or timeout the
@@ -66,8 +73,10 @@ export interface RelayRequest {
 }
 
 export interface RelayResult {
-  /** What the user sees. */
+  /** The answer the user sees (command tags removed; a thinking model's reasoning left out). */
   text: string;
+  /** A thinking model's reasoning, markers removed ("" when there was none). */
+  reasoning: string;
   spans: Span[];
   stats: RelayStats;
   /** Settles when the student's sequence has been freed (after an abort it may lag a step). */
@@ -89,7 +98,10 @@ class RelayRun {
   private session: StudentSession | undefined;
   /** The open student span. */
   private current: Span;
+  /** The answer so far as the teacher continues it: tags removed, reasoning and its markers kept. */
   private visible = "";
+  /** Splits reasoning from answer for what the user sees; absent for models that do not think. */
+  private readonly thoughts: ThoughtSplitter | undefined;
   private studentTokens = 0;
   private teacherTokens = 0;
   private calls = 0;
@@ -107,6 +119,8 @@ class RelayRun {
     this.limits = { ...DEFAULT_LIMITS, ...req.limits };
     this.log = req.logger ?? silentLogger;
     this.scanner = new TagScanner({ maxSpanTokens: this.limits.maxSpanTokens });
+    const format = req.student.thoughtFormat?.(req.task);
+    this.thoughts = format ? new ThoughtSplitter(format) : undefined;
     this.current = this.newStudentSpan();
     this.breaker = req.breaker ?? new TeacherBreaker();
   }
@@ -137,7 +151,7 @@ class RelayRun {
       stopReason: stop,
       pricing: this.req.pricing,
     });
-    return { text: answerText(this.spans), spans: this.spans, stats, released };
+    return { text: answerText(this.spans), reasoning: reasoningText(this.spans), spans: this.spans, stats, released };
   }
 
   private async runStudent(): Promise<StopReason> {
@@ -147,6 +161,7 @@ class RelayRun {
       probabilities: policy.needsProbabilities,
       temperature: this.req.temperature,
       seed: this.req.seed,
+      grammar: this.req.grammar,
     });
     try {
       this.session = await this.race(opening);
@@ -227,7 +242,7 @@ class RelayRun {
     const startMs = Date.now() - this.t0;
     const started = Date.now();
     // A task prompt too long for the teacher is cut in the middle (once: prefixes stay identical).
-    this.teacherPromptText ??= this.fitPrompt(this.req.teacherPromptText ?? this.req.student.renderPrompt(this.req.task));
+    this.teacherPromptText ??= this.fitPrompt(this.req.teacherPromptText ?? teacher.renderPrompt?.(this.req.task) ?? this.req.student.renderPrompt(this.req.task));
     const context = buildTeacherContext(this.teacherPromptText, this.visible, {
       maxContextTokens: this.limits.maxContextTokens,
       tokenizer: this.req.student,
@@ -302,8 +317,26 @@ class RelayRun {
     this.teacherTokens += tokens;
     this.visible += text;
     this.firstTokenMs ??= Date.now() - this.t0;
-    if (text) this.emit({ type: "text", kind: "teacher", text });
-    this.pushSpan({ kind: "teacher", text, tokens, startMs, durationMs: Date.now() - started, requested, granted, model: teacher.model, usage, finish });
+    const thoughtBefore = this.thoughts?.inside ?? false;
+    const pieces = this.split(text);
+    for (const piece of pieces) this.emit({ type: "text", kind: "teacher", text: piece.text, ...(piece.thought ? { thought: true } : {}) });
+    const spliced: Span = { kind: "teacher", text: "", tokens, startMs, durationMs: Date.now() - started, requested, granted, model: teacher.model, usage, finish };
+    if (pieces.length <= 1) {
+      const thought = pieces[0]?.thought ?? thoughtBefore;
+      this.pushSpan({ ...spliced, text: pieces[0]?.text ?? "", ...(thought ? { thought } : {}) });
+    } else {
+      // The teacher closed (or opened) the reasoning: one span per side, the second a continuation.
+      let left = tokens;
+      pieces.forEach((piece, i) => {
+        const last = i === pieces.length - 1;
+        const part = last ? left : Math.min(left, this.req.student.countTokens(piece.text));
+        left -= part;
+        const flag = piece.thought ? { thought: true } : {};
+        if (i === 0) this.pushSpan({ ...spliced, text: piece.text, tokens: part, ...flag });
+        else this.pushSpan({ kind: "teacher", text: piece.text, tokens: part, startMs: spliced.startMs + spliced.durationMs, durationMs: 0, model: teacher.model, continued: true, ...flag });
+      });
+    }
+    setThought(this.current, this.thoughts?.inside ?? false);
     this.req.policy.onTeacherSpan();
     return finish === "eos" ? "eos" : "spliced";
   }
@@ -312,11 +345,19 @@ class RelayRun {
   private teacherTask(): TaskPrompt {
     if (this.teacherTaskCut) return this.teacherTaskCut;
     const redact = this.req.redact ?? redactSecrets;
-    const { system, user } = this.req.task;
+    const { system, user, history } = this.req.task;
     const sys = system === undefined ? undefined : redact(system);
-    const room = Math.max(1, promptRoom(this.limits.maxContextTokens) - (sys ? this.req.student.countTokens(sys) : 0));
-    this.teacherTaskCut = { system: sys, user: cutMiddle(redact(user), room, this.req.student) };
-    return this.teacherTaskCut;
+    const past = (history ?? []).map((h) => ({ user: redact(h.user), assistant: redact(h.assistant) }));
+    const cost = (h: { user: string; assistant: string }) => this.req.student.countTokens(h.user) + this.req.student.countTokens(h.assistant);
+    let room = Math.max(1, promptRoom(this.limits.maxContextTokens) - (sys ? this.req.student.countTokens(sys) : 0));
+    // Past turns give way (oldest first) before the question is cut: they take at most half the room.
+    let pastTokens = past.reduce((n, h) => n + cost(h), 0);
+    while (past.length && pastTokens > room / 2) pastTokens -= cost(past.shift()!);
+    room = Math.max(1, room - pastTokens);
+    const task: TaskPrompt = { system: sys, user: cutMiddle(redact(user), room, this.req.student) };
+    if (past.length) task.history = past;
+    this.teacherTaskCut = task;
+    return task;
   }
 
   /** The rendered task prompt, cut to the teacher's room (logged once when it is). */
@@ -338,9 +379,24 @@ class RelayRun {
   }
 
   private emitStudentText(text: string): void {
-    this.current.text += text;
     this.visible += text;
-    this.emit({ type: "text", kind: "student", text });
+    for (const piece of this.split(text)) this.showStudent(piece);
+  }
+
+  /** Student text the user sees; a change between reasoning and answer starts a new span. */
+  private showStudent(piece: ThoughtPiece): void {
+    if (piece.thought !== Boolean(this.current.thought)) {
+      // A span holding only the marker token joins the section the marker opens.
+      if (this.current.text.length > 0) this.closeStudentSpan();
+      setThought(this.current, piece.thought);
+    }
+    this.current.text += piece.text;
+    this.emit({ type: "text", kind: "student", text: piece.text, ...(piece.thought ? { thought: true } : {}) });
+  }
+
+  private split(text: string): ThoughtPiece[] {
+    if (!this.thoughts) return text ? [{ text, thought: false }] : [];
+    return this.thoughts.push(text);
   }
 
   private flushScanner(): void {
@@ -349,10 +405,13 @@ class RelayRun {
       else if (event.type === "malformed") this.malformed++;
       else this.ignored++;
     }
+    for (const piece of this.thoughts?.end() ?? []) this.showStudent(piece);
   }
 
   private newStudentSpan(): Span {
-    return { kind: "student", text: "", tokens: 0, startMs: Date.now() - this.t0, durationMs: 0 };
+    const span: Span = { kind: "student", text: "", tokens: 0, startMs: Date.now() - this.t0, durationMs: 0 };
+    if (this.thoughts?.inside) span.thought = true;
+    return span;
   }
 
   private closeStudentSpan(): void {
@@ -404,4 +463,9 @@ class RelayRun {
       );
     });
   }
+}
+
+function setThought(span: Span, thought: boolean): void {
+  if (thought) span.thought = true;
+  else delete span.thought;
 }

@@ -29,6 +29,13 @@ export interface Span {
   usage?: TeacherUsage;
   finish?: "eos" | "length" | "stop";
   error?: string;
+  /** Reasoning (a thinking model's `<think>` section), shown apart from the answer. */
+  thought?: boolean;
+  /**
+   * The rest of the previous teacher span, past the end of the reasoning: the same call (not
+   * counted again; its usage and timing are on the first part).
+   */
+  continued?: boolean;
 }
 
 export interface RelayStats {
@@ -90,7 +97,7 @@ export function computeStats(spans: readonly Span[], extras: StatsExtras): Relay
   for (const span of spans) {
     if (span.kind === "student") studentTokens += span.tokens;
     if (span.kind === "teacher") teacherTokens += span.tokens;
-    if (span.kind === "teacher" || span.kind === "failed-call") {
+    if ((span.kind === "teacher" && !span.continued) || span.kind === "failed-call") {
       calls++;
       teacherMs += span.durationMs;
     }
@@ -132,7 +139,18 @@ export function estimateCost(prompt: number, cached: number, completion: number,
   return ((prompt - cached) * pricing.inputPerMillion + cached * cachedRate + completion * pricing.outputPerMillion) / 1e6;
 }
 
-/** The text a user sees for a whole answer. */
+/** The answer a user sees (a thinking model's reasoning left out). */
 export function answerText(spans: readonly Span[]): string {
-  return spans.map((s) => s.text).join("");
+  return spans
+    .filter((s) => !s.thought)
+    .map((s) => s.text)
+    .join("");
+}
+
+/** The reasoning of a thinking model ("" when there was none). */
+export function reasoningText(spans: readonly Span[]): string {
+  return spans
+    .filter((s) => s.thought)
+    .map((s) => s.text)
+    .join("");
 }

@@ -10,6 +10,7 @@ import type { Logger } from "../core/logger.js";
 import type { TaskPrompt } from "../core/prompts.js";
 import type { Span } from "../core/spans.js";
 import { parseFromWebview, type ChatTurn, type FromWebview, type SpanView, type ToWebview } from "../protocol/chat.js";
+import { chatHistory } from "../protocol/chatContext.js";
 import { loadHistory, storedHistory } from "../protocol/history.js";
 import { teacherRangesIn, type TeacherRange } from "../core/provenance.js";
 import { HelpMarker } from "./helpMarker.js";
@@ -30,7 +31,9 @@ export interface TurnRequest {
 }
 
 export function spanView(span: Span): SpanView {
-  return { kind: span.kind, text: span.text, tokens: span.tokens, model: span.model, durationMs: span.durationMs, error: span.error };
+  const view: SpanView = { kind: span.kind, text: span.text, tokens: span.tokens, model: span.model, durationMs: span.durationMs, error: span.error };
+  if (span.thought) view.thought = true;
+  return view;
 }
 
 export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disposable {
@@ -188,12 +191,14 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
     const marker = request.anchor ? new HelpMarker(request.anchor.editor, request.anchor.position) : undefined;
     const onEvent = (event: RelayEvent) => {
       marker?.onEvent(event);
-      if (event.type === "text") this.post({ type: "text", id: turn.id, kind: event.kind, text: event.text });
+      if (event.type === "text") this.post({ type: "text", id: turn.id, kind: event.kind, text: event.text, ...(event.thought ? { thought: true } : {}) });
       else if (event.type === "teacher-start") this.post({ type: "teacher-start", id: turn.id, granted: event.granted, model: event.model });
       else this.post({ type: "span", id: turn.id, span: spanView(event.span) });
     };
     try {
-      const result = await this.relay.run({ task: request.task ?? { user: request.question }, signal: controller.signal, onEvent });
+      const history = chatHistory(this.turns);
+      const task = request.task ?? { user: request.question, ...(history.length ? { history } : {}) };
+      const result = await this.relay.run({ task, signal: controller.signal, onEvent });
       turn.spans = result.spans.map(spanView);
       turn.stats = { ...result.stats };
       turn.stopped = result.stats.stopReason === "aborted";

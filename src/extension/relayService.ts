@@ -45,6 +45,7 @@ export class RelayService {
 
   private async relay(job: RelayJob, { student, signal }: StudentUse): Promise<RelayResult> {
     const config = readConfig();
+    if (job.allowTeacher !== false) await this.teacher.prepare();
     const teacher = job.allowTeacher === false ? undefined : this.teacher.current();
     const result = await runRelay({
       task: job.task,

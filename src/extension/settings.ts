@@ -16,6 +16,7 @@
 import * as z from "zod";
 import type { BudgetPeriod } from "../core/budget.js";
 import type { PolicyName } from "../core/policies.js";
+import { PROMPT_TEMPLATES, type PromptTemplateName } from "../core/promptTemplates.js";
 import type { GpuSetting } from "../llama/llama.js";
 import type { TeacherApiStyle } from "../teacher/openaiTeacher.js";
 
@@ -40,6 +41,7 @@ export const SETTING_SCHEMAS = {
   "student.gpu": z.enum(["auto", "cpu", "cuda", "vulkan", "metal"] satisfies GpuSetting[]),
   "student.threads": int().min(0),
   "student.contextSize": int().min(256),
+  "student.thinking": z.boolean(),
   policy: z.enum(EXTENSION_POLICIES),
   "confidence.threshold": z.number().min(0).max(1),
   "confidence.spanTokens": int().min(1),
@@ -49,6 +51,7 @@ export const SETTING_SCHEMAS = {
   "teacher.url": teacherUrl,
   "teacher.model": z.string().trim(),
   "teacher.apiStyle": z.enum(["completions", "chat-prefill", "chat"] satisfies TeacherApiStyle[]),
+  "teacher.promptTemplate": z.enum(["student", ...PROMPT_TEMPLATES]),
   "teacher.temperature": z.number().min(0),
   "teacher.timeoutMs": int().min(1000),
   "teacher.maxContextTokens": int().min(256),
@@ -88,6 +91,8 @@ export const SPEND_RULES: { [K in SettingKey]?: (workspace: SettingValues[K], us
   maxTokens: atMost,
   maxCallsPerAnswer: atMost,
   maxSpanTokens: atMost,
+  // Reasoning is more tokens, so more chances to call.
+  "student.thinking": onlyIfUserAllows,
   "inline.enabled": onlyIfUserAllows,
   "inline.teacher": onlyIfUserAllows,
   "inline.maxTokens": atMost,
@@ -97,7 +102,7 @@ export const SPEND_RULES: { [K in SettingKey]?: (workspace: SettingValues[K], us
 };
 
 export interface RelayConfig {
-  student: { model: string; gpu: GpuSetting; threads: number; contextSize: number };
+  student: { model: string; gpu: GpuSetting; threads: number; contextSize: number; thinking: boolean };
   policy: ExtensionPolicy;
   confidence: { threshold: number; spanTokens: number };
   maxTokens: number;
@@ -107,6 +112,8 @@ export interface RelayConfig {
     url: string;
     model: string;
     apiStyle: TeacherApiStyle;
+    /** `completions`: the chat format the task prompt is rendered in ("student": the student's own). */
+    promptTemplate: PromptTemplateName | "student";
     temperature: number;
     timeoutMs: number;
     maxContextTokens: number;
@@ -219,7 +226,7 @@ export function resolveSettings(manifest: ExtensionManifest, inspect: (setting: 
 
 function toConfig(v: SettingValues): RelayConfig {
   return {
-    student: { model: v["student.model"], gpu: v["student.gpu"], threads: v["student.threads"], contextSize: v["student.contextSize"] },
+    student: { model: v["student.model"], gpu: v["student.gpu"], threads: v["student.threads"], contextSize: v["student.contextSize"], thinking: v["student.thinking"] },
     policy: v.policy,
     confidence: { threshold: v["confidence.threshold"], spanTokens: v["confidence.spanTokens"] },
     maxTokens: v.maxTokens,
@@ -229,6 +236,7 @@ function toConfig(v: SettingValues): RelayConfig {
       url: v["teacher.url"],
       model: v["teacher.model"],
       apiStyle: v["teacher.apiStyle"],
+      promptTemplate: v["teacher.promptTemplate"],
       temperature: v["teacher.temperature"],
       timeoutMs: v["teacher.timeoutMs"],
       maxContextTokens: v["teacher.maxContextTokens"],

@@ -132,6 +132,7 @@ export class StudentService implements vscode.Disposable {
         gpu: config.gpu,
         threads: config.threads || undefined,
         contextSize: config.contextSize,
+        thinking: config.thinking,
         sequences: 2,
         modelsDir,
         onProgress,

@@ -10,6 +10,8 @@ import type { Teacher } from "../core/models.js";
 import type { TeacherLogEntry, TeacherRequestLog } from "../core/teacherLog.js";
 import { FileTeacherLog } from "../io/fileTeacherLog.js";
 import { OpenAITeacher } from "../teacher/openaiTeacher.js";
+import type { TaskPrompt } from "../core/prompts.js";
+import { promptRenderer } from "../llama/chatFormat.js";
 import { readConfig } from "./config.js";
 
 const SECRET_KEY = "relay.teacher.apiKey";
@@ -20,6 +22,8 @@ export class TeacherService implements vscode.Disposable {
   private breakerOff: () => void = () => {};
   /** Shared by every answer of this window; a new one when the teacher settings change. */
   breaker = this.newBreaker();
+  /** The renderer of `relay.teacher.promptTemplate`, made ready by prepare(). */
+  private renderer: { name: string; render: (task: TaskPrompt) => string } | undefined;
   private apiKey: string | undefined;
   readonly log: FileTeacherLog;
   private readonly changed = new vscode.EventEmitter<void>();
@@ -103,6 +107,14 @@ export class TeacherService implements vscode.Disposable {
     return undefined;
   }
 
+  /** Loads what current() needs that cannot be had synchronously (a teacher prompt template). */
+  async prepare(): Promise<void> {
+    const name = readConfig().teacher.promptTemplate;
+    if (name === "student" || this.renderer?.name === name) return;
+    this.renderer = { name, render: await promptRenderer(name) };
+    this.teacher = undefined;
+  }
+
   /** The teacher for a request now, or undefined. */
   current(): Teacher | undefined {
     if (this.offReason()) return undefined;
@@ -116,6 +128,7 @@ export class TeacherService implements vscode.Disposable {
         temperature: t.temperature,
         timeoutMs: t.timeoutMs,
         log: this.log,
+        renderPrompt: t.promptTemplate !== "student" && this.renderer?.name === t.promptTemplate ? this.renderer.render : undefined,
       });
     }
     return this.teacher;

@@ -15,6 +15,8 @@ export const SpanViewSchema = z.object({
   model: z.string().optional(),
   durationMs: z.number().optional(),
   error: z.string().optional(),
+  /** A thinking model's reasoning: shown in the collapsed "Thinking" section, not in the answer. */
+  thought: z.boolean().optional(),
 });
 
 export const StatsViewSchema = z.object({
@@ -45,7 +47,7 @@ export const ChatTurnSchema = z.object({
 export const ToWebviewSchema = z.discriminatedUnion("type", [
   z.object({ type: z.literal("init"), turns: z.array(ChatTurnSchema), teacher: z.string(), busy: z.boolean() }),
   z.object({ type: z.literal("turn-start"), turn: ChatTurnSchema }),
-  z.object({ type: z.literal("text"), id: z.string(), kind: z.enum(["student", "teacher"]), text: z.string() }),
+  z.object({ type: z.literal("text"), id: z.string(), kind: z.enum(["student", "teacher"]), text: z.string(), thought: z.boolean().optional() }),
   z.object({ type: z.literal("teacher-start"), id: z.string(), granted: z.number(), model: z.string() }),
   z.object({ type: z.literal("span"), id: z.string(), span: SpanViewSchema }),
   z.object({ type: z.literal("turn-end"), turn: ChatTurnSchema }),

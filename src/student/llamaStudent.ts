@@ -3,18 +3,20 @@
  * every request, generation that keeps the KV cache across relays (after a teacher span only
  * the spliced tokens are evaluated).
  */
-import type { ChatHistoryItem, ChatWrapper, LlamaContext, LlamaModel, Token } from "node-llama-cpp";
+import type { ChatWrapper, LlamaContext, LlamaGrammarEvaluationState, LlamaModel, Token } from "node-llama-cpp";
 import { internalError, RelayError } from "../core/errors.js";
 import type { Logger } from "../core/logger.js";
 import { silentLogger } from "../core/logger.js";
 import type { SessionOptions, Student, StudentSession, StudentStep } from "../core/models.js";
 import type { TaskPrompt } from "../core/prompts.js";
+import type { ThoughtFormat } from "../core/thoughts.js";
 import { getSharedLlama, nodeLlamaCpp, type GpuSetting, type LlamaHandle } from "../llama/llama.js";
 import { createContextOrRelease, loadGgufModel } from "../llama/loadModel.js";
 import { meterTotal } from "../llama/meter.js";
 import { resolveModel, type ResolveOptions } from "../llama/modelFile.js";
 import { reuseCachedPrefix } from "../llama/prefix.js";
 import { SequencePool, poolDisposedError, type SequenceLease } from "../llama/sequencePool.js";
+import { chatPromptText, chatPromptTokens, resolveWrapper, thoughtMarkers, type ThoughtMarkers } from "../llama/chatFormat.js";
 
 export interface StudentLoadOptions extends ResolveOptions {
   /** A GGUF path, an `hf:` URI or a URL. */
@@ -25,6 +27,12 @@ export interface StudentLoadOptions extends ResolveOptions {
   contextSize?: number;
   /** Concurrent requests served without queueing. */
   sequences?: number;
+  /**
+   * Thinking models (Qwen3 and kin): false renders the chat template's own no-think form (Qwen3's
+   * empty `<think></think>` block). Default true, as the model was trained. No effect on models
+   * that do not think.
+   */
+  thinking?: boolean;
   logger?: Logger;
 }
 
@@ -52,6 +60,20 @@ export class LlamaStudent implements Student {
   ) {
     this.pool = new SequencePool(context);
     this.name = model.fileInfo.metadata?.general?.name ?? path.split(/[\\/]/).pop() ?? "student";
+    this.markers = thoughtMarkers(chatWrapper);
+    for (const marker of this.markers ? [this.markers.open, this.markers.close] : []) {
+      const tokens = model.tokenize(marker, true);
+      if (tokens.length === 1) this.markerTokens.add(tokens[0]);
+    }
+  }
+
+  private readonly markers: ThoughtMarkers | undefined;
+  /** Single-token reasoning markers: always shown as text, even where a model types them as control tokens. */
+  readonly markerTokens = new Set<Token>();
+
+  /** The node-llama-cpp chat wrapper that renders this model's prompts (e.g. "Qwen", "ChatML"). */
+  get chatTemplate(): string {
+    return this.chatWrapper.wrapperName;
   }
 
   static async load(options: StudentLoadOptions): Promise<LlamaStudent> {
@@ -65,9 +87,9 @@ export class LlamaStudent implements Student {
       threads: handle.threads,
     }, options.signal);
     try {
-      const { resolveChatWrapper } = await nodeLlamaCpp();
-      const chatWrapper = resolveChatWrapper(model);
-      log.info(`student loaded: ${path} (context ${context.contextSize} × ${context.totalSequences} sequences, chat template ${chatWrapper.wrapperName})`);
+      const chatWrapper = await resolveWrapper(model, { thinking: options.thinking ?? true });
+      const thinks = thoughtMarkers(chatWrapper) ? `, thinking ${options.thinking === false ? "off" : "on"}` : "";
+      log.info(`student loaded: ${path} (context ${context.contextSize} × ${context.totalSequences} sequences, chat template ${chatWrapper.wrapperName}${thinks})`);
       return new LlamaStudent(handle, model, context, chatWrapper, path, log);
     } catch (error) {
       await context.dispose();
@@ -116,11 +138,18 @@ export class LlamaStudent implements Student {
   promptTokens(task: TaskPrompt): Token[] {
     this.assertLoaded();
     if (task.completion) return this.completionTokens(task.completion.prefix, task.completion.suffix);
-    const history: ChatHistoryItem[] = [];
-    if (task.system) history.push({ type: "system", text: task.system });
-    history.push({ type: "user", text: task.user }, { type: "model", response: [] });
-    const { contextText } = this.chatWrapper.generateContextState({ chatHistory: history });
-    return contextText.tokenize(this.model.tokenizer);
+    return chatPromptTokens(this.model, this.chatWrapper, task);
+  }
+
+  /** The reasoning markers when this model thinks (its chat template has a thought segment). */
+  thoughtFormat(task: TaskPrompt): ThoughtFormat | undefined {
+    if (!this.markers) return undefined;
+    const { open, close } = this.markers;
+    // A code completion is no chat turn, but should the model think anyway, ghost text must not show it.
+    if (task.completion) return { open, close, startsInside: false };
+    const prompt = this.model.detokenize(this.promptTokens(task), true);
+    const startsInside = this.markers.opensOnStart || prompt.lastIndexOf(open) > prompt.lastIndexOf(close);
+    return { open, close, startsInside };
   }
 
   /** Infill (prefix, suffix, middle) when the model supports it; plain continuation otherwise. */
@@ -137,10 +166,8 @@ export class LlamaStudent implements Student {
   renderPrompt(task: TaskPrompt): string {
     // A completions teacher continues the code itself.
     if (task.completion) return task.completion.prefix;
-    const tokens = this.promptTokens(task);
     // A server adds its own BOS; everything else is sent as text, special tokens included.
-    const body = tokens[0] === this.model.tokens.bos ? tokens.slice(1) : tokens;
-    return this.model.detokenize(body, true);
+    return chatPromptText(this.model, this.chatWrapper, task);
   }
 
   async openSession(task: TaskPrompt, options: SessionOptions): Promise<StudentSession> {
@@ -149,10 +176,11 @@ export class LlamaStudent implements Student {
     if (prompt.length >= this.context.contextSize) {
       throw new RelayError("prompt-too-long", `The prompt is ${prompt.length} tokens; the student's context holds ${this.context.contextSize}. Shorten the prompt or raise the context size (--context-size, relay.student.contextSize).`);
     }
+    const grammar = options.grammar ? await this.grammarState(options.grammar) : undefined;
     const lease = await this.pool.acquire(prompt, options.signal);
     try {
       this.assertLoaded();
-      const session = await LlamaStudentSession.open(this, lease, prompt, options);
+      const session = await LlamaStudentSession.open(this, lease, prompt, options, grammar);
       this.sessions.add(session);
       // Unloaded while the prompt was being prepared: end it like the other live sessions.
       if (this.unloaded) await session.end(this.unloaded);
@@ -186,6 +214,17 @@ export class LlamaStudent implements Student {
     })();
     return this.disposing;
   }
+
+  private async grammarState(gbnf: string): Promise<LlamaGrammarEvaluationState> {
+    const { LlamaGrammarEvaluationState } = await nodeLlamaCpp();
+    let grammar;
+    try {
+      grammar = await this.handle.llama.createGrammar({ grammar: gbnf });
+    } catch (error) {
+      throw new RelayError("invalid-argument", `Invalid grammar: ${(error as Error).message}`, { cause: error });
+    }
+    return new LlamaGrammarEvaluationState({ model: this.model, grammar });
+  }
 }
 
 type Step = IteratorResult<{ token: Token; confidence?: number }, void>;
@@ -215,14 +254,15 @@ class LlamaStudentSession implements StudentSession {
     readonly promptTokens: number,
     input: Token[],
     private readonly options: SessionOptions,
+    private readonly grammar: LlamaGrammarEvaluationState | undefined,
   ) {
     this.input = input;
     this.meterStart = meterTotal(lease.sequence);
   }
 
-  static async open(student: LlamaStudent, lease: SequenceLease, prompt: Token[], options: SessionOptions): Promise<LlamaStudentSession> {
+  static async open(student: LlamaStudent, lease: SequenceLease, prompt: Token[], options: SessionOptions, grammar?: LlamaGrammarEvaluationState): Promise<LlamaStudentSession> {
     const input = await reuseCachedPrefix(lease.sequence, prompt, lease.reusable);
-    const session = new LlamaStudentSession(student, lease, input.length, input, options);
+    const session = new LlamaStudentSession(student, lease, input.length, input, options, grammar);
     session.recent = prompt.slice(-DETOKENIZE_CONTEXT);
     return session;
   }
@@ -239,7 +279,7 @@ class LlamaStudentSession implements StudentSession {
       this.generator = this.lease.sequence.evaluateWithMetadata(
         this.input,
         { confidence: this.options.probabilities ? true : undefined },
-        { temperature: this.options.temperature ?? 0, seed: this.options.seed },
+        { temperature: this.options.temperature ?? 0, seed: this.options.seed, grammarEvaluationState: this.grammar },
       ) as AsyncGenerator<{ token: Token; confidence?: number }, void, void | Token | Token[]>;
       step = this.generator.next();
     } else {
@@ -292,7 +332,8 @@ class LlamaStudentSession implements StudentSession {
     this.partial.push(token);
     // Earlier tokens of an incomplete character are already committed: not context.
     const context = this.recent.slice(0, Math.max(0, this.recent.length - (this.partial.length - 1)));
-    const text = this.student.model.detokenize(this.partial, false, context);
+    const special = this.partial.length === 1 && this.student.markerTokens.has(token);
+    const text = this.student.model.detokenize(this.partial, special, context);
     if (text.endsWith("\uFFFD") && this.partial.length < MAX_PARTIAL) return "";
     this.partial = [];
     return text;

@@ -3,12 +3,14 @@
  * evaluates only the text added since its last call (the answer grows at the end), so a
  * relay costs the teacher O(new text), not O(context).
  */
-import type { LlamaContext, LlamaContextSequence, LlamaModel, Token } from "node-llama-cpp";
+import type { ChatWrapper, LlamaContext, LlamaContextSequence, LlamaModel, Token } from "node-llama-cpp";
 import { RelayError, abortError, errorMessage, isAbortError } from "../core/errors.js";
 import type { Logger } from "../core/logger.js";
 import { silentLogger } from "../core/logger.js";
 import type { Teacher, TeacherReply, TeacherRequest } from "../core/models.js";
 import { commonPrefix } from "../core/prefix.js";
+import type { TaskPrompt } from "../core/prompts.js";
+import { chatPromptText, resolveWrapper } from "../llama/chatFormat.js";
 import { getSharedLlama, type GpuSetting } from "../llama/llama.js";
 import { createContextOrRelease, loadGgufModel } from "../llama/loadModel.js";
 import { meterTotal } from "../llama/meter.js";
@@ -46,6 +48,7 @@ export class LocalTeacher implements Teacher {
   private constructor(
     private readonly llamaModel: LlamaModel,
     private readonly context: LlamaContext,
+    private readonly chatWrapper: ChatWrapper,
     private readonly options: LocalTeacherOptions,
     private readonly log: Logger,
   ) {
@@ -59,7 +62,25 @@ export class LocalTeacher implements Teacher {
     const model = await loadGgufModel(handle, path, { signal: options.signal });
     // A failed context releases the model (createContextOrRelease), as the student's load does.
     const context = await createContextOrRelease(model, path, { contextSize: options.contextSize ?? { max: 8192 }, sequences: 1, threads: handle.threads }, options.signal);
-    return new LocalTeacher(model, context, options, options.logger ?? silentLogger);
+    // Its own chat format, whatever the student's (a Gemma teacher for a ChatML student).
+    const chatWrapper = await resolveWrapper(model, { thinking: true });
+    return new LocalTeacher(model, context, chatWrapper, options, options.logger ?? silentLogger);
+  }
+
+  /** The loaded model (its tokenizer, for callers that count in the teacher's own tokens). */
+  get llama(): LlamaModel {
+    return this.llamaModel;
+  }
+
+  /** The node-llama-cpp chat wrapper that renders this teacher's prompts (e.g. "Gemma"). */
+  get chatTemplate(): string {
+    return this.chatWrapper.wrapperName;
+  }
+
+  /** The task in this teacher's own chat format (a code completion: the code itself). */
+  renderPrompt(task: TaskPrompt): string {
+    if (task.completion) return task.completion.prefix;
+    return chatPromptText(this.llamaModel, this.chatWrapper, task);
   }
 
   /** Tokens this teacher has evaluated in all (shows the delta-only evaluation). */

@@ -11,6 +11,7 @@ import type { ChatCompletion, ChatCompletionChunk, ChatCompletionCreateParamsNon
 import type { Completion, CompletionCreateParamsNonStreaming, CompletionUsage } from "openai/resources/completions";
 import { RelayError, abortError, errorMessage, isAbortError } from "../core/errors.js";
 import type { Teacher, TeacherReply, TeacherRequest } from "../core/models.js";
+import type { TaskPrompt } from "../core/prompts.js";
 import type { TeacherRequestLog } from "../core/teacherLog.js";
 import { createOpenAIClient } from "./openaiClient.js";
 import { RequestGuard } from "./requestGuard.js";
@@ -36,6 +37,11 @@ export interface OpenAITeacherOptions {
   log?: TeacherRequestLog;
   /** Test seam: the fetch implementation the SDK uses. */
   fetch?: typeof fetch;
+  /**
+   * `completions`: the task prompt in the teacher's own chat format (see src/llama/chatFormat.ts,
+   * `promptRenderer`). Absent: the student's template renders it.
+   */
+  renderPrompt?: (task: TaskPrompt) => string;
 }
 
 export const CONTINUE_INSTRUCTION =
@@ -69,6 +75,7 @@ export class OpenAITeacher implements Teacher {
   private readonly client: OpenAI;
   private readonly deadlineMs: number;
   private readonly idleMs: number;
+  readonly renderPrompt?: (task: TaskPrompt) => string;
 
   constructor(private readonly options: OpenAITeacherOptions) {
     this.model = options.model;
@@ -76,6 +83,7 @@ export class OpenAITeacher implements Teacher {
     this.baseURL = options.baseURL;
     this.deadlineMs = options.timeoutMs ?? DEFAULT_TEACHER_TIMEOUT_MS;
     this.idleMs = Math.min(this.deadlineMs, options.idleTimeoutMs ?? DEFAULT_TEACHER_IDLE_MS);
+    if (options.renderPrompt && this.style === "completions") this.renderPrompt = options.renderPrompt;
     this.client = createOpenAIClient({ baseURL: options.baseURL, apiKey: options.apiKey, timeoutMs: this.deadlineMs, maxRetries: options.maxRetries ?? 2, fetch: options.fetch });
   }
 
@@ -92,10 +100,12 @@ export class OpenAITeacher implements Teacher {
     const messages: ChatCompletionMessageParam[] = [];
     if (this.style === "chat-prefill") {
       if (request.task.system) messages.push({ role: "system", content: request.task.system });
+      for (const turn of request.task.history ?? []) messages.push({ role: "user", content: turn.user }, { role: "assistant", content: turn.assistant });
       messages.push({ role: "user", content: request.task.user }, { role: "assistant", content: request.answer });
       return { style: "chat-prefill", body: { ...common, messages, continue_final_message: true, add_generation_prompt: false } };
     }
     messages.push({ role: "system", content: request.task.system ? `${CONTINUE_INSTRUCTION}\n\n${request.task.system}` : CONTINUE_INSTRUCTION });
+    for (const turn of request.task.history ?? []) messages.push({ role: "user", content: turn.user }, { role: "assistant", content: turn.assistant });
     // The growing answer goes last so consecutive requests share their prefix.
     messages.push({ role: "user", content: `${request.task.user}\n\n${PARTIAL_HEADER}\n${request.answer}` });
     return { style: "chat", body: { ...common, messages } };

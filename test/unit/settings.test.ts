@@ -64,7 +64,7 @@ test("an invalid user value gives a message naming the setting and the default i
   const { config, problems } = resolve({ user: { "relay.maxSpanTokens": "lots", "relay.policy": "teacher-only", "relay.confidence.threshold": 2, "relay.teacher.url": "not-a-url" } });
   assert.equal(config.maxSpanTokens, 128);
   assert.equal(config.policy, "auto");
-  assert.equal(config.confidence.threshold, 0.35);
+  assert.equal(config.confidence.threshold, properties["relay.confidence.threshold"].default);
   assert.equal(config.teacher.url, "");
   const bySetting = new Map(problems.map((p) => [p.setting, p]));
   assert.deepEqual([...bySetting.keys()].sort(), ["relay.confidence.threshold", "relay.maxSpanTokens", "relay.policy", "relay.teacher.url"]);
