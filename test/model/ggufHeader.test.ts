@@ -8,7 +8,7 @@ import { RelayError } from "../../src/core/errors.js";
 import { LlamaStudent } from "../../src/student/llamaStudent.js";
 import { scriptedPairPaths } from "../fixtures/pair.js";
 
-/** Stop waiting here: a build without the check hangs and grows without bound. */
+/** Stop waiting here: a build without the check hangs and grows without bound (a hang, not a timing: no speed is asserted). */
 const CAP_MS = 30_000;
 
 test("GGUF headers claiming 2^40 tensors or metadata entries: model-corrupt at once", async () => {
@@ -22,7 +22,6 @@ test("GGUF headers claiming 2^40 tensors or metadata entries: model-corrupt at o
     count.writeBigUInt64LE(2n ** 40n);
     writeSync(fd, count, 0, 8, offset);
     closeSync(fd);
-    const started = Date.now();
     let cap: ReturnType<typeof setTimeout> | undefined;
     const outcome = await Promise.race([
       LlamaStudent.load({ model: path, gpu: "cpu", contextSize: 256 }).then(
@@ -38,6 +37,5 @@ test("GGUF headers claiming 2^40 tensors or metadata entries: model-corrupt at o
     assert.ok(outcome instanceof RelayError, `${field}: ${String(outcome)}`);
     assert.equal(outcome.code, "model-corrupt");
     assert.match(outcome.message, new RegExp(`claims \\d+ tensors and \\d+ metadata entries, which cannot fit`));
-    assert.ok(Date.now() - started < 5000, `${field}: took ${Date.now() - started} ms`);
   }
 });
