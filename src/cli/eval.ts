@@ -2,7 +2,7 @@
 import type { Command } from "commander";
 import { RelayError } from "../core/errors.js";
 import { CONDITION_NAMES } from "../eval/conditions.js";
-import { BENCHMARK_NAMES, DEFAULT_DATA_DIR } from "../eval/datasets.js";
+import { BENCHMARK_NAMES, DEFAULT_DATA_DIR, GENERATED_SETS } from "../eval/datasets.js";
 import type { EvalCommandOptions } from "./evalCommand.js";
 import { addModelOptions } from "./setup.js";
 
@@ -23,8 +23,8 @@ export function registerEval(program: Command): void {
     program
       .command("eval")
       .description("evaluate relay conditions on math benchmarks: accuracy, call ratio, teacher tokens, cost; resumable")
-      .requiredOption("--data <list>", `comma-separated datasets: ${BENCHMARK_NAMES.join(", ")}, or paths to JSONL files (question/problem + answer/solution)`, list)
-      .option("--data-dir <dir>", "folder holding <name>/test.jsonl for the named benchmarks", DEFAULT_DATA_DIR)
+      .requiredOption("--data <list>", `comma-separated datasets: the benchmarks ${BENCHMARK_NAMES.join(", ")}; the generated ${Object.keys(GENERATED_SETS).join(", ")}; or paths to JSONL files (question/problem + answer/solution)`, list)
+      .option("--data-dir <dir>", "folder holding <name>/test.jsonl for the named datasets (default: the package's data/ folder)", DEFAULT_DATA_DIR)
       .option("--conditions <list>", `comma-separated conditions to compare: ${CONDITION_NAMES.join(", ")} (default: --policy); teacher-free = the student with its calls refused`, list)
       .option("--limit <n>", "only the first n items of each dataset", positive("--limit"))
       .option("--samples <k>", "answers per item; accuracy is avg@k (use --temperature > 0)", positive("--samples"), 1)
