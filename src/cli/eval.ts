@@ -1,8 +1,10 @@
 /** `relay eval`: accuracy, call ratio and cost of relay conditions on math benchmarks. */
-import type { Command } from "commander";
+import { Option, type Command } from "commander";
 import { RelayError } from "../core/errors.js";
 import { CONDITION_NAMES } from "../eval/conditions.js";
 import { BENCHMARK_NAMES, DEFAULT_DATA_DIR, GENERATED_SETS } from "../eval/datasets.js";
+import { GRADER_NAMES } from "../eval/grader.js";
+import type { ItemLimit } from "../eval/runEval.js";
 import type { EvalCommandOptions } from "./evalCommand.js";
 import { addModelOptions } from "./setup.js";
 
@@ -18,6 +20,21 @@ const price = (v: string) => {
 };
 const list = (v: string) => v.split(",").map((s) => s.trim()).filter(Boolean);
 
+/** "25" (every dataset), or "arith=80,gsm8k=25" (per dataset), or both ("25,arith=80"). */
+export function parseLimit(v: string): ItemLimit {
+  const count = positive("--limit");
+  const parts = list(v);
+  if (parts.length === 1 && !parts[0].includes("=")) return count(parts[0]);
+  const limits: Record<string, number> = {};
+  for (const part of parts) {
+    const at = part.indexOf("=");
+    const name = at < 0 ? "*" : part.slice(0, at).trim();
+    if (!name || name in limits) throw new RelayError("invalid-argument", `--limit ${v}: give each dataset once, as name=n, and at most one plain n for the rest`);
+    limits[name] = count(part.slice(at + 1).trim());
+  }
+  return limits;
+}
+
 export function registerEval(program: Command): void {
   addModelOptions(
     program
@@ -26,11 +43,16 @@ export function registerEval(program: Command): void {
       .requiredOption("--data <list>", `comma-separated datasets: the benchmarks ${BENCHMARK_NAMES.join(", ")}; the generated ${Object.keys(GENERATED_SETS).join(", ")}; or paths to JSONL files (question/problem + answer/solution)`, list)
       .option("--data-dir <dir>", "folder holding <name>/test.jsonl for the named datasets (default: the package's data/ folder)", DEFAULT_DATA_DIR)
       .option("--conditions <list>", `comma-separated conditions to compare: ${CONDITION_NAMES.join(", ")} (default: --policy); teacher-free = the student with its calls refused`, list)
-      .option("--limit <n>", "only the first n items of each dataset", positive("--limit"))
+      .option("--limit <n>", "only the first n items of each dataset; per dataset: arith=80,gsm8k=25 (a plain n is the default for the rest)", parseLimit)
       .option("--samples <k>", "answers per item; accuracy is avg@k (use --temperature > 0)", positive("--samples"), 1)
       .option("--concurrency <n>", "answers in flight (the student gets this many context sequences)", positive("--concurrency"), 2)
       .option("--out <dir>", "where results.jsonl (resumable), report.md, report.json and frontier.svg go", "relay-eval")
       .option("--calibrate-to <condition>", "the relay condition whose call ratio the random router is calibrated to (without --random-p)")
+      .addOption(
+        new Option("--grader <name>", "builtin (no Python), or math-verify: the paper's grader in a private Python environment (made on first use), with the built-in grader's verdicts on the same answers compared in the report")
+          .choices([...GRADER_NAMES])
+          .default("builtin"),
+      )
       .option("--judge", "re-grade strictly wrong answers with a model behind an OpenAI-compatible chat API (default: the teacher's)")
       .option("--judge-url <url>", "judge API base URL (default: --teacher-url)")
       .option("--judge-model <name>", "judge model (default: --teacher-model)")

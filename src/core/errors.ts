@@ -10,6 +10,7 @@ export type RelayErrorCode =
   | "teacher-timeout"
   | "teacher-bad-reply"
   | "budget-ledger-corrupt"
+  | "grader-failed"
   | "aborted"
   | "invalid-argument";
 

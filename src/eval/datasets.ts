@@ -5,13 +5,12 @@
  * controlChars.ts), and every problem is reported, never dropped silently.
  */
 import { createHash } from "node:crypto";
-import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { basename, dirname, extname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
 import { RelayError } from "../core/errors.js";
 import { repairControlChars } from "./controlChars.js";
 import { gsm8kGold, lastBoxed } from "./extract.js";
+import { packageRoot } from "./packageRoot.js";
 
 /** The benchmarks by name, with the item counts of their public test sets. */
 export const BENCHMARKS = { gsm8k: 1319, math500: 500, minervamath: 272, olympiadbench: 674, aime24: 30, aime25: 30 } as const;
@@ -26,23 +25,8 @@ export const GENERATED_SETS = { arith: 200 } as const;
 export type DatasetName = BenchmarkName | keyof typeof GENERATED_SETS;
 export const DATASET_NAMES = [...BENCHMARK_NAMES, ...Object.keys(GENERATED_SETS)] as DatasetName[];
 
-/**
- * The package's own data/ folder: found from this module's location (src/eval/ when run from
- * source, dist/ when bundled), never from the working directory.
- */
-export function packageDataDir(from: string = moduleDir()): string {
-  for (let dir = from; ; dir = dirname(dir)) {
-    if (existsSync(join(dir, "package.json"))) return join(dir, "data");
-    if (dirname(dir) === dir) return resolve(from, "..", "data");
-  }
-}
-
-function moduleDir(): string {
-  // import.meta.url is empty in a CommonJS bundle; __dirname is the same folder there.
-  return typeof import.meta.url === "string" && import.meta.url ? dirname(fileURLToPath(import.meta.url)) : __dirname;
-}
-
-export const DEFAULT_DATA_DIR = packageDataDir();
+/** The package's own data/ folder (see packageRoot): never relative to the working directory. */
+export const DEFAULT_DATA_DIR = join(packageRoot(), "data");
 
 export interface EvalItem {
   dataset: string;
