@@ -3,6 +3,7 @@
 Stable API (the training helper and `relay eval --grader math-verify` use it):
 
     grade(response, gold) -> (correct, extracted)
+    grade_all([(response, gold), ...]) -> [(correct, extracted), ...]
 
 `response` is graded on the text after any `<think>…</think>` block (Qwen3-style reasoning; an
 unclosed block means the answer was cut off inside the reasoning: nothing to grade). Extraction
@@ -80,6 +81,11 @@ def grade(response: str, gold: str, timeout_seconds: int | None = 5) -> tuple[bo
     if not gold_parsed:
         return False, _extracted(pred)
     return bool(verify(gold_parsed, pred, timeout_seconds=timeout_seconds)), _extracted(pred)
+
+
+def grade_all(pairs: Iterable[tuple[str, str]], timeout_seconds: int | None = 5) -> list[tuple[bool, str | None]]:
+    """grade() over (response, gold) pairs, in order."""
+    return [grade(response, gold, timeout_seconds) for response, gold in pairs]
 
 
 def grade_line(line: str) -> dict:

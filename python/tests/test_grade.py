@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from relaytools.grade import answer_text, grade, grade_line, gold_text
+from relaytools.grade import answer_text, grade, grade_all, grade_line, gold_text
 
 PYTHON_DIR = Path(__file__).resolve().parents[1]
 
@@ -51,6 +51,7 @@ def test_api_returns_correct_and_extracted():
     assert grade("No answer here.", "1") == (False, None)
     # Off the main thread (no signal-based timeouts) it still grades.
     assert grade("\\boxed{2}", "2", timeout_seconds=None) == (True, "2")
+    assert grade_all([("\\boxed{2}", "2"), ("\\boxed{3}", "2")]) == [(True, "2"), (False, "3")]
 
 
 def test_reasoning_blocks():

@@ -138,7 +138,7 @@ const LATEX = latexEnv("l0") + [1, 2, 3, 4, 5].map((i) => String.raw`(?:\s*(?:,?
 const FINAL = ci("final answer");
 const ANSWER = ci("answer");
 
-/** [pattern, priority, LaTeX pattern?]: lower priorities are tried first, as in Math-Verify. */
+/** [pattern, priority]: lower priorities are tried first, as in Math-Verify. */
 const PATTERNS: Array<[RegExp, number]> = [
   [new RegExp(String.raw`${ci("final answer is")}:?\s*${EXPR_OR_NUMBER}\.?\s?I hope`, "g"), 0],
   [new RegExp(String.raw`${ci("final answer is")}:?\s*${LATEX}\.?\s?I hope`, "gs"), 0],
