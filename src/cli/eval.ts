@@ -41,7 +41,7 @@ export function registerEval(program: Command): void {
       .command("eval")
       .description("evaluate relay conditions on math benchmarks: accuracy, call ratio, teacher tokens, cost; resumable")
       .requiredOption("--data <list>", `comma-separated datasets: the benchmarks ${BENCHMARK_NAMES.join(", ")}; the generated ${Object.keys(GENERATED_SETS).join(", ")}; or paths to JSONL files (question/problem + answer/solution)`, list)
-      .option("--data-dir <dir>", "folder holding <name>/test.jsonl for the named datasets (default: the package's data/ folder)", DEFAULT_DATA_DIR)
+      .option("--data-dir <dir>", "folder holding <name>/test.jsonl for the named datasets (the default is the package's own data/)", DEFAULT_DATA_DIR)
       .option("--conditions <list>", `comma-separated conditions to compare: ${CONDITION_NAMES.join(", ")} (default: --policy); teacher-free = the student with its calls refused`, list)
       .option("--limit <n>", "only the first n items of each dataset; per dataset: arith=80,gsm8k=25 (a plain n is the default for the rest)", parseLimit)
       .option("--samples <k>", "answers per item; accuracy is avg@k (use --temperature > 0)", positive("--samples"), 1)
