@@ -88,7 +88,7 @@ export class ChatApp {
         this.addTurn(message.turn, true);
         break;
       case "text":
-        this.withView(message.id, message.type, (v) => v.model.appendText(message.kind, message.text));
+        this.withView(message.id, message.type, (v) => v.model.appendText(message.kind, message.text, message.thought === true));
         break;
       case "teacher-start":
         this.withView(message.id, message.type, (v) => v.model.teacherStart(message.granted, message.model));

@@ -57,10 +57,6 @@ export class Composer {
     this.stop.hidden = !busy;
   }
 
-  focus(): void {
-    this.input.focus();
-  }
-
   private onKey(e: KeyboardEvent): void {
     if (e.key !== "Enter" || e.shiftKey || e.altKey || e.ctrlKey || e.metaKey || e.isComposing) return;
     e.preventDefault();

@@ -6,6 +6,7 @@
  * or \htmlClass) and `throwOnError: false` (a bad formula shows its source in the error colour).
  */
 import katex from "katex";
+import { LRUCache } from "lru-cache";
 import type { MarkdownIt, StateBlock, StateInline } from "markdown-it";
 import { escapeHtml } from "./html.js";
 import { extractSentinels, wrapAtom } from "./sentinels.js";
@@ -13,8 +14,7 @@ import { extractSentinels, wrapAtom } from "./sentinels.js";
 const SPACE = /\s/;
 
 /** Rendered formulas: a streaming answer is re-rendered every frame, its formulas mostly unchanged. */
-const cache = new Map<string, string>();
-const CACHE_SIZE = 500;
+const cache = new LRUCache<string, string>({ max: 500 });
 
 export function renderMath(source: string, displayMode: boolean): string {
   const { clean, sentinels } = extractSentinels(source);
@@ -22,7 +22,6 @@ export function renderMath(source: string, displayMode: boolean): string {
   let html = cache.get(key);
   if (html === undefined) {
     html = renderKatex(clean, displayMode);
-    if (cache.size >= CACHE_SIZE) cache.delete(cache.keys().next().value as string);
     cache.set(key, html);
   }
   return wrapAtom(sentinels, html);

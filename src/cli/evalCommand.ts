@@ -73,7 +73,7 @@ export async function runEvalCommand(options: EvalCommandOptions): Promise<numbe
     const [probe] = await graders[0].gradeAll([{ response: "\\boxed{1}", gold: "1" }]);
     if (!probe.correct) throw new RelayError("grader-failed", `The math-verify helper does not grade \\boxed{1} as 1${probe.error ? `: ${probe.error}` : ""}.`);
   }
-  const student = await LlamaStudent.load({ model: options.student, gpu: options.gpu, threads: options.threads, contextSize: options.contextSize, sequences: options.concurrency, logger });
+  const student = await LlamaStudent.load({ model: options.student, gpu: options.gpu, threads: options.threads, contextSize: options.contextSize, sequences: options.concurrency, thinking: options.thinking !== "off", logger });
   const controller = new AbortController();
   const onSigint = () => controller.abort();
   const progress = createProgressBar(options.progress && !options.json);

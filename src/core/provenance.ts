@@ -2,7 +2,7 @@
 import type { Span } from "./spans.js";
 
 /** What these functions need of a span (the chat panel keeps only this much). */
-export type SpanLike = Pick<Span, "kind" | "text" | "tokens" | "model"> & { durationMs?: number };
+export type SpanLike = Pick<Span, "kind" | "text" | "tokens" | "model"> & { durationMs?: number; thought?: boolean };
 
 export interface TeacherRange {
   start: number;
@@ -12,11 +12,15 @@ export interface TeacherRange {
   latencyMs: number;
 }
 
-/** Teacher ranges of `answer` (the concatenated span texts), clipped to its first `length` characters. */
+/**
+ * Teacher ranges of `answer` (the concatenated span texts, reasoning left out as in the
+ * relay's `text`), clipped to its first `length` characters.
+ */
 export function teacherRangesOf(spans: readonly SpanLike[], length = Infinity): TeacherRange[] {
   const out: TeacherRange[] = [];
   let offset = 0;
   for (const span of spans) {
+    if (span.thought) continue;
     const end = offset + span.text.length;
     if (span.kind === "teacher" && span.text.length > 0 && offset < length) {
       out.push({ start: offset, end: Math.min(end, length), model: span.model ?? "teacher", tokens: span.tokens, latencyMs: span.durationMs ?? 0 });
@@ -34,7 +38,7 @@ export function teacherRangesIn(snippet: string, spans: readonly SpanLike[]): Te
   const out: TeacherRange[] = [];
   let from = 0;
   for (const span of spans) {
-    if (span.kind !== "teacher") continue;
+    if (span.kind !== "teacher" || span.thought) continue;
     const text = span.text.trim();
     if (text.length < 2) continue;
     const at = snippet.indexOf(text, from);

@@ -8,6 +8,7 @@
  * are the results (so a rerun regrades old answers with today's grader), the others' are kept
  * to compare.
  */
+import { fnv1a } from "../core/hash.js";
 import { DEFAULT_LIMITS, runRelay, type RelayLimits } from "../core/controller.js";
 import { RelayError, errorMessage, isAbortError } from "../core/errors.js";
 import type { Logger } from "../core/logger.js";
@@ -324,10 +325,5 @@ async function pool<T>(items: T[], concurrency: number, signal: AbortSignal | un
 
 /** A seed per (dataset, item, sample), the same for every condition: paired comparisons. */
 export function taskSeed(seed: number, dataset: string, index: number, sample: number): number {
-  let h = 0x811c9dc5;
-  for (const ch of `${seed}|${dataset}|${index}|${sample}`) {
-    h ^= ch.charCodeAt(0);
-    h = Math.imul(h, 0x01000193) >>> 0;
-  }
-  return h;
+  return fnv1a(`${seed}|${dataset}|${index}|${sample}`);
 }

@@ -6,6 +6,7 @@ import { createHash } from "node:crypto";
 import * as vscode from "vscode";
 import { BudgetLedger, type BudgetConfig, type BudgetUsage } from "../core/budget.js";
 import type { BudgetGate, Reservation } from "../core/budgetGate.js";
+import { RelayError, errorMessage } from "../core/errors.js";
 import type { Logger } from "../core/logger.js";
 import { FileLedgerStore } from "../io/fileLedgerStore.js";
 import { readConfig } from "./config.js";
@@ -22,7 +23,9 @@ export function formatTokens(n: number): string {
 }
 
 export class BudgetService implements vscode.Disposable, BudgetGate {
-  private ledger!: BudgetLedger;
+  private ledger: BudgetLedger | undefined;
+  /** Why the ledger cannot be used (unwritable): the teacher is refused until it can. */
+  private ledgerError: string | undefined;
   private readonly item: vscode.StatusBarItem;
   private readonly subscriptions: vscode.Disposable[] = [];
   private notifiedPeriod: string | undefined;
@@ -51,11 +54,31 @@ export class BudgetService implements vscode.Disposable, BudgetGate {
   }
 
   async init(): Promise<void> {
-    this.ledger = await BudgetLedger.open(new FileLedgerStore(this.ledgerPath), this.config());
-    for (const p of this.ledger.problems) this.log.warn(`budget ledger: ${p}`);
-    this.ledger.onChange(() => this.render());
-    this.render();
     this.item.show();
+    try {
+      this.ledger = await BudgetLedger.open(new FileLedgerStore(this.ledgerPath), this.config());
+    } catch (error) {
+      // No ledger, no spend: every teacher call is refused with this reason, and the user told.
+      this.ledgerError = errorMessage(error);
+      this.log.error(`budget: ${this.ledgerError}`);
+      void vscode.window.showErrorMessage(`Relay: ${this.ledgerError} The teacher is off until the ledger can be written.`, "Show Log").then((c) => c && vscode.commands.executeCommand("relay.showLog"));
+      this.render();
+      return;
+    }
+    const ledger = this.ledger;
+    for (const p of ledger.problems) this.log.warn(`budget ledger: ${p}`);
+    if (ledger.keptAt) {
+      void vscode.window
+        .showWarningMessage(`Relay: the budget ledger was damaged; a copy is kept at ${ledger.keptAt}.${ledger.usage().unknownSpend ? " Its spend is unknown, so the teacher is refused this period until you reset it." : ""}`, "Show Log", "Reset Budget Period")
+        .then((c) => c && vscode.commands.executeCommand(c === "Show Log" ? "relay.showLog" : "relay.resetBudgetPeriod"));
+    }
+    ledger.onChange(() => this.render());
+    this.render();
+  }
+
+  private get open(): BudgetLedger {
+    if (!this.ledger) throw new RelayError("budget-ledger-unwritable", this.ledgerError ?? "The budget ledger is not open.");
+    return this.ledger;
   }
 
   private config(): BudgetConfig {
@@ -65,18 +88,18 @@ export class BudgetService implements vscode.Disposable, BudgetGate {
   }
 
   usage(): BudgetUsage {
-    return this.ledger.usage();
+    return this.ledger?.usage() ?? { period: this.config().period, periodKey: "-", limit: this.config().limit, settled: 0, reserved: 0, used: 0, remaining: 0, calls: 0, unknownSpend: false };
   }
 
   async reserve(promptTokens: number, spanTokens: number): Promise<Reservation | null> {
-    const reservation = await this.ledger.reserve(promptTokens, spanTokens);
+    const reservation = await this.open.reserve(promptTokens, spanTokens);
     if (!reservation) this.notifyExhausted();
     return reservation;
   }
 
   /** One notification per period when the teacher is refused; the student carries on. */
   private notifyExhausted(): void {
-    const usage = this.ledger.usage();
+    const usage = this.open.usage();
     if (this.notifiedPeriod === usage.periodKey) return;
     this.notifiedPeriod = usage.periodKey;
     this.log.warn(`teacher budget spent: ${usage.used} / ${usage.limit} (${usage.periodKey})`);
@@ -86,14 +109,16 @@ export class BudgetService implements vscode.Disposable, BudgetGate {
   }
 
   render(): void {
-    if (!this.ledger) return;
-    const u = this.ledger.usage();
-    const off = this.teacher.offReason();
+    const u = this.usage();
+    const down = this.teacher.unreachable();
+    const off = this.ledgerError ? "budget ledger unusable" : this.teacher.offReason();
     const limited = u.limit > 0;
     const ratio = limited ? u.used / u.limit : 0;
-    this.item.text = off ? `$(debug-disconnect) Relay: teacher off` : `$(hubot) Relay ${formatTokens(u.used)}/${formatTokens(limited ? u.limit : Infinity)}`;
+    this.item.text = off ? `$(debug-disconnect) Relay: teacher off` : down ? `$(debug-disconnect) Relay: teacher unreachable` : `$(hubot) Relay ${formatTokens(u.used)}/${formatTokens(limited ? u.limit : Infinity)}`;
     this.item.backgroundColor = off
       ? undefined
+      : down
+        ? new vscode.ThemeColor("statusBarItem.warningBackground")
       : limited && u.remaining <= 0
         ? new vscode.ThemeColor("statusBarItem.errorBackground")
         : ratio >= WARN_AT
@@ -101,6 +126,8 @@ export class BudgetService implements vscode.Disposable, BudgetGate {
           : undefined;
     const tip = new vscode.MarkdownString(undefined, true);
     tip.appendMarkdown(`**Relay** — ${this.teacher.describe()}\n\n`);
+    if (down) tip.appendMarkdown(`Teacher unreachable at ${down.last?.url ?? ""} (${down.last?.status ?? down.last?.code ?? ""}); the student carries on alone.\n\n`);
+    if (this.ledgerError) tip.appendMarkdown(`${this.ledgerError}\n\n`);
     tip.appendMarkdown(`| | tokens |\n|---|---:|\n`);
     tip.appendMarkdown(`| used this ${u.period} (${u.periodKey}) | ${u.used} |\n`);
     tip.appendMarkdown(`| settled | ${u.settled} |\n| in flight | ${u.reserved} |\n`);
@@ -110,6 +137,8 @@ export class BudgetService implements vscode.Disposable, BudgetGate {
     this.item.accessibilityInformation = {
       label: off
         ? `Relay: teacher off (${off})`
+        : down
+          ? `Relay: teacher unreachable (${down.last?.status ?? ""})`
         : `Relay teacher budget: ${u.used} of ${limited ? u.limit : "unlimited"} tokens used this ${u.period}`,
     };
   }
@@ -124,14 +153,14 @@ export class BudgetService implements vscode.Disposable, BudgetGate {
     });
     if (value === undefined) return;
     await this.context.workspaceState.update(WORKSPACE_LIMIT_KEY, value.trim() === "" ? undefined : Number(value.trim()));
-    this.ledger.setConfig(this.config());
+    this.ledger?.setConfig(this.config());
     this.notifiedPeriod = undefined;
   }
 
   async resetPeriod(): Promise<void> {
     const answer = await vscode.window.showWarningMessage("Relay: start this budget period over at 0 tokens?", { modal: true }, "Reset");
     if (answer !== "Reset") return;
-    await this.ledger.reset();
+    await this.open.reset();
     this.notifiedPeriod = undefined;
   }
 

@@ -10,6 +10,8 @@ import type { Logger } from "../core/logger.js";
 import type { TaskPrompt } from "../core/prompts.js";
 import type { Span } from "../core/spans.js";
 import { parseFromWebview, type ChatTurn, type FromWebview, type SpanView, type ToWebview } from "../protocol/chat.js";
+import { chatHistory } from "../protocol/chatContext.js";
+import { loadHistory, storedHistory } from "../protocol/history.js";
 import { teacherRangesIn, type TeacherRange } from "../core/provenance.js";
 import { HelpMarker } from "./helpMarker.js";
 import type { RelayService } from "./relayService.js";
@@ -29,7 +31,9 @@ export interface TurnRequest {
 }
 
 export function spanView(span: Span): SpanView {
-  return { kind: span.kind, text: span.text, tokens: span.tokens, model: span.model, durationMs: span.durationMs, error: span.error };
+  const view: SpanView = { kind: span.kind, text: span.text, tokens: span.tokens, model: span.model, durationMs: span.durationMs, error: span.error };
+  if (span.thought) view.thought = true;
+  return view;
 }
 
 export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disposable {
@@ -37,8 +41,13 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
   private view: vscode.WebviewView | undefined;
   private turns: ChatTurn[];
   private running: AbortController | undefined;
+  /** The answer being written: close() waits for it. */
+  private answering: Promise<unknown> = Promise.resolve();
   private readonly pendingPosts: ToWebview[] = [];
   private ready = false;
+  private readonly subscriptions: vscode.Disposable[] = [];
+  /** Listeners of the current webview; replaced when VS Code resolves the view again. */
+  private viewSubscriptions: vscode.Disposable[] = [];
 
   constructor(
     private readonly context: vscode.ExtensionContext,
@@ -46,8 +55,15 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
     private readonly teacher: TeacherService,
     private readonly log: Logger,
   ) {
-    this.turns = context.workspaceState.get<ChatTurn[]>(HISTORY_KEY, []);
-    context.subscriptions.push(teacher.onDidChange(() => this.postStatus()));
+    const history = loadHistory(context.workspaceState.get<unknown>(HISTORY_KEY));
+    this.turns = history.turns;
+    if (history.dropped > 0) log.warn(`chat: ${history.dropped} unreadable turn(s) of the saved history were left out`);
+    if (history.migrated) void this.saveHistory();
+    this.subscriptions.push(teacher.onDidChange(() => this.postStatus()));
+  }
+
+  private saveHistory(): Thenable<void> {
+    return this.context.workspaceState.update(HISTORY_KEY, storedHistory(this.turns));
   }
 
   get busy(): boolean {
@@ -60,20 +76,25 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
     const root = vscode.Uri.joinPath(this.context.extensionUri, "dist", "webview");
     view.webview.options = { enableScripts: true, localResourceRoots: [root] };
     view.webview.html = this.html(view.webview, root);
-    view.webview.onDidReceiveMessage((data: unknown) => {
-      const parsed = parseFromWebview(data);
-      if (!parsed.ok) {
-        this.log.warn(`chat: ignored an invalid message from the webview: ${parsed.error}`);
-        return;
-      }
-      void this.handle(parsed.message);
-    });
-    view.onDidDispose(() => {
-      // Closing the panel cancels the answer in progress.
-      this.running?.abort();
-      this.view = undefined;
-      this.ready = false;
-    });
+    for (const s of this.viewSubscriptions) s.dispose();
+    this.viewSubscriptions = [
+      view.webview.onDidReceiveMessage((data: unknown) => {
+        const parsed = parseFromWebview(data);
+        if (!parsed.ok) {
+          this.log.warn(`chat: ignored an invalid message from the webview: ${parsed.error}`);
+          return;
+        }
+        void this.handle(parsed.message);
+      }),
+      view.onDidDispose(() => {
+        // Closing the panel cancels the answer in progress.
+        this.running?.abort();
+        this.view = undefined;
+        this.ready = false;
+        for (const s of this.viewSubscriptions) s.dispose();
+        this.viewSubscriptions = [];
+      }),
+    ];
   }
 
   private html(webview: vscode.Webview, root: vscode.Uri): string {
@@ -139,7 +160,7 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
   newChat(): void {
     this.running?.abort();
     this.turns = [];
-    void this.context.workspaceState.update(HISTORY_KEY, this.turns);
+    void this.saveHistory();
     this.post({ type: "cleared" });
   }
 
@@ -149,7 +170,14 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
   }
 
   /** Runs one question through the relay, streaming into the panel. */
-  async ask(request: TurnRequest): Promise<RelayResult | undefined> {
+  ask(request: TurnRequest): Promise<RelayResult | undefined> {
+    const busy = this.running !== undefined;
+    const answer = this.answer(request);
+    if (!busy) this.answering = answer;
+    return answer;
+  }
+
+  private async answer(request: TurnRequest): Promise<RelayResult | undefined> {
     if (this.running) {
       void vscode.window.showInformationMessage("Relay: an answer is still being written — stop it first.");
       request.onDone?.();
@@ -163,12 +191,14 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
     const marker = request.anchor ? new HelpMarker(request.anchor.editor, request.anchor.position) : undefined;
     const onEvent = (event: RelayEvent) => {
       marker?.onEvent(event);
-      if (event.type === "text") this.post({ type: "text", id: turn.id, kind: event.kind, text: event.text });
+      if (event.type === "text") this.post({ type: "text", id: turn.id, kind: event.kind, text: event.text, ...(event.thought ? { thought: true } : {}) });
       else if (event.type === "teacher-start") this.post({ type: "teacher-start", id: turn.id, granted: event.granted, model: event.model });
       else this.post({ type: "span", id: turn.id, span: spanView(event.span) });
     };
     try {
-      const result = await this.relay.run({ task: request.task ?? { user: request.question }, signal: controller.signal, onEvent });
+      const history = chatHistory(this.turns);
+      const task = request.task ?? { user: request.question, ...(history.length ? { history } : {}) };
+      const result = await this.relay.run({ task, signal: controller.signal, onEvent });
       turn.spans = result.spans.map(spanView);
       turn.stats = { ...result.stats };
       turn.stopped = result.stats.stopReason === "aborted";
@@ -178,10 +208,10 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
       this.log.error(`chat: ${turn.error}`);
       return undefined;
     } finally {
-      marker?.hide();
+      marker?.dispose();
       this.running = undefined;
       this.turns = [...this.turns, turn].slice(-MAX_TURNS);
-      await this.context.workspaceState.update(HISTORY_KEY, this.turns);
+      await this.saveHistory();
       this.post({ type: "turn-end", turn });
       this.postStatus();
       request.onDone?.();
@@ -202,7 +232,16 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
     void this.view.webview.postMessage(message);
   }
 
+  /** Cancels the answer in progress and waits until it has ended (deactivation). */
+  async close(): Promise<void> {
+    this.dispose();
+    await this.answering.catch(() => {});
+  }
+
   dispose(): void {
     this.running?.abort();
+    for (const s of [...this.subscriptions, ...this.viewSubscriptions]) s.dispose();
+    this.subscriptions.length = 0;
+    this.viewSubscriptions = [];
   }
 }

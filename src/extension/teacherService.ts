@@ -4,11 +4,14 @@
  * "Show Teacher Requests" command opens (exactly what left the machine).
  */
 import * as vscode from "vscode";
+import { TeacherBreaker, type BreakerStatus } from "../core/breaker.js";
 import type { Logger } from "../core/logger.js";
 import type { Teacher } from "../core/models.js";
 import type { TeacherLogEntry, TeacherRequestLog } from "../core/teacherLog.js";
 import { FileTeacherLog } from "../io/fileTeacherLog.js";
 import { OpenAITeacher } from "../teacher/openaiTeacher.js";
+import type { TaskPrompt } from "../core/prompts.js";
+import { promptRenderer } from "../llama/chatFormat.js";
 import { readConfig } from "./config.js";
 
 const SECRET_KEY = "relay.teacher.apiKey";
@@ -16,6 +19,11 @@ const PAUSED_KEY = "relay.teacherPaused";
 
 export class TeacherService implements vscode.Disposable {
   private teacher: OpenAITeacher | undefined;
+  private breakerOff: () => void = () => {};
+  /** Shared by every answer of this window; a new one when the teacher settings change. */
+  breaker = this.newBreaker();
+  /** The renderer of `relay.teacher.promptTemplate`, made ready by prepare(). */
+  private renderer: { name: string; render: (task: TaskPrompt) => string } | undefined;
   private apiKey: string | undefined;
   readonly log: FileTeacherLog;
   private readonly changed = new vscode.EventEmitter<void>();
@@ -30,7 +38,9 @@ export class TeacherService implements vscode.Disposable {
       record: (e: TeacherLogEntry) =>
         logger.info(`teacher request → ${e.model} (${e.style}): ${e.error ? `failed: ${e.error}` : `${e.usage?.completionTokens ?? "?"} tokens`} in ${e.durationMs} ms`),
     };
-    this.log = new FileTeacherLog(vscode.Uri.joinPath(context.globalStorageUri, "teacher-requests.jsonl").fsPath, summary);
+    this.log = new FileTeacherLog(vscode.Uri.joinPath(context.globalStorageUri, "teacher-requests.jsonl").fsPath, summary, {
+      onError: (error) => logger.warn(`teacher request log: could not write ${this.log.path}: ${(error as Error).message}`),
+    });
     this.subscriptions.push(
       this.changed,
       vscode.workspace.onDidChangeConfiguration((e) => {
@@ -57,6 +67,37 @@ export class TeacherService implements vscode.Disposable {
     this.changed.fire();
   }
 
+  /** The teacher is down (its breaker is open): what failed, where, and when it is tried again. */
+  unreachable(): BreakerStatus | undefined {
+    const status = this.breaker.current;
+    return status.state === "closed" ? undefined : status;
+  }
+
+  private newBreaker(): TeacherBreaker {
+    const breaker = new TeacherBreaker();
+    this.breakerOff();
+    this.breakerOff = breaker.onChange((status, previous) => {
+      this.changed.fire();
+      if (status.state === "open" && previous.state === "closed") this.notifyUnreachable(status);
+      if (status.state === "closed") this.logger.info("teacher reachable again");
+    });
+    return breaker;
+  }
+
+  /** One notification per outage (episode), naming the URL and the status. */
+  private notifyUnreachable(status: BreakerStatus): void {
+    const url = status.last?.url ?? readConfig().teacher.url;
+    const what = status.last?.status ?? status.last?.code ?? "failed";
+    const retry = Math.max(1, Math.round(((status.retryAt ?? Date.now()) - Date.now()) / 1000));
+    this.logger.warn(`teacher unreachable at ${url} (${what}): ${status.last?.message ?? ""}`);
+    void vscode.window
+      .showWarningMessage(`Relay: the teacher at ${url} is unreachable (${what}). The student carries on alone; the teacher is tried again in ${retry} s.`, "Open Settings", "Show Log")
+      .then((choice) => {
+        if (choice === "Open Settings") void vscode.commands.executeCommand("workbench.action.openSettings", "relay.teacher");
+        if (choice === "Show Log") void vscode.commands.executeCommand("relay.showLog");
+      });
+  }
+
   /** Why there is no teacher, or undefined when there is one. */
   offReason(): string | undefined {
     if (!vscode.workspace.isTrusted) return "Restricted Mode";
@@ -64,6 +105,14 @@ export class TeacherService implements vscode.Disposable {
     const { url, model } = readConfig().teacher;
     if (!url || !model) return "not configured";
     return undefined;
+  }
+
+  /** Loads what current() needs that cannot be had synchronously (a teacher prompt template). */
+  async prepare(): Promise<void> {
+    const name = readConfig().teacher.promptTemplate;
+    if (name === "student" || this.renderer?.name === name) return;
+    this.renderer = { name, render: await promptRenderer(name) };
+    this.teacher = undefined;
   }
 
   /** The teacher for a request now, or undefined. */
@@ -79,6 +128,7 @@ export class TeacherService implements vscode.Disposable {
         temperature: t.temperature,
         timeoutMs: t.timeoutMs,
         log: this.log,
+        renderPrompt: t.promptTemplate !== "student" && this.renderer?.name === t.promptTemplate ? this.renderer.render : undefined,
       });
     }
     return this.teacher;
@@ -124,10 +174,18 @@ export class TeacherService implements vscode.Disposable {
 
   private invalidate(): void {
     this.teacher = undefined;
+    this.breaker = this.newBreaker();
     this.changed.fire();
   }
 
+  /** Stops listening and waits for the request log to be written (deactivation). */
+  async close(): Promise<void> {
+    this.dispose();
+    await this.log.close();
+  }
+
   dispose(): void {
+    this.breakerOff();
     for (const s of this.subscriptions) s.dispose();
   }
 }

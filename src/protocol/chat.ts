@@ -3,8 +3,9 @@
  * discriminated unions, with zod schemas so each side validates what it receives.
  */
 import * as z from "zod";
+import { SPAN_KINDS } from "../core/spans.js";
 
-export const SpanKindSchema = z.enum(["student", "teacher", "failed-call", "budget-denied"]);
+export const SpanKindSchema = z.enum(SPAN_KINDS);
 
 /** One labelled stretch of an answer, as the panel shows it. */
 export const SpanViewSchema = z.object({
@@ -14,6 +15,8 @@ export const SpanViewSchema = z.object({
   model: z.string().optional(),
   durationMs: z.number().optional(),
   error: z.string().optional(),
+  /** A thinking model's reasoning: shown in the collapsed "Thinking" section, not in the answer. */
+  thought: z.boolean().optional(),
 });
 
 export const StatsViewSchema = z.object({
@@ -44,7 +47,7 @@ export const ChatTurnSchema = z.object({
 export const ToWebviewSchema = z.discriminatedUnion("type", [
   z.object({ type: z.literal("init"), turns: z.array(ChatTurnSchema), teacher: z.string(), busy: z.boolean() }),
   z.object({ type: z.literal("turn-start"), turn: ChatTurnSchema }),
-  z.object({ type: z.literal("text"), id: z.string(), kind: z.enum(["student", "teacher"]), text: z.string() }),
+  z.object({ type: z.literal("text"), id: z.string(), kind: z.enum(["student", "teacher"]), text: z.string(), thought: z.boolean().optional() }),
   z.object({ type: z.literal("teacher-start"), id: z.string(), granted: z.number(), model: z.string() }),
   z.object({ type: z.literal("span"), id: z.string(), span: SpanViewSchema }),
   z.object({ type: z.literal("turn-end"), turn: ChatTurnSchema }),
@@ -67,7 +70,7 @@ export type ChatTurn = z.infer<typeof ChatTurnSchema>;
 export type ToWebview = z.infer<typeof ToWebviewSchema>;
 export type FromWebview = z.infer<typeof FromWebviewSchema>;
 
-/** Parses a message from the other side; undefined (and the reason) when it is not valid. */
+/** Parses a message from the other side: the message, or `ok: false` and the reason it is not valid. */
 export function parseToWebview(data: unknown): { ok: true; message: ToWebview } | { ok: false; error: string } {
   const r = ToWebviewSchema.safeParse(data);
   return r.success ? { ok: true, message: r.data } : { ok: false, error: r.error.message };

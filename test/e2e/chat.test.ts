@@ -101,6 +101,26 @@ describe("chat, explain and budget with the scripted pair", () => {
     }
   });
 
+  suite.test("Reload Student Model during an answer ends it with a clear reason, cancels the teacher request, and the next answer works", async (vs) => {
+    w.world.server.defaultFault = { kind: "delay", ms: 15_000 };
+    try {
+      const frame = await chat(vs);
+      await ask(frame, "What is 17 * 23, before a reload?");
+      await lastTurn(frame).locator(".asking").waitFor({ state: "visible", timeout: 30_000 });
+      const pending = w.world.server.requests[w.world.server.requests.length - 1];
+      await vs.runCommand("Relay: Reload Student Model");
+      await finishedFooter(frame);
+      assert.match(await lastTurn(frame).locator(".turn-footer").innerText(), /stopped: the student model was unloaded/);
+      await waitUntil(() => pending.cancelled === true || undefined, 15_000, "the teacher request to be cancelled");
+    } finally {
+      w.world.server.defaultFault = undefined;
+    }
+    await vs.waitForLog(/student unloaded \(reload requested\)/, { channel: "Relay" });
+    const frame = await chat(vs);
+    await ask(frame, "What is 17 * 23?");
+    assert.match(await finishedFooter(frame), /2 teacher calls/);
+  });
+
   suite.test("Explain This Step on a selected line streams an explanation into the chat", async (vs) => {
     await vs.openFile("solution.md");
     await vs.focusEditor();
@@ -125,10 +145,12 @@ describe("chat, explain and budget with the scripted pair", () => {
     const frame = await chat(vs);
     const requestsBefore = w.world.server.requests.length;
     await ask(frame, "What is 17 * 23 on a budget?");
+    // The notification comes at the first refused call; a toast fades while a long answer runs.
+    const note = vs.waitForNotification(/teacher budget for this month is spent/, { timeout: 60_000 });
     const footer = await finishedFooter(frame);
     assert.match(footer, /denied by budget/);
     assert.equal(w.world.server.requests.length, requestsBefore);
-    await vs.waitForNotification(/teacher budget for this month is spent/);
+    await note;
     const item = await vs.statusBarItem({ extension: true, id: "relay-dev.relay.relay.budget" });
     assert.match(item.ariaLabel, /of 50 tokens/);
     await vs.screenshot("budget-spent.png");

@@ -641,6 +641,49 @@ describe("chat panel in Chromium", { skip: skipBrowser }, () => {
     }
   });
 
+  test("thinking: reasoning streams into a collapsed Thinking section, the answer below it; an opened section stays open", async () => {
+    const panel = await openPanel();
+    const page = panel.page;
+    try {
+      await panel.send(init([], true));
+      await panel.send({ type: "turn-start", turn: { id: "th", question: "What is 2+3?", spans: [] } });
+      await panel.send({ type: "text", id: "th", kind: "student", text: "The user asks for ", thought: true });
+      const turn = page.locator('article[data-turn-id="th"]');
+      const details = turn.locator("details.thinking");
+      await details.waitFor();
+      assert.equal(await details.locator("summary").textContent(), "Thinking…");
+      assert.equal(await details.evaluate((el) => (el as HTMLDetailsElement).open), false, "collapsed by default");
+      assert.equal(await details.locator(".thinking-body").isVisible(), false);
+      // The teacher asked from inside the reasoning: the marker shows there, its text is tinted there.
+      await panel.send({ type: "teacher-start", id: "th", granted: 3, model: "qwen3-8b" });
+      await details.locator(".asking").waitFor({ state: "attached" });
+      await panel.send({ type: "text", id: "th", kind: "teacher", text: "2+3, that is 5", thought: true });
+      await details.locator(".teacher").waitFor({ state: "attached" });
+      await details.locator("summary").click();
+      assert.equal(await details.evaluate((el) => (el as HTMLDetailsElement).open), true);
+      await panel.send({ type: "text", id: "th", kind: "student", text: ". Done.", thought: true });
+      await page.waitForFunction(() => document.querySelector('article[data-turn-id="th"] .thinking-body')?.textContent?.includes("Done."), null);
+      assert.equal(await details.evaluate((el) => (el as HTMLDetailsElement).open), true, "re-rendering kept it open");
+      await panel.send({ type: "text", id: "th", kind: "student", text: "The answer is $\\boxed{5}$." });
+      await page.waitForFunction(() => document.querySelector('article[data-turn-id="th"] summary')?.textContent === "Thinking", null);
+      const answerText = await turn.locator(".answer").evaluate((el) => [...el.childNodes].filter((n) => !(n instanceof HTMLDetailsElement)).map((n) => n.textContent).join(""));
+      assert.match(answerText, /^The answer is/);
+      assert.ok(!answerText.includes("user asks"), answerText);
+      assert.equal((await details.locator(".thinking-body").textContent())?.trim(), "The user asks for 2+3, that is 5. Done.");
+      // The finished turn: reasoning spans flagged in the history render the same way, collapsed.
+      await panel.send({
+        type: "turn-end",
+        turn: { id: "th", question: "What is 2+3?", spans: [{ ...student("The user asks for ", 5), thought: true }, { ...teacher("2+3, that is 5", 3), thought: true }, { ...student(". Done.", 3), thought: true }, student("The answer is $\\boxed{5}$.", 8)], stats: stats() },
+      });
+      await page.waitForFunction(() => !document.querySelector('article[data-turn-id="th"]')?.classList.contains("streaming"), null);
+      assert.equal(await turn.locator("details.thinking").count(), 1);
+      assert.equal(await turn.locator(".answer .katex").count(), 1);
+      assert.deepEqual(panel.errors, []);
+    } finally {
+      await panel.close();
+    }
+  });
+
   for (const theme of ["dark", "light"] as const) {
     test(`screenshot, ${theme} theme`, async () => {
       const panel = await openPanel({ theme, height: 1250 });
