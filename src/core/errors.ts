@@ -22,6 +22,7 @@ export type RelayErrorCode =
   | "teacher-redirect"
   | "teacher-bad-reply"
   | "budget-ledger-corrupt"
+  | "grader-failed"
   | "budget-ledger-unwritable"
   | "prompt-too-long"
   | "aborted"

@@ -37,6 +37,7 @@ const FIXES: Record<RelayErrorCode, { action: FixAction; hint?: string } | undef
   "budget-ledger-unwritable": { action: REPORT },
   "prompt-too-long": { action: STUDENT_SETTINGS, hint: "Shorten the question or raise relay.student.contextSize." },
   aborted: undefined,
+  "grader-failed": { action: REPORT },
   "invalid-argument": { action: REPORT },
   internal: { action: REPORT },
 };

@@ -41,7 +41,7 @@ describe("the packaged VSIX", () => {
     assert.ok(has(/^extension\/dist\/webview\/main\.js$/));
     assert.ok(has(/^extension\/node_modules\/node-llama-cpp\/package\.json$/));
     assert.ok(has(/^extension\/node_modules\/@node-llama-cpp\/linux-x64\/bins\/.*llama-addon\.node$/));
-    for (const unwanted of [/@node-llama-cpp\/linux-x64-(cuda|vulkan)/, /@node-llama-cpp\/(linux-arm|mac-|win-)/, /gitRelease\.bundle/, /^extension\/(src|test|webview|scripts)\//, /\.map$/, /^extension\/node_modules\/(typescript|esbuild|eslint|@types)\//]) {
+    for (const unwanted of [/@node-llama-cpp\/linux-x64-(cuda|vulkan)/, /@node-llama-cpp\/(linux-arm|mac-|win-)/, /gitRelease\.bundle/, /^extension\/(src|test|webview|scripts|data|python|bench)\//, /test\.jsonl$/, /\.map$/, /^extension\/node_modules\/(typescript|esbuild|eslint|@types)\//]) {
       assert.ok(!has(unwanted), `unwanted file in the VSIX: ${files.find((f) => unwanted.test(f))}`);
     }
   });
