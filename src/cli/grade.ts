@@ -4,28 +4,24 @@
  * graded, which is also reported on stderr; the exit code is then 1).
  */
 import { readFile } from "node:fs/promises";
-import { Option, type Command } from "commander";
+import type { Command } from "commander";
 import { RelayError } from "../core/errors.js";
 import { GRADER_NAMES, type GraderName } from "../eval/grader.js";
+import { choiceOption, intOption } from "./options.js";
 
 interface GradeCliOptions {
   grader: GraderName;
   workers?: number;
 }
 
-const workers = (v: string) => {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1) throw new RelayError("invalid-argument", `--workers must be a whole number of at least 1: ${v}`);
-  return n;
-};
 
 export function registerGrade(program: Command): void {
   program
     .command("grade")
     .description('grade JSON lines {"response", "gold"} (a file, or stdin): one {"correct", "extracted"} line per input line')
     .argument("[file]", "a JSONL file (default: stdin)")
-    .addOption(new Option("--grader <name>", "builtin (TypeScript, no Python) or math-verify (the paper's grader, in a private Python environment)").choices([...GRADER_NAMES]).default("builtin"))
-    .option("--workers <n>", "math-verify: helper processes at once (default: the CPUs available, at most 4)", workers)
+    .option("--grader <name>", `${GRADER_NAMES.join(" or ")}: builtin is TypeScript (no Python); math-verify is the paper's grader, in a private Python environment`, choiceOption("--grader", GRADER_NAMES), "builtin")
+    .option("--workers <n>", "math-verify: helper processes at once (default: the CPUs available, at most 4)", intOption("--workers", 1, 64))
     .action(async (file: string | undefined, options: GradeCliOptions) => {
       process.exitCode = await runGrade(file, options);
     });

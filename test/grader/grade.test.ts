@@ -89,13 +89,13 @@ test("a bad line gets a clear error for that line, on stdout and stderr; the res
   }
 });
 
-test("a missing file and an unknown grader are clear errors", async () => {
+test("a missing file and an unknown grader are clear usage errors (exit 2, as every relay usage error)", async () => {
   const missing = await relayGrade(["/nonexistent/pairs.jsonl"]);
-  assert.equal(missing.code, 1);
+  assert.equal(missing.code, 2);
   assert.match(missing.stderr, /Cannot read \/nonexistent\/pairs\.jsonl/);
   const unknown = await relayGrade(["--grader", "regex"], INPUT);
-  assert.notEqual(unknown.code, 0);
-  assert.match(unknown.stderr, /Allowed choices are builtin, math-verify/);
+  assert.equal(unknown.code, 2);
+  assert.match(unknown.stderr, /--grader must be one of builtin, math-verify \(got "regex"\)/);
 });
 
 test("math-verify without a usable Python: a clear error naming the cause", async () => {
