@@ -91,8 +91,8 @@ export class BudgetService implements vscode.Disposable, BudgetGate {
     return this.ledger?.usage() ?? { period: this.config().period, periodKey: "-", limit: this.config().limit, settled: 0, reserved: 0, used: 0, remaining: 0, calls: 0, unknownSpend: false };
   }
 
-  async reserve(promptTokens: number, spanTokens: number): Promise<Reservation | null> {
-    const reservation = await this.open.reserve(promptTokens, spanTokens);
+  async reserve(promptTokens: number, spanTokens: number, options?: { promptOverhead?: number }): Promise<Reservation | null> {
+    const reservation = await this.open.reserve(promptTokens, spanTokens, options);
     if (!reservation) this.notifyExhausted();
     return reservation;
   }
