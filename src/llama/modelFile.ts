@@ -20,6 +20,20 @@ export function defaultModelsDir(): string {
   return join(homedir(), ".cache", "relay", "models");
 }
 
+/**
+ * The local file of a remote model downloaded before, or undefined: looks in the models folder
+ * only and never goes online.
+ */
+export async function findDownloaded(ref: string, modelsDir = defaultModelsDir()): Promise<string | undefined> {
+  if (!isRemoteModel(ref)) return undefined;
+  const { resolveModelFile } = await nodeLlamaCpp();
+  try {
+    return await resolveModelFile(ref, { directory: modelsDir, cli: false, download: false });
+  } catch {
+    return undefined;
+  }
+}
+
 /** Resolves a model reference to a local GGUF file, downloading it when it is remote. */
 export async function resolveModel(ref: string, options: ResolveOptions = {}): Promise<string> {
   if (!isRemoteModel(ref)) {
