@@ -6,6 +6,7 @@ const PATHS = {
   plus: "M8 3v10 M3 8h10",
   stop: "M4.5 4.5h7v7h-7z",
   send: "M2.5 8h9 M8 4.5l3.5 3.5-3.5 3.5 M13.5 3v10",
+  history: "M2.5 8a5.5 5.5 0 1 0 1.6-3.9 M2.5 2.5v2.5h2.5 M8 5v3.2l2.2 1.6",
 } as const;
 
 export type IconName = keyof typeof PATHS;
