@@ -114,10 +114,18 @@ export class BudgetService implements vscode.Disposable, BudgetGate {
       "not-configured": { text: "$(circle-slash) Relay: teacher not configured", label: "Relay: teacher not configured" },
       "student-only": { text: "$(person) Relay: student only", label: "Relay: student only (no teacher)" },
     };
-    const shown = teacher.kind === "on" ? undefined : off[teacher.kind];
+    const unreachable = this.teacher.unreachable;
+    const shown =
+      teacher.kind !== "on"
+        ? off[teacher.kind]
+        : unreachable
+          ? { text: "$(warning) Relay: teacher unreachable", label: `Relay: teacher unreachable at ${unreachable.url} (${unreachable.error})` }
+          : undefined;
     this.item.text = shown ? shown.text : `$(hubot) Relay ${numbers}`;
-    this.item.backgroundColor = shown
-      ? undefined
+    this.item.backgroundColor = unreachable
+      ? new vscode.ThemeColor("statusBarItem.warningBackground")
+      : shown
+        ? undefined
       : s.level === "spent"
         ? new vscode.ThemeColor("statusBarItem.errorBackground")
         : s.level === "near"

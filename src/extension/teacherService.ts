@@ -45,14 +45,18 @@ export class TeacherService implements vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<void>();
   readonly onDidChange = this.changed.event;
   private readonly subscriptions: vscode.Disposable[] = [];
+  /** The teacher's requests are failing: from the first failure until one succeeds (an episode). */
+  private failing: { url: string; error: string } | undefined;
 
   constructor(
     private readonly context: vscode.ExtensionContext,
     private readonly logger: Logger,
   ) {
     const summary: TeacherRequestLog = {
-      record: (e: TeacherLogEntry) =>
-        logger.info(`teacher request → ${e.model}${e.url ? ` at ${displayUrl(e.url)}` : ""} (${e.style}): ${e.error ? `failed: ${e.error}` : `${e.usage?.completionTokens ?? "?"} tokens`} in ${e.durationMs} ms`),
+      record: (e: TeacherLogEntry) => {
+        logger.info(`teacher request → ${e.model}${e.url ? ` at ${displayUrl(e.url)}` : ""} (${e.style}): ${e.error ? `failed: ${e.error}` : `${e.usage?.completionTokens ?? "?"} tokens`} in ${e.durationMs} ms`);
+        this.observe(e);
+      },
     };
     this.log = new FileTeacherLog(vscode.Uri.joinPath(context.globalStorageUri, "teacher-requests.jsonl").fsPath, summary, {
       onError: (error) => logger.warn(`teacher request log: could not write ${this.log.path}: ${(error as Error).message}`),
@@ -70,6 +74,40 @@ export class TeacherService implements vscode.Disposable {
       }),
       vscode.workspace.onDidGrantWorkspaceTrust(() => this.invalidate()),
     );
+  }
+
+  /**
+   * Follows each teacher request: the first failure starts an "unreachable" episode (one
+   * notification with the URL and the reason, the status bar says so); a success ends it.
+   */
+  private observe(e: TeacherLogEntry): void {
+    if (e.error === "cancelled") return;
+    if (!e.error) {
+      if (this.failing) {
+        this.logger.info(`teacher reachable again at ${displayUrl(this.failing.url)}`);
+        this.failing = undefined;
+        this.changed.fire();
+      }
+      return;
+    }
+    if (this.failing) return;
+    const url = displayUrl(e.url ?? readConfig().teacher.url);
+    const error = e.error.replace(/\.+$/, "");
+    this.failing = { url, error };
+    this.logger.warn(`teacher unreachable at ${url}: ${error}`);
+    this.changed.fire();
+    void vscode.window
+      .showErrorMessage(`Relay: the teacher at ${url} is not answering (${error}). The student goes on alone; Relay tries the teacher again with the next call.`, "Configure Teacher…", "Pause Teacher", "Show Log")
+      .then((choice) => {
+        if (choice === "Configure Teacher…") void vscode.commands.executeCommand("relay.configureTeacher");
+        else if (choice === "Pause Teacher") void this.setPaused(true);
+        else if (choice === "Show Log") void vscode.commands.executeCommand("relay.showLog");
+      });
+  }
+
+  /** While the teacher is on but its requests fail: where, and why (the last episode's first failure). */
+  get unreachable(): { url: string; error: string } | undefined {
+    return this.state().kind === "on" ? this.failing : undefined;
   }
 
   async init(): Promise<void> {
@@ -110,7 +148,7 @@ export class TeacherService implements vscode.Disposable {
     const s = this.state();
     switch (s.kind) {
       case "on":
-        return s.model;
+        return this.failing ? `${s.model} (unreachable)` : s.model;
       case "restricted":
         return "off (Restricted Mode)";
       case "paused":
@@ -173,6 +211,7 @@ export class TeacherService implements vscode.Disposable {
 
   async setPaused(paused: boolean): Promise<void> {
     await this.context.workspaceState.update(PAUSED_KEY, paused);
+    this.failing = undefined;
     this.logger.info(`teacher ${paused ? "paused" : "resumed"} for this workspace`);
     this.changed.fire();
   }
@@ -204,7 +243,7 @@ export class TeacherService implements vscode.Disposable {
   /** The teacher for Show Status and the log: "teacher m at http://host/v1", "teacher paused", … */
   describe(): string {
     const s = this.state();
-    return s.kind === "on" ? `teacher ${s.model} at ${displayUrl(s.url)}` : s.kind === "restricted" ? "teacher off (Restricted Mode)" : `teacher ${this.label()}`;
+    return s.kind === "on" ? `teacher ${s.model} at ${displayUrl(s.url)}${this.failing ? ` (unreachable: ${this.failing.error})` : ""}` : s.kind === "restricted" ? "teacher off (Restricted Mode)" : `teacher ${this.label()}`;
   }
 
   async setApiKey(): Promise<void> {
@@ -242,6 +281,7 @@ export class TeacherService implements vscode.Disposable {
 
   private invalidate(): void {
     this.teacher = undefined;
+    this.failing = undefined;
     this.changed.fire();
   }
 
