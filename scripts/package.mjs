@@ -39,7 +39,9 @@ run(process.execPath, [join(root, "scripts/build.mjs")], root);
 const stage = join(root, ".cache", "vsix", `${target}-${values.gpu}`);
 rmSync(stage, { recursive: true, force: true });
 mkdirSync(stage, { recursive: true });
-for (const file of ["README.md", "CHANGELOG.md", "LICENSE", ".vscodeignore"]) cpSync(join(root, file), join(stage, file));
+// The extension's page shows the user README; README.md at the root is the developer's.
+cpSync(join(root, "README.extension.md"), join(stage, "README.md"));
+for (const file of ["CHANGELOG.md", "LICENSE", ".vscodeignore"]) cpSync(join(root, file), join(stage, file));
 cpSync(join(root, "media"), join(stage, "media"), { recursive: true });
 mkdirSync(join(stage, "dist"), { recursive: true });
 cpSync(join(root, "dist", "extension.cjs"), join(stage, "dist", "extension.cjs"));
@@ -70,5 +72,5 @@ const prune = (dir) => {
 };
 prune(join(stage, "node_modules"));
 
-run(process.execPath, [join(root, "node_modules", "@vscode", "vsce", "vsce"), "package", "--target", target, "--out", out, "--allow-missing-repository", "--skip-license"], stage);
+run(process.execPath, [join(root, "node_modules", "@vscode", "vsce", "vsce"), "package", "--target", target, "--out", out, "--allow-missing-repository", "--skip-license", "--no-rewrite-relative-links"], stage);
 console.log(`packaged ${out}`);
