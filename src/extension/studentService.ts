@@ -81,9 +81,11 @@ export class StudentService implements vscode.Disposable {
 
   state(): StudentState {
     const model = this.model;
+    // A download the user asked for shows even before its model is the chosen one (first run).
+    if (this.progress?.kind === "downloading") return { ...this.progress, kind: "downloading" };
     if (!model) return { kind: "none" };
     if (this.loaded) return { kind: "ready", model, path: this.loaded.path };
-    if (this.progress?.model === model) return this.progress.kind === "downloading" ? { ...this.progress, kind: "downloading" } : { kind: "loading", model };
+    if (this.progress?.model === model) return { kind: "loading", model };
     if (this.failure?.model === model) return { kind: "failed", model, error: this.failure.error };
     return { kind: "idle", model };
   }

@@ -141,7 +141,11 @@ describe("first run: no model chosen, offline", () => {
     const frame = await chat(vs);
     await frame.locator("#welcome-choose-model").click();
     // code-server's open dialog is the simple file dialog: a quick input holding a path.
-    await vs.answerInputBox(studentPath);
+    await vs.page.locator(".quick-input-widget .quick-input-title", { hasText: "choose the student model" }).waitFor({ state: "visible", timeout: 15_000 });
+    await new Promise((r) => setTimeout(r, 1000)); // the dialog fills in its start folder first
+    await vs.quickInput.fill(studentPath);
+    await waitUntil(async () => (await vs.quickInput.inputValue()) === studentPath || undefined, 5000, "the path in the dialog");
+    await vs.page.locator(".quick-input-widget .monaco-button", { hasText: "Use as Student Model" }).click();
     await vs.waitForNotification(/the student model is now .*\.gguf; it is loaded\./, { timeout: 90_000 });
     await waitUntil(async () => /✓ .*\.gguf \(loaded\)/.test((await frame.locator("#welcome-student .step-status").textContent()) ?? "") || undefined, 15_000, "the welcome to show the loaded student");
     await vs.screenshot("first-run-model-chosen.png");
