@@ -40,8 +40,14 @@ class ModelHost {
       const headers = { "content-type": "application/octet-stream", "content-length": String(end - start + 1), "accept-ranges": "bytes", etag: '"relay-test"' };
       res.writeHead(range ? 206 : 200, range ? { ...headers, "content-range": `bytes ${start}-${end}/${MODEL_BYTES}` } : headers);
       if (req.method === "HEAD") return void res.end();
-      const chunk = Buffer.alloc(256 * 1024);
-      const timer = setInterval(() => res.write(chunk), 100);
+      // Exactly the bytes asked for, slowly: a client that probes a small range gets just that.
+      let left = end - start + 1;
+      const timer = setInterval(() => {
+        const n = Math.min(left, 256 * 1024);
+        left -= n;
+        res.write(Buffer.alloc(n));
+        if (left === 0) res.end();
+      }, 100);
       res.on("close", () => clearInterval(timer));
       return;
     }
