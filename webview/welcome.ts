@@ -49,7 +49,9 @@ export class Welcome {
     const chosen = s.state !== "none";
     const studentStatus =
       s.state === "none"
-        ? h("p", { class: "step-status" }, "Not chosen yet.")
+        ? s.download
+          ? h("p", { class: `step-status${s.download.outcome === "failed" ? " step-error" : ""}`, role: "status" }, s.download.outcome === "cancelled" ? `Not chosen yet: the download of ${s.download.name} was cancelled.` : `Not chosen yet: the download of ${s.download.name} failed. ${s.download.error ?? ""}`)
+          : h("p", { class: "step-status" }, "Not chosen yet.")
         : s.state === "downloading"
           ? h("p", { class: "step-status", role: "status" }, `Downloading ${s.name ?? "the model"}… ${s.progress ?? ""} (cancel it from the notification).`)
           : s.state === "failed"
@@ -69,7 +71,7 @@ export class Welcome {
         this.button(
           "welcome-download-model",
           "download-model",
-          `Download ${setup.recommended.name} (${setup.recommended.size})`,
+          `${s.download ? "Retry Download of" : "Download"} ${setup.recommended.name} (${setup.recommended.size})`,
           "secondary",
           restricted || s.state === "downloading",
           restricted ? "Nothing is downloaded in Restricted Mode" : `Downloads ${setup.recommended.name}, ${setup.recommended.size}, once`,

@@ -138,6 +138,7 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
     if (s.kind !== "none") student.name = modelDisplayName(s.model);
     if (s.kind === "downloading") student.progress = s.totalBytes ? `${formatBytes(s.receivedBytes)} of ${formatBytes(s.totalBytes)}` : "starting…";
     if (s.kind === "failed") student.error = s.error;
+    if (s.kind === "none" && s.lastDownload) student.download = { outcome: s.lastDownload.outcome, name: modelDisplayName(s.lastDownload.model), error: s.lastDownload.error };
     return {
       student,
       teacher: { state: t.kind, label: this.teacher.label() },

@@ -28,12 +28,19 @@ export interface StudentUse {
 
 /** Where the student stands, for the welcome view, the status and Show Status. */
 export type StudentState =
-  | { kind: "none" }
+  | { kind: "none"; lastDownload?: DownloadOutcome }
   | { kind: "idle"; model: string }
   | { kind: "downloading"; model: string; receivedBytes: number; totalBytes: number }
   | { kind: "loading"; model: string }
   | { kind: "ready"; model: string; path: string }
   | { kind: "failed"; model: string; error: string };
+
+/** How the last download the user asked for ended, when it did not give a model. */
+export interface DownloadOutcome {
+  model: string;
+  outcome: "cancelled" | "failed";
+  error?: string;
+}
 
 export class StudentService implements vscode.Disposable {
   private loading: Promise<LlamaStudent> | undefined;
@@ -51,6 +58,9 @@ export class StudentService implements vscode.Disposable {
   private failure: { model: string; error: string } | undefined;
   /** The download the user asked for, while it runs. */
   private downloading: Promise<boolean> | undefined;
+  private lastDownload: DownloadOutcome | undefined;
+  /** Files downloaded in this window, by model reference: loading uses them and never downloads again. */
+  private readonly downloadedFiles = new Map<string, string>();
   /** Whether the loaded model has been seen writing `<call>` tags (the auto policy). */
   tagMemory: TagMemory = { seenCommand: false };
 
@@ -83,7 +93,7 @@ export class StudentService implements vscode.Disposable {
     const model = this.model;
     // A download the user asked for shows even before its model is the chosen one (first run).
     if (this.progress?.kind === "downloading") return { ...this.progress, kind: "downloading" };
-    if (!model) return { kind: "none" };
+    if (!model) return this.lastDownload ? { kind: "none", lastDownload: this.lastDownload } : { kind: "none" };
     if (this.loaded) return { kind: "ready", model, path: this.loaded.path };
     if (this.progress?.model === model) return { kind: "loading", model };
     if (this.failure?.model === model) return { kind: "failed", model, error: this.failure.error };
@@ -201,14 +211,20 @@ export class StudentService implements vscode.Disposable {
       return false;
     }
     const abort = new AbortController();
+    this.lastDownload = undefined;
     try {
       await this.fetchWithProgress(ref, abort);
     } catch (error) {
       if (isAbortError(error)) {
         this.log.info(`download of ${ref} cancelled`);
+        this.lastDownload = { model: ref, outcome: "cancelled" };
+        this.changed.fire();
         void vscode.window.showInformationMessage(`Relay: the download of ${name} was cancelled. Nothing was changed.`);
         return false;
       }
+      this.log.error(`download of ${ref} failed: ${errorMessage(error)}`);
+      this.lastDownload = { model: ref, outcome: "failed", error: errorMessage(error) };
+      this.changed.fire();
       const retry: FixAction = { label: "Retry", command: "relay.downloadModel", args: [ref] };
       void offer("error", `Relay: ${errorMessage(error)}`, [retry, CHOOSE_MODEL]);
       return false;
@@ -283,6 +299,7 @@ export class StudentService implements vscode.Disposable {
             },
           });
           this.log.info(`downloaded ${ref}: ${path}`);
+          this.downloadedFiles.set(ref, path);
           return path;
         } finally {
           cancelled.dispose();
@@ -305,7 +322,7 @@ export class StudentService implements vscode.Disposable {
       let path = model;
       if (isRemoteModel(model)) {
         // An hf: URI or URL the user chose in the settings: downloaded once, never in Restricted Mode.
-        const downloaded = await findDownloaded(model, this.modelsDir);
+        const downloaded = this.downloadedFiles.get(model) ?? (await findDownloaded(model, this.modelsDir));
         if (downloaded) path = downloaded;
         else if (!vscode.workspace.isTrusted) throw restrictedError(model);
         else path = await this.fetchWithProgress(model, abort);

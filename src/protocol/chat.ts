@@ -53,6 +53,8 @@ export const SetupViewSchema = z.object({
     /** "120 MB of 1.8 GB" while downloading. */
     progress: z.string().optional(),
     error: z.string().optional(),
+    /** With no model chosen: the last download the user asked for was cancelled, or failed (with why). */
+    download: z.object({ outcome: z.enum(["cancelled", "failed"]), name: z.string(), error: z.string().optional() }).optional(),
   }),
   teacher: z.object({
     state: z.enum(["on", "restricted", "paused", "not-configured", "student-only"]),

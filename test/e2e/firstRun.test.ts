@@ -4,61 +4,10 @@
  * it) and counts every request, so "no download attempted" is measured, not assumed.
  */
 import assert from "node:assert/strict";
-import { createServer, type IncomingMessage, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { after, before, describe } from "node:test";
+import { ModelHost } from "../fixtures/modelHost.js";
 import { scriptedPairPaths } from "../fixtures/pair.js";
 import { useVSCode, waitUntil, type PWFrame, type VSCode } from "./harness.js";
-
-const MODEL_BYTES = 1_830_000_000;
-
-/** A slow stand-in for the model host: a manifest, then a GGUF that trickles out until the client goes. */
-class ModelHost {
-  readonly requests: Array<{ method: string; url: string; closed: boolean }> = [];
-  private server: Server | undefined;
-  url = "";
-
-  async start(): Promise<void> {
-    this.server = createServer((req, res) => this.handle(req, res));
-    await new Promise<void>((done) => this.server!.listen(0, "127.0.0.1", done));
-    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/`;
-  }
-
-  private handle(req: IncomingMessage, res: import("node:http").ServerResponse): void {
-    const entry = { method: req.method ?? "", url: req.url ?? "", closed: false };
-    this.requests.push(entry);
-    res.on("close", () => (entry.closed = true));
-    if (/\/manifests\//.test(entry.url)) {
-      res.writeHead(200, { "content-type": "application/json" });
-      res.end(JSON.stringify({ ggufFile: { rfilename: "Qwen3-1.7B-Q8_0.gguf", size: MODEL_BYTES } }));
-      return;
-    }
-    if (/\/resolve\/main\/Qwen3-1\.7B-Q8_0\.gguf/.test(entry.url)) {
-      const range = /bytes=(\d+)-(\d*)/.exec(req.headers.range ?? "");
-      const start = range ? Number(range[1]) : 0;
-      const end = range?.[2] ? Number(range[2]) : MODEL_BYTES - 1;
-      const headers = { "content-type": "application/octet-stream", "content-length": String(end - start + 1), "accept-ranges": "bytes", etag: '"relay-test"' };
-      res.writeHead(range ? 206 : 200, range ? { ...headers, "content-range": `bytes ${start}-${end}/${MODEL_BYTES}` } : headers);
-      if (req.method === "HEAD") return void res.end();
-      // Exactly the bytes asked for, slowly: a client that probes a small range gets just that.
-      let left = end - start + 1;
-      const timer = setInterval(() => {
-        const n = Math.min(left, 256 * 1024);
-        left -= n;
-        res.write(Buffer.alloc(n));
-        if (left === 0) res.end();
-      }, 100);
-      res.on("close", () => clearInterval(timer));
-      return;
-    }
-    res.writeHead(404).end();
-  }
-
-  async close(): Promise<void> {
-    this.server?.closeAllConnections();
-    await new Promise<void>((done) => (this.server ? this.server.close(() => done()) : done()));
-  }
-}
 
 async function chat(vs: VSCode): Promise<PWFrame> {
   await vs.runCommand("Relay: Open Chat");
@@ -122,17 +71,47 @@ describe("first run: no model chosen, offline", () => {
   suite.test("Download from the welcome: a cancellable progress with the name and size; Cancel stops it and changes nothing", async (vs) => {
     const frame = await chat(vs);
     await vs.clearNotifications();
+    host.mode = "ok";
+    host.requests.length = 0;
     await frame.locator("#welcome-download-model").click();
     const progress = await vs.waitForNotification(/Relay: downloading Qwen3 1\.7B \(Q8_0\), about 1\.8 GB/, { timeout: 30_000 });
     assert.ok(progress);
-    await waitUntil(() => host.requests.some((r) => /\.gguf/.test(r.url) && r.method === "GET") || undefined, 30_000, "the model file to be requested");
-    await waitUntil(async () => /Downloading Qwen3 1\.7B/.test((await frame.locator("#welcome-student .step-status").textContent()) ?? "") || undefined, 15_000, "the welcome to show the download");
+    await waitUntil(() => host.fileRequests().some((r) => r.range) || undefined, 30_000, "the model file to be downloaded");
+    await waitUntil(async () => /Downloading Qwen3 1\.7B.* of 1\.8 GB/.test((await frame.locator("#welcome-student .step-status").textContent()) ?? "") || undefined, 15_000, "the welcome to show the download's progress");
     await vs.screenshot("first-run-downloading.png");
     await vs.page.locator(".notification-toast", { hasText: "downloading Qwen3" }).locator(".monaco-button", { hasText: "Cancel" }).click();
     await vs.waitForNotification(/the download of Qwen3 1\.7B \(Q8_0\) was cancelled\. Nothing was changed\./, { timeout: 30_000 });
-    await waitUntil(() => host.requests.filter((r) => /\.gguf/.test(r.url)).every((r) => r.closed) || undefined, 15_000, "the download connection to close");
-    await waitUntil(async () => /Not chosen yet/.test((await frame.locator("#welcome-student .step-status").textContent()) ?? "") || undefined, 15_000, "the welcome back to 'not chosen'");
+    // The download's ranged requests close (ipull's size probe, a GET whose body it never reads, is its own).
+    await waitUntil(() => host.fileRequests().filter((r) => r.range).every((r) => r.closed) || undefined, 15_000, "the download's connections to close");
+    const status = frame.locator("#welcome-student .step-status");
+    await waitUntil(async () => /Not chosen yet: the download of Qwen3 1\.7B \(Q8_0\) was cancelled\./.test((await status.textContent()) ?? "") || undefined, 15_000, "the welcome back to 'not chosen'");
+    assert.match((await frame.locator("#welcome-download-model").textContent()) ?? "", /Retry Download of Qwen3 1\.7B/);
+    await frame.locator("#welcome-choose-model").waitFor({ state: "visible" });
+    // One download per request: nothing starts again on its own, and no model was set.
+    const asked = host.fileRequests().length;
+    await new Promise((r) => setTimeout(r, 3000));
+    assert.equal(host.fileRequests().length, asked, `no new request for the file after the cancel: ${JSON.stringify(host.fileRequests())}`);
+    assert.deepEqual((await vs.notifications()).filter((n) => /downloading Qwen3/.test(n.message)).map((n) => n.message), [], "no second download notification");
     await vs.screenshot("first-run-download-cancelled.png");
+  });
+
+  suite.test("a failed download (the host answers 500) offers Retry and Choose Model File…, and the welcome says so", async (vs) => {
+    const frame = await chat(vs);
+    await vs.clearNotifications();
+    host.mode = "500";
+    host.requests.length = 0;
+    await frame.locator("#welcome-download-model").click();
+    await vs.waitForNotification(/Relay: downloading Qwen3 1\.7B/, { timeout: 30_000 });
+    const error = await vs.waitForNotification(/Relay: Could not download hf:Qwen\/Qwen3-1\.7B-GGUF:Q8_0: the model host sent nothing for 30 s/, { timeout: 90_000 });
+    assert.ok(error);
+    const toast = vs.page.locator(".notification-toast", { hasText: "Could not download" });
+    await toast.locator(".monaco-button", { hasText: "Retry" }).waitFor({ state: "visible" });
+    await toast.locator(".monaco-button", { hasText: "Choose Model File…" }).waitFor({ state: "visible" });
+    assert.ok(host.fileRequests().length >= 1, "the host was asked");
+    await waitUntil(async () => /Not chosen yet: the download of Qwen3 1\.7B \(Q8_0\) failed\./.test((await frame.locator("#welcome-student .step-status").textContent()) ?? "") || undefined, 15_000, "the welcome to show the failure");
+    await vs.screenshot("first-run-download-failed.png");
+    host.mode = "ok";
+    await vs.clearNotifications();
   });
 
   suite.test("the walkthrough opens from the welcome", async (vs) => {
