@@ -29,13 +29,6 @@ export class ChatApp {
 
   constructor(root: HTMLElement, private readonly host: Host) {
     this.teacher = h("span", { class: "teacher-status", id: "teacher-status" }, "Teacher: …");
-    // Icon buttons, so that the teacher's name has the room (it was cut off beside a labelled button).
-    const newChat = h("vscode-button", { id: "new-chat", appearance: "icon", "aria-label": "New chat", title: "New chat (the current one stays in Past Chats)" });
-    newChat.append(icon("plus"));
-    newChat.addEventListener("click", () => host.post({ type: "new-chat" }));
-    const history = h("vscode-button", { id: "show-history", appearance: "icon", "aria-label": "Past chats", title: "Past chats in this workspace" });
-    history.append(icon("history"));
-    history.addEventListener("click", () => host.post({ type: "show-history" }));
     this.welcome = new Welcome((action) => host.post({ type: "setup-action", action }));
 
     this.empty = h(
@@ -62,7 +55,8 @@ export class ChatApp {
       onDraft: (draft) => host.saveState({ draft }),
     });
 
-    const header = h("header", { class: "toolbar" }, this.teacher, h("span", { class: "toolbar-actions" }, history, newChat));
+    // New Chat and Past Chats are the view's title actions (as in Copilot Chat), not repeated here.
+    const header = h("header", { class: "toolbar" }, this.teacher);
     root.replaceChildren(header, h("vscode-divider", { role: "separator" }), this.transcript, this.composer.element);
     root.classList.add("relay-chat");
   }

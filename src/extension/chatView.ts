@@ -221,9 +221,6 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
       case "stop":
         this.running?.abort();
         return;
-      case "new-chat":
-        this.newChat();
-        return;
       case "copy-code":
         await vscode.env.clipboard.writeText(message.code);
         return;
@@ -232,9 +229,6 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
         return;
       case "setup-action":
         await vscode.commands.executeCommand(SETUP_COMMANDS[message.action]);
-        return;
-      case "show-history":
-        await this.showHistory();
         return;
     }
   }

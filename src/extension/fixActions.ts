@@ -72,6 +72,7 @@ export async function showRelayError(error: unknown, extra: readonly FixAction[]
  */
 export async function openSettings(query: string): Promise<void> {
   const remote = vscode.env.remoteName !== undefined;
-  const command = remote && machineScoped(query) ? "workbench.action.openRemoteSettings" : "workbench.action.openSettings";
-  await vscode.commands.executeCommand(command, query);
+  // openRemoteSettings takes only an options object (a plain string query is dropped).
+  if (remote && machineScoped(query)) await vscode.commands.executeCommand("workbench.action.openRemoteSettings", { query });
+  else await vscode.commands.executeCommand("workbench.action.openSettings", query);
 }

@@ -85,11 +85,9 @@ export const FromWebviewSchema = z.discriminatedUnion("type", [
   z.object({ type: z.literal("ready") }),
   z.object({ type: z.literal("ask"), question: z.string().min(1).max(100_000) }),
   z.object({ type: z.literal("stop") }),
-  z.object({ type: z.literal("new-chat") }),
   z.object({ type: z.literal("insert-code"), code: z.string(), language: z.string().optional() }),
   z.object({ type: z.literal("copy-code"), code: z.string() }),
   z.object({ type: z.literal("setup-action"), action: z.enum(SETUP_ACTIONS) }),
-  z.object({ type: z.literal("show-history") }),
 ]);
 
 export type SpanView = z.infer<typeof SpanViewSchema>;

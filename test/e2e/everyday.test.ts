@@ -33,6 +33,10 @@ describe("everyday use with the scripted pair", () => {
   suite.test("the header names the teacher once; \\boxed{391} is rendered as math; the log has the teacher URL and no key", async (vs) => {
     const frame = await chat(vs);
     assert.equal((await frame.locator("#teacher-status").textContent())?.trim(), "Teacher: scripted-teacher");
+    // New Chat and Past Chats once, as the view's title actions (not again inside the panel).
+    assert.equal(await frame.locator("header vscode-button").count(), 0, "no buttons in the panel's header");
+    assert.equal(await vs.page.locator('.part.sidebar .title-actions .action-label[aria-label^="New Chat"]').count(), 1);
+    assert.equal(await vs.page.locator('.part.sidebar .title-actions .action-label[aria-label^="Show Past Chats"]').count(), 1);
     await askAndWait(frame, "What is 17 * 23?");
     const answer = frame.locator("article.turn").last().locator(".answer");
     await answer.locator(".katex").first().waitFor({ state: "visible" });
@@ -56,13 +60,13 @@ describe("everyday use with the scripted pair", () => {
   suite.test("New Chat keeps the conversation; after a window reload it is reopened from Past Chats", async (vs) => {
     let frame = await chat(vs);
     assert.ok((await frame.locator("article.turn").count()) > 0);
-    await frame.locator("#new-chat").click();
+    await vs.clickViewTitleAction("New Chat");
     await waitUntil(async () => (await frame.locator("article.turn").count()) === 0 || undefined, 10_000, "an empty transcript");
     await vs.runCommand("Developer: Reload Window");
     await new Promise((r) => setTimeout(r, 5000));
     frame = await chat(vs);
     assert.equal(await frame.locator("article.turn").count(), 0, "the new chat is open after the reload");
-    await frame.locator("#show-history").click();
+    await vs.clickViewTitleAction("Show Past Chats");
     await vs.page.locator(".quick-input-widget .quick-input-title", { hasText: "past chats" }).waitFor({ state: "visible", timeout: 15_000 });
     assert.ok((await vs.quickPickLabels()).includes("What is 17 * 23?"), JSON.stringify(await vs.quickPickLabels()));
     await vs.screenshot("past-chats.png");

@@ -357,7 +357,8 @@ describe("chat panel in Chromium", { skip: skipBrowser }, () => {
       assert.equal(await panel.page.locator("#transcript").getAttribute("aria-live"), "polite");
       assert.equal(await panel.page.locator("#question textarea").getAttribute("aria-label"), "Question");
       assert.equal(await panel.page.locator("#send button").getAttribute("aria-label"), "Send question");
-      assert.equal(await panel.page.locator("#new-chat button").getAttribute("aria-label"), "New chat");
+      // New Chat and Past Chats are the view's title actions, not buttons in the panel.
+      assert.equal(await panel.page.locator("header vscode-button").count(), 0);
     } finally {
       await panel.close();
     }
@@ -529,11 +530,11 @@ describe("chat panel in Chromium", { skip: skipBrowser }, () => {
       await page.locator("#stop").waitFor({ state: "visible" });
       await input.fill("queued?");
       await input.press("Enter");
-      await page.locator("#new-chat").click();
-      await waitPosted(panel, "new-chat");
+      await page.locator("#stop").click();
+      await waitPosted(panel, "stop");
       assert.deepEqual(
         (await panel.posted()).map((m) => m.type),
-        ["ready", "ask", "ask", "new-chat"],
+        ["ready", "ask", "ask", "stop"],
       );
     } finally {
       await panel.close();
@@ -663,13 +664,11 @@ describe("chat panel in Chromium", { skip: skipBrowser }, () => {
     }
   });
 
-  test("New chat posts new-chat; cleared empties the transcript", async () => {
+  test("cleared (New Chat from the view's title) empties the transcript", async () => {
     const panel = await openPanel();
     try {
       await panel.send(init([historyTurn]));
       await panel.page.locator("article.turn").first().waitFor();
-      await panel.page.locator("#new-chat").click();
-      assert.deepEqual(await waitPosted(panel, "new-chat"), { type: "new-chat" });
       await panel.send({ type: "cleared" });
       await panel.page.locator("article.turn").first().waitFor({ state: "detached" });
       await panel.page.locator(".empty").waitFor();
