@@ -195,6 +195,8 @@ export class TeacherService implements vscode.Disposable {
 
   async setPaused(paused: boolean): Promise<void> {
     await this.context.workspaceState.update(PAUSED_KEY, paused);
+    // Paused or resumed by the user: a past outage is forgotten (the next call tries the teacher).
+    this.breaker = this.newBreaker();
     this.logger.info(`teacher ${paused ? "paused" : "resumed"} for this workspace`);
     this.changed.fire();
   }

@@ -5,6 +5,7 @@
  */
 import type { ChatWrapper, LlamaContext, LlamaGrammarEvaluationState, LlamaModel, Token } from "node-llama-cpp";
 import { internalError, RelayError } from "../core/errors.js";
+import { fitHistory } from "../core/fitHistory.js";
 import type { Logger } from "../core/logger.js";
 import { silentLogger } from "../core/logger.js";
 import type { SessionOptions, Student, StudentSession, StudentStep } from "../core/models.js";
@@ -170,7 +171,10 @@ export class LlamaStudent implements Student {
     return chatPromptText(this.model, this.chatWrapper, task);
   }
 
-  async openSession(task: TaskPrompt, options: SessionOptions): Promise<StudentSession> {
+  async openSession(asked: TaskPrompt, options: SessionOptions): Promise<StudentSession> {
+    // Earlier exchanges take at most half the context: the rest is for the answer.
+    const { task, dropped } = fitHistory(asked, (t) => this.promptTokens(t).length, Math.floor(this.context.contextSize / 2));
+    if (dropped > 0) this.log.info(`chat: the ${dropped} oldest exchange(s) left out of the prompt (the student's context holds ${this.context.contextSize} tokens)`);
     const prompt = this.promptTokens(task);
     // A prompt the context cannot hold would be shifted through it over and over: refuse it.
     if (prompt.length >= this.context.contextSize) {

@@ -27,7 +27,8 @@ async function askAndWait(frame: PWFrame, question: string): Promise<void> {
 }
 
 describe("everyday use with the scripted pair", () => {
-  const w = useWorld();
+  // Short answers: the scripted student repeats itself while its calls are refused.
+  const w = useWorld({ "relay.maxTokens": 48 });
   const suite = useVSCode({ name: "everyday", nodeModules: ["node-llama-cpp"], userSettings: w.settings });
 
   suite.test("the header names the teacher once; \\boxed{391} is rendered as math; the log has the teacher URL and no key", async (vs) => {
@@ -104,7 +105,7 @@ describe("everyday use with the scripted pair", () => {
       return /Relay \d/.test(await vs.statusBarText(budgetItem)) || undefined;
     }, 120_000, "the teacher to be asked again after the cool-down");
     await vs.waitForLog(/teacher reachable again/, { channel: "Relay" });
-  });
+  }, { timeout: 300_000 });
 
   suite.test("Pause Teacher: the status bar reads 'teacher paused' (not 'not configured'); Resume brings the numbers back", async (vs) => {
     await vs.runCommand("Relay: Pause/Resume Teacher");
