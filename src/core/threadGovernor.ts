@@ -38,6 +38,8 @@ export interface GovernorStep {
   threads: number;
   decision: GovernorDecision;
   tokensPerSecond?: number;
+  /** The best speed seen with at least as many threads as the sample had. */
+  reference?: number;
 }
 
 export const GOVERNOR_DEFAULTS = { minThreads: 1, slowdown: 0.5, probeEvery: 6, probeGain: 1.1, minTokens: 16 };
@@ -74,8 +76,9 @@ export class ThreadGovernor {
     const t = sample.threads;
     this.recent.set(t, speed);
     this.best.set(t, Math.max(this.best.get(t) ?? 0, speed));
+    const reference = this.reference(t);
     const decision = this.decide(t, speed);
-    return { threads: this.threads, decision, tokensPerSecond: speed };
+    return { threads: this.threads, decision, tokensPerSecond: speed, reference };
   }
 
   private decide(t: number, speed: number): GovernorDecision {

@@ -5,6 +5,7 @@
  */
 import { readFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
+import { defaultThreadCeiling } from "../core/threadGovernor.js";
 
 /** CPUs granted by a cgroup v2 (`cpu.max`) or v1 (`cfs_quota_us`) quota, if any. */
 export function cgroupCpuLimit(): number | undefined {
@@ -24,11 +25,15 @@ export function cgroupCpuLimit(): number | undefined {
   return undefined;
 }
 
-/** `requested` wins when set (> 0); otherwise the math cores, within the quota and CPU count. */
+/**
+ * `requested` wins when set (> 0); otherwise the default ceiling (defaultThreadCeiling: a core
+ * left for the editor above 2 cores) of the math cores, within the quota and CPU count. Without
+ * `requested` the student's thread governor adapts below this ceiling per answer.
+ */
 export function chooseThreads(mathCores: number, requested?: number): number {
   if (requested !== undefined && requested > 0) return Math.floor(requested);
   const quota = cgroupCpuLimit();
   let threads = Math.min(mathCores > 0 ? mathCores : availableParallelism(), availableParallelism());
   if (quota !== undefined) threads = Math.min(threads, Math.ceil(quota));
-  return Math.max(1, threads);
+  return defaultThreadCeiling(Math.max(1, threads));
 }

@@ -74,3 +74,16 @@ test("invalid options are refused", () => {
 test("the default ceiling leaves a core for the editor on machines with more than two", () => {
   assert.deepEqual([1, 2, 3, 4, 8, 16].map(defaultThreadCeiling), [1, 2, 2, 3, 7, 15]);
 });
+
+test("each step reports the speed it measured and the reference it was judged against", () => {
+  const g = new ThreadGovernor({ maxThreads: 2 });
+  g.record({ threads: 2, tokens: 100, ms: 4000 }); // 25 tokens/s
+  const step = g.record({ threads: 2, tokens: 100, ms: 80_000 }); // 1.25 tokens/s
+  assert.equal(step.decision, "backed-off");
+  assert.equal(step.tokensPerSecond, 1.25);
+  assert.equal(step.reference, 25);
+  // At 1 thread the reference is the best at ≥ 1 thread: the quiet 2-thread speed.
+  const at1 = g.record({ threads: 1, tokens: 100, ms: 100_000 }); // 1 token/s < 0.5 × 25, but 1 is the floor
+  assert.equal(at1.reference, 25);
+  assert.equal(at1.decision, "kept");
+});
