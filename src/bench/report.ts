@@ -13,6 +13,7 @@ import type { RealBenchResult } from "./real.js";
 import type { RelayCostResult } from "./relayCost.js";
 import type { Summary } from "./stats.js";
 import type { ThreadsResult } from "./threads.js";
+import type { LoadResult } from "./load.js";
 
 export const REPORT_SCHEMA = 1;
 
@@ -52,6 +53,7 @@ export interface BenchReport {
     memory?: MemoryResult;
     threads?: ThreadsResult;
     real?: RealBenchResult;
+    load?: LoadResult;
   };
   errors: Record<string, string>;
   goals: Goal[];
@@ -59,7 +61,7 @@ export interface BenchReport {
 
 export function goalsOf(results: BenchReport["results"]): Goal[] {
   const goals: Goal[] = [];
-  const { overhead, relay, memory, threads, real } = results;
+  const { overhead, relay, memory, threads, real, load } = results;
   if (overhead) {
     goals.push({ name: "controller overhead", goal: "relay / plain tokens/s ≥ 0.97", value: overhead.ratio.toFixed(3), met: overhead.ratio >= 0.97 });
   }
@@ -86,6 +88,15 @@ export function goalsOf(results: BenchReport["results"]): Goal[] {
   }
   if (threads) {
     goals.push({ name: "thread default", goal: "the product default (chooseThreads) is the fastest setting", value: `product ${threads.productDefault}, fastest ${threads.fastest}`, met: threads.productDefaultIsFastest });
+  }
+  for (const m of load?.models ?? []) {
+    const g = m.settings[0];
+    goals.push({
+      name: `threads under load, ${m.model}`,
+      goal: "the product default (governor) decodes at ≥ 80% of the best fixed setting, quiet and loaded",
+      value: `quiet ${g.quietVsBest.toFixed(2)} of ${m.bestQuiet}, loaded ${g.loadedVsBest.toFixed(2)} of ${m.bestLoaded}`,
+      met: m.goalMet,
+    });
   }
   return goals;
 }
@@ -124,7 +135,7 @@ const check = (ok: boolean) => (ok ? "✓" : "✗");
 
 export function tables(report: BenchReport): Table[] {
   const out: Table[] = [];
-  const { overhead, relay, inline, memory, threads, real } = report.results;
+  const { overhead, relay, inline, memory, threads, real, load } = report.results;
   if (overhead) {
     out.push({
       title: `1. Controller overhead — ${overhead.model}, ${overhead.threads} thread(s), ${overhead.promptTokens}-token prompt, ${overhead.maxTokens} tokens × ${overhead.pairs} interleaved pairs`,
@@ -222,6 +233,23 @@ export function tables(report: BenchReport): Table[] {
       ]),
       notes: [
         "Medians over the relays of one answer. The server keeps its own prompt cache either way (the cached tokens come from its log: llama-cpp-python's usage does not report them); the naive student pays for re-evaluating the whole context on its side.",
+      ],
+    });
+  }
+  for (const m of load?.models ?? []) {
+    out.push({
+      title: `8. Threads under load — ${m.model}, decode ${m.maxTokens} tokens; phases ${m.phases.join(" / ")}, ${m.repsPerPhase} interleaved answers per setting per phase; governor ceiling ${m.ceiling}`,
+      headers: ["setting", "quiet tokens/s median (min–max)", "loaded tokens/s median (min–max)", "quiet vs best", "loaded vs best"],
+      rows: m.settings.map((s) => [
+        s.label + (s.capped ? ` (capped ×${s.capped})` : ""),
+        range(s.quiet),
+        range(s.loaded),
+        `${f(s.quietVsBest, 2)}${s.threads === null ? ` ${check(s.quietVsBest >= 0.8)}` : ""}`,
+        `${f(s.loadedVsBest, 2)}${s.threads === null ? ` ${check(s.loadedVsBest >= 0.8)}` : ""}`,
+      ]),
+      notes: [
+        `Governor threads per answer, by phase: ${m.governorThreads.map((t) => t.join(",")).join(" | ")}; changes: ${m.governorChanges.join("; ") || "none"}.`,
+        `Best fixed: quiet ${m.bestQuiet}, loaded ${m.bestLoaded}. ${load!.note}.`,
       ],
     });
   }

@@ -61,6 +61,7 @@ export class RelayService {
         maxContextTokens: config.teacher.maxContextTokens,
       },
       pricing: { inputPerMillion: config.teacher.inputPricePerMillion, outputPerMillion: config.teacher.outputPricePerMillion },
+      warmTeacher: config.teacher.prefillWarming,
       signal,
       onEvent: job.onEvent,
       logger: this.log,
