@@ -25,18 +25,22 @@ function addonOf(owner: unknown, field: string): AddonObject {
 export function countAddonCalls(context: LlamaContext, model: LlamaModel): AddonCounter {
   const counts = new Map<string, number>();
   const restores: Array<() => void> = [];
-  for (const [prefix, addon] of [["context", addonOf(context, "_ctx")], ["model", addonOf(model, "_model")]] as const) {
-    const proto = Object.getPrototypeOf(addon) as object;
-    for (const name of Object.getOwnPropertyNames(proto)) {
-      const original = addon[name];
-      if (name === "constructor" || typeof original !== "function") continue;
-      const key = `${prefix}.${name}`;
-      addon[name] = function (this: unknown, ...args: unknown[]) {
-        counts.set(key, (counts.get(key) ?? 0) + 1);
-        return (original as (...a: unknown[]) => unknown).apply(this, args);
-      };
-      restores.push(() => delete addon[name]);
-    }
+  // The addon objects' methods are read-only: the owner's field is swapped for a counting proxy.
+  for (const [prefix, owner, field] of [["context", context, "_ctx"], ["model", model, "_model"]] as const) {
+    const holder = owner as unknown as Record<string, unknown>;
+    const addon = addonOf(owner, field);
+    holder[field] = new Proxy(addon, {
+      get(target, name, receiver) {
+        const value = Reflect.get(target, name, receiver) as unknown;
+        if (typeof value !== "function") return value;
+        const key = `${prefix}.${String(name)}`;
+        return (...args: unknown[]) => {
+          counts.set(key, (counts.get(key) ?? 0) + 1);
+          return (value as (...a: unknown[]) => unknown).apply(target, args);
+        };
+      },
+    });
+    restores.push(() => (holder[field] = addon));
   }
   return {
     counts,

@@ -64,6 +64,10 @@ export function goalsOf(results: BenchReport["results"]): Goal[] {
   const { overhead, relay, memory, threads, real, load } = results;
   if (overhead) {
     goals.push({ name: "controller overhead", goal: "relay / plain tokens/s ≥ 0.97", value: overhead.ratio.toFixed(3), met: overhead.ratio >= 0.97 });
+    if (overhead.counts) {
+      const c = overhead.counts;
+      goals.push({ name: "controller overhead, counted", goal: "plain / relay ≥ 0.99 in tokens evaluated and native decode calls per token", value: `${c.evaluatedRatio.toFixed(3)}, ${c.decodeCallRatio.toFixed(3)}`, met: c.evaluatedRatio >= 0.99 && c.decodeCallRatio >= 0.99 });
+    }
   }
   if (relay) {
     const extras = relay.contexts.map((c) => c.incremental.perRelay.extra.max);
@@ -147,8 +151,24 @@ export function tables(report: BenchReport): Table[] {
       ],
       notes: [
         `Per-token time, relay − plain (median over pairs): ${f(overhead.perTokenOverheadMs, 3)} ms${overhead.perTokenOverheadMs < 0 ? " — negative: the controller's cost is below this run's noise" : ""}; ratio of the medians ${f(overhead.ratioOfMedians, 3)}.`,
+        ...(overhead.spread
+          ? [`Spread of the per-pair ratios: robust sd ${f(overhead.spread.sd, 3)}, 95% half-width of the median ±${f(overhead.spread.halfWidth, 3)}; interleaved pairs needed for ±1%: ${overhead.spread.pairsFor1Percent}, for ±3%: ${overhead.spread.pairsFor3Percent}.`]
+          : []),
       ],
     });
+    const c = overhead.counts;
+    if (c) {
+      out.push({
+        title: `1b. Controller overhead by counts (noise cannot move them) — one counted run each, ${c.plain.tokens} / ${c.relay.tokens} tokens`,
+        headers: ["per generated token", "plain node-llama-cpp", "relay controller", "plain / relay (goal ≥ 0.99)"],
+        rows: [
+          ["tokens evaluated (token meter)", f(c.plain.evaluatedPerToken, 3), f(c.relay.evaluatedPerToken, 3), `${f(c.evaluatedRatio, 3)} ${check(c.evaluatedRatio >= 0.99)}`],
+          ["native decode calls (decodeBatch)", f(c.plain.decodeCallsPerToken, 3), f(c.relay.decodeCallsPerToken, 3), `${f(c.decodeCallRatio, 3)} ${check(c.decodeCallRatio >= 0.99)}`],
+          ["all native addon calls", f(c.plain.addonCallsPerToken, 3), f(c.relay.addonCallsPerToken, 3), f(c.addonCallRatio, 3)],
+        ],
+        notes: [`Addon calls, relay: ${Object.entries(c.relay.calls).map(([k, v]) => `${k} ${v}`).join(", ")}; plain: ${Object.entries(c.plain.calls).map(([k, v]) => `${k} ${v}`).join(", ")}.`],
+      });
+    }
   }
   if (relay) {
     out.push({
