@@ -73,7 +73,7 @@ export interface LoadResult {
 const REAL_QUESTION = "Explain in a few sentences how a hash map handles collisions, with a short example in Python.";
 
 export async function runLoad(env: BenchEnv): Promise<LoadResult> {
-  const base = { kind: "load" as const, phases: 4, repsPerPhase: env.quick ? 4 : 5, maxTokens: 48, capSeconds: env.quick ? 3 : 5 };
+  const base = { kind: "load" as const, phases: 4, repsPerPhase: env.quick ? 4 : 5, maxTokens: 48, capSeconds: env.quick ? 2 : 5 };
   const models: LoadModelResult[] = [];
   const specs: LoadChildSpec[] = [{ ...base, model: env.student.path, modelId: env.student.id, question: pseudoWords(24, 700).join(" ") }];
   const real = await ensureRealModels(repoRoot());
@@ -131,8 +131,15 @@ export async function loadChild(spec: LoadChildSpec): Promise<LoadModelResult> {
           let run: { tokensPerSecond: number; capped: boolean };
           if (label === GOVERNOR_LABEL) {
             threadsThisPhase.push(student.threads);
+            const midBefore = student.midAnswer.length;
             run = await governed(student, task, spec);
-            if (student.threads !== last) governorChanges.push(`${phases[p]} phase ${p + 1}, answer ${rep + 1}: ${last} → ${student.threads} (${student.lastDecode?.step.decision})`);
+            const mid = student.midAnswer.slice(midBefore).map((m) => `→ ${m.threads} mid-answer (${m.decision})`);
+            const where = `${phases[p]} phase ${p + 1}, answer ${rep + 1}`;
+            if (mid.length > 0) governorChanges.push(`${where}: ${last} ${mid.join(" ")}`);
+            const during = mid.length > 0 ? student.midAnswer[student.midAnswer.length - 1].threads : last;
+            if (student.threads !== during) {
+              governorChanges.push(`${where}: next answer ${student.threads} (${student.lastDecode?.step.decision})`);
+            }
             last = student.threads;
           } else {
             const f = fixed.find((x) => x.label === label)!;

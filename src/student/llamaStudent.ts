@@ -10,12 +10,13 @@ import { silentLogger } from "../core/logger.js";
 import type { SessionOptions, Student, StudentSession, StudentStep } from "../core/models.js";
 import type { TaskPrompt } from "../core/prompts.js";
 import type { ThoughtFormat } from "../core/thoughts.js";
-import { ThreadGovernor, type DecodeSample, type GovernorStep } from "../core/threadGovernor.js";
+import { startThreads, ThreadGovernor, type DecodeSample, type GovernorStep } from "../core/threadGovernor.js";
 import { getSharedLlama, nodeLlamaCpp, type GpuSetting, type LlamaHandle } from "../llama/llama.js";
 import { createContextOrRelease, loadGgufModel } from "../llama/loadModel.js";
 import { meterTotal } from "../llama/meter.js";
 import { resolveModel, type ResolveOptions } from "../llama/modelFile.js";
 import { reuseCachedPrefix } from "../llama/prefix.js";
+import { machineLoad } from "../llama/threads.js";
 import { SequencePool, poolDisposedError, type SequenceLease } from "../llama/sequencePool.js";
 import { chatPromptText, chatPromptTokens, resolveWrapper, thoughtMarkers, type ThoughtMarkers } from "../llama/chatFormat.js";
 
@@ -35,6 +36,11 @@ export interface StudentLoadOptions extends ResolveOptions {
    * that do not think.
    */
   thinking?: boolean;
+  /**
+   * The 1-minute load average the adaptive default's first thread count is chosen against
+   * (default: this machine's now). 0 starts at the ceiling (tests, benches).
+   */
+  loadAverage?: number;
   logger?: Logger;
 }
 
@@ -63,9 +69,16 @@ export class LlamaStudent implements Student {
     private readonly chatWrapper: ChatWrapper,
     readonly path: string,
     private readonly log: Logger,
+    loadAverage: number | undefined,
   ) {
     this.pool = new SequencePool(context);
-    if (handle.adaptive) this.governor = new ThreadGovernor({ maxThreads: Math.max(1, context.idealThreads) });
+    if (handle.adaptive) {
+      const ceiling = Math.max(1, context.idealThreads);
+      const machine = machineLoad();
+      const start = startThreads(ceiling, machine.cores, loadAverage ?? machine.loadAverage);
+      this.governor = new ThreadGovernor({ maxThreads: ceiling, startThreads: start });
+      if (start < ceiling) log.info(`student threads start at ${start} of ${ceiling}: load average ${(loadAverage ?? machine.loadAverage).toFixed(1)} on ${machine.cores} core(s)`);
+    }
     this.name = model.fileInfo.metadata?.general?.name ?? path.split(/[\\/]/).pop() ?? "student";
     this.markers = thoughtMarkers(chatWrapper);
     for (const marker of this.markers ? [this.markers.open, this.markers.close] : []) {
@@ -100,7 +113,7 @@ export class LlamaStudent implements Student {
       const chatWrapper = await resolveWrapper(model, { thinking: options.thinking ?? true });
       const thinks = thoughtMarkers(chatWrapper) ? `, thinking ${options.thinking === false ? "off" : "on"}` : "";
       log.info(`student loaded: ${path} (context ${context.contextSize} × ${context.totalSequences} sequences, chat template ${chatWrapper.wrapperName}${thinks})`);
-      return new LlamaStudent(handle, model, context, chatWrapper, path, log);
+      return new LlamaStudent(handle, model, context, chatWrapper, path, log, options.loadAverage);
     } catch (error) {
       await context.dispose();
       await model.dispose();
@@ -233,9 +246,31 @@ export class LlamaStudent implements Student {
     if (!this.governor || this.unloaded) return;
     const step = this.governor.record(sample);
     this.lastDecode = { sample, step };
+    this.logStep(sample, step, "");
+  }
+
+  /**
+   * @internal mid-answer, the only answer running: its decode steps so far at `sample.threads`.
+   * Returns the count for the rest of the answer when the governor changes it (node-llama-cpp
+   * re-reads `llama.maxThreads` before every decode batch, so the change applies at the next token).
+   */
+  checkDecode(sample: DecodeSample): number | undefined {
+    if (!this.governor || this.unloaded || this.pool.inUse > 1) return undefined;
+    const step = this.governor.check(sample);
+    if (!step) return undefined;
+    this.midAnswer.push(step);
+    this.handle.llama.maxThreads = step.threads;
+    this.logStep(sample, step, " mid-answer");
+    return step.threads;
+  }
+
+  /** Mid-answer changes since the student loaded (for logs, benches and tests). */
+  readonly midAnswer: GovernorStep[] = [];
+
+  private logStep(sample: DecodeSample, step: GovernorStep, when: string): void {
     const speed = (v: number | undefined) => (v === undefined ? "?" : v.toFixed(1));
-    const what = `${sample.tokens} tokens decoded at ${speed(step.tokensPerSecond)} tokens/s with ${sample.threads} thread(s); best with ≥ ${sample.threads}: ${speed(step.reference)}`;
-    if (step.threads !== sample.threads) this.log.info(`student threads ${sample.threads} → ${step.threads} (${step.decision}: ${what})`);
+    const what = `${sample.tokens} tokens decoded at ${speed(step.tokensPerSecond)} tokens/s with ${sample.threads} thread(s); judged against ${speed(step.reference)}`;
+    if (step.threads !== sample.threads) this.log.info(`student threads ${sample.threads} → ${step.threads}${when} (${step.decision}: ${what})`);
     else this.log.debug(`student threads kept at ${step.threads} (${step.decision}: ${what})`);
   }
 
@@ -303,7 +338,7 @@ class LlamaStudentSession implements StudentSession {
     private readonly options: SessionOptions,
     private readonly grammar: LlamaGrammarEvaluationState | undefined,
     /** Threads this answer runs with; undefined: it shares the CPU with another answer. */
-    private readonly threads: number | undefined,
+    private threads: number | undefined,
   ) {
     this.input = input;
     this.meterStart = meterTotal(lease.sequence);
@@ -355,6 +390,15 @@ class LlamaStudentSession implements StudentSession {
     if (decode) {
       this.decodeMs += performance.now() - t0;
       this.decodeTokens++;
+      if (this.threads !== undefined && !this.shared) {
+        const changed = this.student.checkDecode({ threads: this.threads, tokens: this.decodeTokens, ms: this.decodeMs });
+        if (changed !== undefined) {
+          // The rest of the answer is a new sample at the new count.
+          this.threads = changed;
+          this.decodeTokens = 0;
+          this.decodeMs = 0;
+        }
+      }
     }
     if (this.unloaded) throw this.unloaded;
     if (result.done) {

@@ -31,11 +31,12 @@ describe("student threads", () => {
   after(() => disposeSharedLlama());
 
   test("the default adapts: the governor's decision is what the next answer runs with", async () => {
-    const student = await LlamaStudent.load({ model: (await scriptedPairPaths()).student, gpu: "cpu", contextSize: 512, sequences: 1 });
+    const student = await LlamaStudent.load({ model: (await scriptedPairPaths()).student, gpu: "cpu", contextSize: 512, sequences: 1, loadAverage: 0 });
     try {
       const governor = student.governor;
       assert.ok(governor, "no governor without an explicit thread count");
       const ceiling = governor.current;
+      assert.equal(ceiling, governor.ceiling, "a load average of 0 starts at the ceiling");
       assert.ok(ceiling >= 2, `this test needs a thread ceiling of at least 2 to see a back-off; this machine gives ${ceiling}`);
       assert.equal(student.context.idealThreads, ceiling);
 
@@ -61,7 +62,7 @@ describe("student threads", () => {
   });
 
   test("spliced teacher text is not counted as decoding, and short answers do not move the count", async () => {
-    const student = await LlamaStudent.load({ model: (await scriptedPairPaths()).student, gpu: "cpu", contextSize: 512, sequences: 1 });
+    const student = await LlamaStudent.load({ model: (await scriptedPairPaths()).student, gpu: "cpu", contextSize: 512, sequences: 1, loadAverage: 0 });
     try {
       const made = await answer(student, 24, " the teacher's words");
       // The step after the splice evaluated the spliced tokens: not a decode step.
@@ -70,6 +71,38 @@ describe("student threads", () => {
       await answer(student, 6);
       assert.equal(student.lastDecode?.step.decision, "too-short");
       assert.equal(student.threads, before);
+    } finally {
+      await student.dispose();
+    }
+  });
+
+  test("a probe abandoned mid-answer takes effect at the next token (node-llama-cpp re-reads the thread cap)", async () => {
+    const student = await LlamaStudent.load({ model: (await scriptedPairPaths()).student, gpu: "cpu", contextSize: 512, sequences: 1, loadAverage: 0 });
+    try {
+      const governor = student.governor;
+      assert.ok(governor);
+      assert.ok(governor.ceiling >= 2, `this test needs a thread ceiling of at least 2; this machine gives ${governor.ceiling}`);
+      // Steer it to one thread below the ceiling at a speed no probe can match, then wait out the probe interval.
+      const high = governor.ceiling;
+      governor.record({ threads: high, tokens: 100, ms: 100 });
+      governor.record({ threads: high, tokens: 100, ms: 1000 }); // backed off
+      while (!governor.probing) governor.record({ threads: governor.current, tokens: 100, ms: 1 });
+      assert.equal(governor.current, high);
+
+      const session = await student.openSession(task, { probabilities: false, temperature: 0 });
+      const seen: number[] = [];
+      try {
+        for (let n = 0; n < 8 && (await session.next()) !== null; n++) seen.push(student.context.currentThreads);
+      } finally {
+        await session.dispose();
+      }
+      // The prompt and the first decode step ran at the probe's count; the check after that step abandoned it.
+      assert.deepEqual(seen.slice(0, 2), [high, high]);
+      assert.ok(seen.slice(2).every((t) => t === high - 1), JSON.stringify(seen));
+      assert.equal(student.midAnswer.at(-1)?.decision, "probe-abandoned");
+      assert.equal(student.handle.llama.maxThreads, high - 1);
+      assert.equal(governor.current, high - 1);
+      assert.equal(governor.probeInterval, 12, "a failed probe doubles the wait");
     } finally {
       await student.dispose();
     }
