@@ -14,6 +14,7 @@ import type { RelayCostResult } from "./relayCost.js";
 import type { Summary } from "./stats.js";
 import type { ThreadsResult } from "./threads.js";
 import type { LoadResult } from "./load.js";
+import type { WarmingResult } from "./warming.js";
 
 export const REPORT_SCHEMA = 1;
 
@@ -54,6 +55,7 @@ export interface BenchReport {
     threads?: ThreadsResult;
     real?: RealBenchResult;
     load?: LoadResult;
+    warming?: WarmingResult;
   };
   errors: Record<string, string>;
   goals: Goal[];
@@ -139,7 +141,7 @@ const check = (ok: boolean) => (ok ? "✓" : "✗");
 
 export function tables(report: BenchReport): Table[] {
   const out: Table[] = [];
-  const { overhead, relay, inline, memory, threads, real, load } = report.results;
+  const { overhead, relay, inline, memory, threads, real, load, warming } = report.results;
   if (overhead) {
     out.push({
       title: `1. Controller overhead — ${overhead.model}, ${overhead.threads} thread(s), ${overhead.promptTokens}-token prompt, ${overhead.maxTokens} tokens × ${overhead.pairs} interleaved pairs`,
@@ -270,6 +272,19 @@ export function tables(report: BenchReport): Table[] {
       notes: [
         `Governor threads per answer, by phase: ${m.governorThreads.map((t) => t.join(",")).join(" | ")}; changes: ${m.governorChanges.join("; ") || "none"}.`,
         `Best fixed: quiet ${m.bestQuiet}, loaded ${m.bestLoaded}. ${load!.note}.`,
+      ],
+    });
+  }
+  if (warming) {
+    const w = warming;
+    const side = (label: string, x: WarmingResult["on"]) => [label, range(x.firstTokenMs), range(x.relayMs), `${f(x.cachedShare * 100, 0)}%`, String(x.warmingPromptTokens)];
+    out.push({
+      title: `9. Teacher prefill warming — ${w.server} serving ${w.teacher} (completions, streamed), student ${w.student}; ${w.contextTokens}-token prompts, one relay after ${w.every} student tokens, ${w.threads} thread(s) each; answers alternate off / on`,
+      headers: ["warming", "</call> → first teacher token, ms median (min–max)", "</call> → reply spliced, ms", "relay prompt cached (server log), median", "warming prompt tokens sent (all answers)"],
+      rows: [side("off", w.off), side("on (forced: assumePromptCache)", w.on)],
+      notes: [
+        `on / off, median first-token time: ${f(w.firstTokenRatio, 2)}; warming still running at the call in ${w.answers.filter((a) => a.warmingPending).length} of ${w.answers.filter((a) => a.warming).length} answers (the server serves one request at a time, so the call waits for it).`,
+        "This server reports no cached tokens in its usage, so the product would not warm it (warming goes only to servers that do); the cached share comes from its log.",
       ],
     });
   }

@@ -20,9 +20,10 @@ import { runOverhead } from "./overhead.js";
 import { runReal } from "./real.js";
 import { loadChild, runLoad, type LoadChildSpec } from "./load.js";
 import { runRelayCost } from "./relayCost.js";
+import { runWarming } from "./warming.js";
 import { goalsOf, readReport, renderText, REPORT_SCHEMA, writeMarkdown, writeReport, type BenchReport, type ModelRecord } from "./report.js";
 
-export const BENCH_NAMES = ["overhead", "relay", "inline", "memory", "threads", "real", "load"] as const;
+export const BENCH_NAMES = ["overhead", "relay", "inline", "memory", "threads", "real", "load", "warming"] as const;
 export type BenchName = (typeof BENCH_NAMES)[number];
 /** Accepted in --only for the naive baseline, which runs side by side with the relay benchmark. */
 const ALIASES: Record<string, BenchName> = { naive: "relay", latency: "inline", rss: "memory" };
@@ -60,6 +61,7 @@ const RUNNERS: Record<BenchName, (env: BenchEnv) => Promise<unknown>> = {
   threads: runThreads,
   real: runReal,
   load: runLoad,
+  warming: runWarming,
 };
 
 export async function runBench(options: BenchOptions): Promise<BenchReport> {
