@@ -25,22 +25,27 @@ function addonOf(owner: unknown, field: string): AddonObject {
 export function countAddonCalls(context: LlamaContext, model: LlamaModel): AddonCounter {
   const counts = new Map<string, number>();
   const restores: Array<() => void> = [];
-  // The addon objects' methods are read-only: the owner's field is swapped for a counting proxy.
   for (const [prefix, owner, field] of [["context", context, "_ctx"], ["model", model, "_model"]] as const) {
-    const holder = owner as unknown as Record<string, unknown>;
     const addon = addonOf(owner, field);
-    holder[field] = new Proxy(addon, {
-      get(target, name, receiver) {
-        const value = Reflect.get(target, name, receiver) as unknown;
-        if (typeof value !== "function") return value;
-        const key = `${prefix}.${String(name)}`;
-        return (...args: unknown[]) => {
+    // The addon's methods live on its native prototype as read-only properties, and the object
+    // itself is passed to other native calls (a proxy there is an "Invalid argument"): each
+    // method gets a counting own property, defined (not assigned) and deleted afterwards.
+    const proto = Object.getPrototypeOf(addon) as AddonObject;
+    for (const name of Object.getOwnPropertyNames(proto)) {
+      const value = Reflect.get(proto, name) as unknown;
+      if (name === "constructor" || typeof value !== "function" || Object.prototype.hasOwnProperty.call(addon, name)) continue;
+      const key = `${prefix}.${name}`;
+      const method = value as (...a: unknown[]) => unknown;
+      Object.defineProperty(addon, name, {
+        configurable: true,
+        writable: true,
+        value(this: unknown, ...args: unknown[]) {
           counts.set(key, (counts.get(key) ?? 0) + 1);
-          return (value as (...a: unknown[]) => unknown).apply(target, args);
-        };
-      },
-    });
-    restores.push(() => (holder[field] = addon));
+          return method.apply(this, args);
+        },
+      });
+      restores.push(() => delete addon[name]);
+    }
   }
   return {
     counts,

@@ -16,7 +16,7 @@ import { startCpuLoad, type CpuLoad } from "./cpuLoad.js";
 import type { BenchEnv } from "./env.js";
 import { repoRoot } from "./models.js";
 import { pseudoWords } from "./prompts.js";
-import { ratio, round, roundSummary, summarize, type Summary } from "./stats.js";
+import { pairedRatio, ratio, round, roundSummary, summarize, type Summary } from "./stats.js";
 
 /** node-llama-cpp's thread cap without a `maxThreads` (Llama.js: max(4, math cores) on a CPU). */
 const LIBRARY_MIN_THREADS = 4;
@@ -61,6 +61,12 @@ export interface LoadModelResult {
   governorThreads: number[][];
   /** Governor decisions that changed the count. */
   governorChanges: string[];
+  /**
+   * Median of per-answer ratios governor / best fixed setting, each governor answer paired with
+   * the best setting's answer of the same round (adjacent in time): drift of the shared machine
+   * cancels, which the ratio of medians keeps.
+   */
+  pairedVsBest: { quiet: number; loaded: number };
   /** The goal: the governor's median ≥ 80% of the best fixed setting's, in both conditions. */
   goalMet: boolean;
 }
@@ -100,7 +106,7 @@ export async function loadChild(spec: LoadChildSpec): Promise<LoadModelResult> {
   const llama = student.handle.llama;
   const governor = student.governor;
   if (!governor) throw new Error("the product default has no thread governor");
-  const ceiling = governor.current;
+  const ceiling = governor.ceiling;
   const libraryThreads = Math.max(LIBRARY_MIN_THREADS, llama.cpuMathCores);
   const task = { user: spec.question };
   const prompt: Token[] = student.promptTokens(task);
@@ -169,6 +175,11 @@ export async function loadChild(spec: LoadChildSpec): Promise<LoadModelResult> {
       capped: capped.get(r.label) ?? 0,
     }));
     const gov = settings[0];
+    const govSpeeds = speeds.get(GOVERNOR_LABEL)!;
+    const pairedVsBest = {
+      quiet: round(pairedRatio(govSpeeds.quiet, speeds.get(bestQuiet.label)!.quiet), 3),
+      loaded: round(pairedRatio(govSpeeds.loaded, speeds.get(bestLoaded.label)!.loaded), 3),
+    };
     return {
       model: spec.modelId,
       ceiling,
@@ -181,6 +192,7 @@ export async function loadChild(spec: LoadChildSpec): Promise<LoadModelResult> {
       bestLoaded: bestLoaded.label,
       governorThreads,
       governorChanges,
+      pairedVsBest,
       goalMet: gov.quietVsBest >= 0.8 && gov.loadedVsBest >= 0.8,
     };
   } finally {

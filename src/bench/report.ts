@@ -100,7 +100,7 @@ export function goalsOf(results: BenchReport["results"]): Goal[] {
     goals.push({
       name: `threads under load, ${m.model}`,
       goal: "the product default (governor) decodes at ≥ 80% of the best fixed setting, quiet and loaded",
-      value: `quiet ${g.quietVsBest.toFixed(2)} of ${m.bestQuiet}, loaded ${g.loadedVsBest.toFixed(2)} of ${m.bestLoaded}`,
+      value: `quiet ${g.quietVsBest.toFixed(2)} of ${m.bestQuiet}, loaded ${g.loadedVsBest.toFixed(2)} of ${m.bestLoaded}${m.pairedVsBest ? ` (paired: ${m.pairedVsBest.quiet.toFixed(2)}, ${m.pairedVsBest.loaded.toFixed(2)})` : ""}`,
       met: m.goalMet,
     });
   }
@@ -271,6 +271,7 @@ export function tables(report: BenchReport): Table[] {
       ]),
       notes: [
         `Governor threads per answer, by phase: ${m.governorThreads.map((t) => t.join(",")).join(" | ")}; changes: ${m.governorChanges.join("; ") || "none"}.`,
+        ...(m.pairedVsBest ? [`Paired (each governor answer / the best fixed setting's answer of the same round, median): quiet ${f(m.pairedVsBest.quiet, 2)}, loaded ${f(m.pairedVsBest.loaded, 2)}.`] : []),
         `Best fixed: quiet ${m.bestQuiet}, loaded ${m.bestLoaded}. ${load!.note}.`,
       ],
     });
