@@ -151,6 +151,9 @@ async function oneAnswer(env: BenchEnv, server: LlamaServer, render: (task: { us
     temperature: 0,
     maxRetries: 0,
     timeoutMs: 600_000,
+    // The server streams nothing until its prefill is done; cold prefills on a busy machine
+    // outlast the product's 15 s idle timeout, which would turn the "off" side into failed calls.
+    idleTimeoutMs: 300_000,
     stream: true,
     renderPrompt: render,
     assumePromptCache: true,
