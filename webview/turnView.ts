@@ -67,6 +67,7 @@ export class TurnView {
     }
     const reason = stopped ? "stopped" : turn.stats ? STOP_LABELS[turn.stats.stopReason] : undefined;
     if (!this.streaming && reason && reason !== "error") parts.push(" ", h("span", { class: `badge ${stopped ? "stopped" : ""}` }, reason));
+    if (!this.streaming && turn.notice) parts.push(h("div", { class: "turn-notice", role: "note" }, turn.notice));
     if (turn.error) parts.push(h("div", { class: "turn-error" }, turn.error));
     this.footer.replaceChildren(...parts);
     this.footer.hidden = parts.length === 0;

@@ -1,10 +1,11 @@
-/** The `relay` command line: ask, demo, eval, bench. */
+/** The `relay` command line: ask, demo, eval, grade, bench. */
 import { Command, CommanderError } from "commander";
 import { RelayError, errorMessage } from "../core/errors.js";
 import { registerAsk } from "./ask.js";
 import { registerBench } from "./bench.js";
 import { registerDemo } from "./demo.js";
 import { registerEval } from "./eval.js";
+import { registerGrade } from "./grade.js";
 
 const program = new Command()
   .name("relay")
@@ -16,6 +17,7 @@ const program = new Command()
 registerDemo(program);
 registerAsk(program);
 registerEval(program);
+registerGrade(program);
 registerBench(program);
 
 try {

@@ -436,9 +436,10 @@ export class BudgetLedger implements BudgetGate {
     return () => this.listeners.delete(listener);
   }
 
-  async reserve(promptTokens: number, spanTokens: number): Promise<Reservation | null> {
-    const promptSent = Math.max(0, Math.ceil(Number.isFinite(promptTokens) ? promptTokens : 0));
-    const promptMax = reservedPromptTokens(promptSent, this.config.promptMargin);
+  async reserve(promptTokens: number, spanTokens: number, options: { promptOverhead?: number } = {}): Promise<Reservation | null> {
+    const whole = (n: number | undefined) => Math.max(0, Math.ceil(n !== undefined && Number.isFinite(n) ? n : 0));
+    const promptSent = whole(promptTokens);
+    const promptMax = reservedPromptTokens(promptSent + whole(options.promptOverhead), this.config.promptMargin);
     const span = Math.floor(spanTokens);
     if (!(span >= 1)) return null;
     const taken = await this.run(async () => {

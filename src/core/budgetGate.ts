@@ -29,6 +29,10 @@ export interface Reservation {
 }
 
 export interface BudgetGate {
-  /** Reserves prompt + span tokens, shrinking the span to fit; null when nothing fits. */
-  reserve(promptTokens: number, spanTokens: number): Promise<Reservation | null>;
+  /**
+   * Reserves prompt + span tokens, shrinking the span to fit; null when nothing fits.
+   * `promptOverhead`: tokens the teacher's server may add around the prompt (a chat template's
+   * role markers and default system prompt) — reserved, never a floor of the charge.
+   */
+  reserve(promptTokens: number, spanTokens: number, options?: { promptOverhead?: number }): Promise<Reservation | null>;
 }

@@ -301,7 +301,7 @@ class RelayRun {
     let reservation: Reservation | null = null;
     if (this.req.budget) {
       try {
-        reservation = await this.req.budget.reserve(context.tokens, span);
+        reservation = await this.req.budget.reserve(context.tokens, span, { promptOverhead: teacher.promptOverheadTokens });
       } catch (error) {
         // A ledger that cannot be written cannot guard spend: no teacher for the rest of the answer.
         this.budgetBroken = true;
@@ -350,7 +350,7 @@ class RelayRun {
     // than ours): whole, not negative, not above the reservation. The budget charges by its own
     // stricter bounds (never below what we sent and received), from the same claim.
     const received = this.req.student.countTokens(text);
-    const sane = { promptSent: 0, promptMax: reservation?.promptTokens ?? reservedPromptTokens(context.tokens), completionReceived: 0, completionMax: granted };
+    const sane = { promptSent: 0, promptMax: reservation?.promptTokens ?? reservedPromptTokens(context.tokens + (teacher.promptOverheadTokens ?? 0)), completionReceived: 0, completionMax: granted };
     const plausible = reply.usage ? plausibleUsage(reply.usage, sane) : { promptTokens: context.tokens, completionTokens: received };
     const usage = { ...reply.usage, ...plausible, estimated: !reply.usage };
     await this.closeReservation(() => reservation?.settle({ ...(reply.usage ?? plausible), receivedTokens: received }));

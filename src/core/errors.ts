@@ -11,6 +11,10 @@ export type RelayErrorCode =
   | "model-context-failed"
   | "model-load-failed"
   | "model-download-failed"
+  /** No student model has been chosen yet (first run): nothing is downloaded until the user says so. */
+  | "model-not-chosen"
+  /** A download was asked for in Restricted Mode (untrusted workspace), where Relay downloads nothing. */
+  | "download-restricted"
   /** The model was unloaded (settings changed, Reload, deactivation) while it was in use. */
   | "model-unloaded"
   | "teacher-failed"
@@ -22,6 +26,7 @@ export type RelayErrorCode =
   | "teacher-redirect"
   | "teacher-bad-reply"
   | "budget-ledger-corrupt"
+  | "grader-failed"
   | "budget-ledger-unwritable"
   | "prompt-too-long"
   | "aborted"

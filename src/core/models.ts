@@ -92,6 +92,8 @@ export interface Teacher {
    * or a completions API given a template). Absent: the student's template is used.
    */
   renderPrompt?(task: TaskPrompt): string;
+  /** Tokens its server may add around the prompt (a chat template's markers and default system prompt). */
+  readonly promptOverheadTokens?: number;
   generate(request: TeacherRequest): Promise<TeacherReply>;
   /**
    * True once the server has reported cached prompt tokens in a reply's usage: only then is a

@@ -31,10 +31,23 @@ export function teacherRangesOf(spans: readonly SpanLike[], length = Infinity): 
 }
 
 /**
- * Teacher ranges inside a snippet taken from an answer (a code block the user inserts): each
- * teacher span's text (ignoring surrounding whitespace) found in the snippet, in order.
+ * Teacher ranges inside a snippet taken from an answer (a code block the user inserts). Where the
+ * snippet is found verbatim in the answer, the teacher ranges of the answer are clipped to it, so
+ * a teacher span that crosses the code fence keeps the part inside the block. Otherwise (the
+ * block was re-indented), each teacher span's text (ignoring surrounding whitespace) is looked
+ * for in the snippet, in order.
  */
 export function teacherRangesIn(snippet: string, spans: readonly SpanLike[]): TeacherRange[] {
+  const answer = spans.map((s) => s.text).join("");
+  const body = snippet.replace(/\n$/, "");
+  const at = body ? answer.indexOf(body) : -1;
+  if (at >= 0) {
+    const end = at + body.length;
+    return teacherRangesOf(spans)
+      .filter((r) => r.end > at && r.start < end)
+      .map((r) => ({ ...r, start: Math.max(r.start, at) - at, end: Math.min(r.end, end) - at }))
+      .filter((r) => r.end > r.start && snippet.slice(r.start, r.end).trim().length > 0);
+  }
   const out: TeacherRange[] = [];
   let from = 0;
   for (const span of spans) {

@@ -19,6 +19,18 @@ function extensionManifest(): ExtensionManifest {
   return manifest;
 }
 
+/**
+ * Whether the settings `query` names (one setting, or every setting under a prefix such as
+ * "relay.student") are machine-scoped: in a remote window they are edited in the Remote tab.
+ */
+export function machineScoped(query: string): boolean {
+  const properties = extensionManifest().contributes?.configuration?.properties ?? {};
+  const scopes = Object.entries(properties)
+    .filter(([key]) => key === query || key.startsWith(`${query}.`))
+    .map(([, p]) => p.scope);
+  return scopes.length > 0 && scopes.every((s) => s === "machine" || s === "machine-overridable");
+}
+
 /** Every `relay.*` setting, checked, with the problems found. */
 export function readSettings(): ResolvedSettings {
   const c = vscode.workspace.getConfiguration();
@@ -69,7 +81,7 @@ export class ConfigProblems implements vscode.Disposable {
     const open = workspace ? "Open Workspace Settings" : "Open Settings";
     const choice = await vscode.window.showWarningMessage(`Relay: ${text}`, open, "Show Log");
     if (choice === "Open Workspace Settings") await vscode.commands.executeCommand("workbench.action.openWorkspaceSettingsFile");
-    else if (choice === "Open Settings") await vscode.commands.executeCommand("workbench.action.openSettings", problems[0].setting);
+    else if (choice === "Open Settings") await vscode.commands.executeCommand("relay.openSettings", problems[0].setting);
     else if (choice === "Show Log") await vscode.commands.executeCommand("relay.showLog");
   }
 

@@ -10,7 +10,9 @@ import { disposeSharedLlama } from "../llama/llama.js";
 import { BudgetService } from "./budgetService.js";
 import { ChatViewProvider } from "./chatView.js";
 import { ConfigProblems } from "./config.js";
+import { budgetNumbers } from "../core/budgetStatus.js";
 import { ExplainStep } from "./explainStep.js";
+import { openSettings } from "./fixActions.js";
 import { RelayInlineProvider } from "./inlineProvider.js";
 import { InlineStatus } from "./inlineStatus.js";
 import { channelLogger } from "./logger.js";
@@ -37,7 +39,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   const teacher = own(new TeacherService(context, log));
   const budget = own(new BudgetService(context, teacher, log));
   const relay = new RelayService(student, teacher, budget, log);
-  const chat = own(new ChatViewProvider(context, relay, teacher, log));
+  const chat = own(new ChatViewProvider(context, relay, teacher, student, budget, log));
   const provenance = own(new Provenance());
   own(new InlineStatus(student));
   const explain = own(new ExplainStep(chat));
@@ -48,6 +50,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   const command = (id: string, run: (...args: never[]) => unknown) => own(vscode.commands.registerCommand(id, run));
   command("relay.openChat", () => chat.reveal());
   command("relay.newChat", () => chat.newChat());
+  command("relay.showChatHistory", () => chat.showHistory());
+  command("relay.getStarted", () => vscode.commands.executeCommand("workbench.action.openWalkthrough", `${context.extension.id}#setup`, false));
   command("relay.ask", async (question?: string) => {
     const q = question ?? (await vscode.window.showInputBox({ title: "Relay: ask", prompt: "A question for the relay (student + teacher)" }));
     if (!q) return;
@@ -72,6 +76,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     await c.update("enabled", !c.get("enabled", true), vscode.ConfigurationTarget.Global);
   });
   command("relay.setTeacherApiKey", () => teacher.setApiKey());
+  command("relay.configureTeacher", () => teacher.configure());
+  command("relay.continueStudentOnly", () => teacher.continueStudentOnly());
+  command("relay.openSettings", (query: string) => openSettings(query));
   command("relay.clearTeacherApiKey", () => teacher.clearApiKey());
   command("relay.showTeacherLog", () => teacher.showLog());
   command("relay.showLog", () => channel.show());
@@ -79,17 +86,21 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   command("relay.setWorkspaceBudget", () => budget.setWorkspaceBudget());
   command("relay.resetBudgetPeriod", () => budget.resetPeriod());
   command("relay.toggleTeacher", () => teacher.setPaused(!teacher.paused));
-  command("relay.reloadModel", async () => {
-    await student.unload("reload requested");
-    await student.get();
-  });
+  command("relay.reloadModel", () => student.reload());
+  command("relay.downloadRecommendedModel", () => student.download());
+  command("relay.downloadModel", (ref?: string) => student.download(ref));
   command("relay.chooseModelFile", async () => {
-    const picked = await vscode.window.showOpenDialog({ canSelectMany: false, filters: { "GGUF models": ["gguf"] }, title: "Relay: choose the student model" });
-    if (picked?.[0]) await vscode.workspace.getConfiguration("relay").update("student.model", picked[0].fsPath, vscode.ConfigurationTarget.Global);
+    const picked = await vscode.window.showOpenDialog({
+      canSelectMany: false,
+      canSelectFolders: false,
+      filters: { "GGUF models": ["gguf"] },
+      title: "Relay: choose the student model (a GGUF file)",
+      openLabel: "Use as Student Model",
+    });
+    if (picked?.[0]) await student.choose(picked[0].fsPath);
   });
   command("relay.showStatus", () => {
-    const u = budget.usage();
-    const message = `Relay: ${teacher.describe()}; ${u.used} / ${u.limit || "∞"} teacher tokens this ${u.period}.`;
+    const message = `Relay: ${student.describe()}; ${teacher.describe()}; ${budgetNumbers(budget.status())}.`;
     log.info(message);
     void vscode.window.showInformationMessage(message);
   });
@@ -97,7 +108,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   configProblems.check();
   await teacher.init();
   await budget.init();
-  log.info(`Relay activated (workspace trusted: ${vscode.workspace.isTrusted}; ${teacher.describe()})`);
+  log.info(`Relay activated (workspace trusted: ${vscode.workspace.isTrusted}; ${student.describe()}; ${teacher.describe()})`);
 }
 
 /** Closes the services in reverse order, waiting for the answer in progress and the models. */

@@ -37,7 +37,8 @@ const teacherUrl = z
 
 /** Type and range of every setting, keyed without the `relay.` prefix. */
 export const SETTING_SCHEMAS = {
-  "student.model": z.string().trim().min(1),
+  // "" = none chosen yet (first run): nothing is downloaded until the user picks or downloads one.
+  "student.model": z.string().trim(),
   "student.gpu": z.enum(["auto", "cpu", "cuda", "vulkan", "metal"] satisfies GpuSetting[]),
   "student.threads": int().min(0),
   "student.contextSize": int().min(256),

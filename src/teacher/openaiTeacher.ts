@@ -72,6 +72,13 @@ const STREAM_CHARS_PER_TOKEN = 32;
 export const DEFAULT_TEACHER_TIMEOUT_MS = 60_000;
 export const DEFAULT_TEACHER_IDLE_MS = 15_000;
 
+/**
+ * Tokens a chat server's template may add around the messages: role markers, and a default
+ * system prompt (Qwen2.5's "You are Qwen, created by Alibaba Cloud…" — llama-cpp-python claimed
+ * 123 prompt tokens where the messages counted 88).
+ */
+const CHAT_TEMPLATE_OVERHEAD = 48;
+
 export class OpenAITeacher implements Teacher {
   readonly name = "openai-compatible";
   readonly model: string;
@@ -83,6 +90,7 @@ export class OpenAITeacher implements Teacher {
   private readonly deadlineMs: number;
   private readonly idleMs: number;
   readonly renderPrompt?: (task: TaskPrompt) => string;
+  readonly promptOverheadTokens: number;
 
   constructor(private readonly options: OpenAITeacherOptions) {
     this.model = options.model;
@@ -91,6 +99,7 @@ export class OpenAITeacher implements Teacher {
     this.deadlineMs = options.timeoutMs ?? DEFAULT_TEACHER_TIMEOUT_MS;
     this.idleMs = Math.min(this.deadlineMs, options.idleTimeoutMs ?? DEFAULT_TEACHER_IDLE_MS);
     if (options.renderPrompt && this.style === "completions") this.renderPrompt = options.renderPrompt;
+    this.promptOverheadTokens = this.style === "completions" ? 0 : CHAT_TEMPLATE_OVERHEAD;
     this.client = createOpenAIClient({ baseURL: options.baseURL, apiKey: options.apiKey, timeoutMs: this.deadlineMs, maxRetries: options.maxRetries ?? 2, fetch: options.fetch });
   }
 

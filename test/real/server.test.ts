@@ -87,15 +87,18 @@ describe("a real teacher server: llama-cpp-python serving Qwen2.5-Coder-0.5B", (
       assert.ok(hits.length >= spans.length - 1, `prefix-match hits: ${hits}`);
       for (let i = 1; i < spans.length; i++) assert.ok(hits[hits.length - spans.length + i] >= Math.floor(spans[i - 1].usage!.promptTokens * 0.9), `hit ${hits} vs prompt ${spans[i - 1].usage!.promptTokens}`);
 
-      // The budget is charged exactly the server's usage numbers.
-      let charged = 0;
+      // The stats show exactly the server's usage numbers; the budget charges them, or more where
+      // our own count of what was sent is higher (never below what was sent: Qwen's tokenizer
+      // counts fewer tokens than SmolLM2's for the same text).
+      let claimed = 0;
       log.forEach((entry, i) => {
         assert.ok(entry.usage, "the server reported usage");
         assert.deepEqual({ ...spans[i].usage }, { ...entry.usage, estimated: false });
-        charged += entry.usage!.promptTokens + entry.usage!.completionTokens;
+        claimed += entry.usage!.promptTokens + entry.usage!.completionTokens;
       });
-      assert.equal(budget.usage().settled, charged);
-      assert.equal(result.stats.teacherPromptTokens + result.stats.teacherCompletionTokens, charged);
+      assert.equal(result.stats.teacherPromptTokens + result.stats.teacherCompletionTokens, claimed);
+      const settled = budget.usage().settled;
+      assert.ok(settled >= claimed && settled <= claimed * 2, `charged ${settled} for ${claimed} claimed`);
     });
   }
 
@@ -124,7 +127,7 @@ describe("a real teacher server: llama-cpp-python serving Qwen2.5-Coder-0.5B", (
     const failed = result.spans.filter((s) => s.kind === "failed-call");
     assert.equal(failed.length, 1);
     assert.match(failed[0].error ?? "", /Teacher request failed: .*(Connection error|ECONNREFUSED|fetch failed)/i);
-    assert.equal(log[0].url, url);
+    assert.equal(log[0].url, `${url}/completions`); // the URL the request really went to
     // The student went on alone: an answer, and no budget held for the failed call.
     assert.ok(result.text.trim().length > 0);
     assert.ok(["eos", "max-tokens"].includes(result.stats.stopReason), result.stats.stopReason);

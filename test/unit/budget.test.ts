@@ -31,6 +31,18 @@ test("reserve shrinks the span to fit and denies when nothing fits", async () =>
   assert.equal(ledger.usage().used, 70);
 });
 
+test("a chat template's overhead is reserved, so an honest claim above our count is charged as claimed; the floor stays what we sent", async () => {
+  const ledger = await BudgetLedger.open(new MemoryLedgerStore(), { limit: 1000, period: "total", ...noMargin });
+  // llama-cpp-python's Qwen2.5 chat server: 88 tokens of messages by our count, 123 claimed.
+  const plain = await ledger.reserve(88, 4);
+  assert.deepEqual(await plain!.settle({ promptTokens: 123, completionTokens: 4 }), { promptTokens: 96, completionTokens: 4, claimed: { promptTokens: 123, completionTokens: 4 } });
+  const chat = await ledger.reserve(88, 4, { promptOverhead: 48 });
+  assert.equal(chat!.promptTokens, 88 + 48 + 8);
+  assert.deepEqual(await chat!.settle({ promptTokens: 123, completionTokens: 4 }), { promptTokens: 123, completionTokens: 4 });
+  const low = await ledger.reserve(88, 4, { promptOverhead: 48 });
+  assert.equal((await low!.settle({ promptTokens: 10, completionTokens: 4 }))!.promptTokens, 88, "never below what was sent");
+});
+
 test("no limit: every call is granted in full", async () => {
   const ledger = await BudgetLedger.open(new MemoryLedgerStore(), { limit: 0, period: "day" });
   const r = await ledger.reserve(1e6, 256);

@@ -280,6 +280,13 @@ export class Workbench {
     });
   }
 
+  /** Clicks a view's title action (the icons in the side bar's title, e.g. "New Chat") by its label. */
+  async clickViewTitleAction(label: string, options: { timeout?: number } = {}): Promise<void> {
+    const action = this.page.locator(`.part.sidebar .title-actions .action-label[aria-label^="${label}"], .part.sidebar .pane-header .actions .action-label[aria-label^="${label}"]`).first();
+    await action.waitFor({ state: "visible", timeout: options.timeout ?? 15_000 });
+    await action.click();
+  }
+
   /** Clears all notifications (command "Notifications: Clear All Notifications"). */
   async clearNotifications(): Promise<void> {
     await this.runCommand("Notifications: Clear All Notifications");
