@@ -243,11 +243,11 @@ class RelayRun {
     let reservation: Reservation | null = null;
     try {
       if (this.req.budget) {
-        reservation = await this.req.budget.reserve(context.tokens, 1);
+        reservation = await this.req.budget.reserve(context.tokens, 1, { promptOverhead: teacher.promptOverheadTokens });
         if (!reservation) return;
       }
       const reply = await teacher.warm({ task: this.teacherTask(), promptText: context.promptText, answer: context.answer, maxTokens: 1, signal: this.req.signal });
-      const sane = { promptSent: 0, promptMax: reservation?.promptTokens ?? reservedPromptTokens(context.tokens), completionReceived: 0, completionMax: 1 };
+      const sane = { promptSent: 0, promptMax: reservation?.promptTokens ?? reservedPromptTokens(context.tokens + (teacher.promptOverheadTokens ?? 0)), completionReceived: 0, completionMax: 1 };
       const usage = reply.usage ? plausibleUsage(reply.usage, sane) : { promptTokens: context.tokens, completionTokens: 1 };
       await reservation?.settle({ ...(reply.usage ?? usage), receivedTokens: 0 });
       reservation = null;
