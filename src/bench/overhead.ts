@@ -8,11 +8,14 @@ import type { LlamaContextSequence, Token } from "node-llama-cpp";
 import { runRelay } from "../core/controller.js";
 import { createPolicy } from "../core/policies.js";
 import type { TaskPrompt } from "../core/prompts.js";
+import type { Student } from "../core/models.js";
 import type { LlamaStudent } from "../student/llamaStudent.js";
 import { reuseCachedPrefix } from "../llama/prefix.js";
 import { loadStudent, now, since, type BenchEnv } from "./env.js";
 import { taskOfLength } from "./prompts.js";
-import { median, pairedRatio, ratio, roundSummary, summarize, type Summary } from "./stats.js";
+import { median, medianHalfWidth, pairedRatio, pairsNeeded, ratio, robustSd, roundSummary, summarize, type Summary } from "./stats.js";
+import { countAddonCalls } from "./addonCalls.js";
+import { MeteredStudent } from "./metered.js";
 
 export interface GenerationRun {
   /** Tokens generated. */
@@ -45,6 +48,38 @@ export interface OverheadResult {
   perTokenOverheadMs: number;
   /** Runs that stopped at end-of-sequence before maxTokens (their rates use the tokens they made). */
   earlyEos: number;
+  /** How far the timed ratio can be trusted: the spread of the per-pair ratios. */
+  spread: {
+    pairRatios: number[];
+    /** Robust standard deviation of the per-pair ratios (MAD × 1.4826). */
+    sd: number;
+    /** 95% confidence half-width of the median ratio with the pairs measured. */
+    halfWidth: number;
+    /** Interleaved pairs needed for a ±1% / ±3% half-width at this spread. */
+    pairsFor1Percent: number;
+    pairsFor3Percent: number;
+  };
+  /** Count-based figures (deterministic: noise cannot move them), one counted run each. */
+  counts: {
+    plain: CountedRun;
+    relay: CountedRun;
+    /** plain / relay per generated token (1 = the same work; the goal is ≥ 0.99). */
+    evaluatedRatio: number;
+    decodeCallRatio: number;
+    addonCallRatio: number;
+  };
+}
+
+export interface CountedRun {
+  tokens: number;
+  /** Tokens the sequence evaluated (node-llama-cpp's token meter) per generated token. */
+  evaluatedPerToken: number;
+  /** Native decodeBatch calls per generated token. */
+  decodeCallsPerToken: number;
+  /** All calls into the native addon (context and model objects) per generated token. */
+  addonCallsPerToken: number;
+  /** The addon methods called, with counts. */
+  calls: Record<string, number>;
 }
 
 /** Plain greedy generation on a sequence, reusing its cached prompt prefix as the student does. */
@@ -65,7 +100,7 @@ export async function plainGenerate(student: LlamaStudent, sequence: LlamaContex
 }
 
 /** The same generation through the relay controller, student-only (no teacher, no calls). */
-export async function relayGenerate(student: LlamaStudent, task: TaskPrompt, maxTokens: number): Promise<GenerationRun & { stop: string }> {
+export async function relayGenerate(student: Student, task: TaskPrompt, maxTokens: number): Promise<GenerationRun & { stop: string }> {
   const t0 = now();
   let tFirst = 0;
   let tLast = 0;
@@ -118,6 +153,7 @@ export async function runOverhead(env: BenchEnv): Promise<OverheadResult> {
       }
       env.progress(`  overhead pair ${i + 1}/${pairs}: plain ${rate(plain[i]).toFixed(1)} tok/s, relay ${rate(relay[i]).toFixed(1)} tok/s`);
     }
+    const counts = await countedRuns(student, sequence, task, prompt, maxTokens);
     const plainRates = plain.map(rate);
     const relayRates = relay.map(rate);
     const plainDecode = plain.map(decodeRate);
@@ -141,10 +177,62 @@ export async function runOverhead(env: BenchEnv): Promise<OverheadResult> {
       ratioOfMedians: round4(ratio(summarize(relayRates).median, summarize(plainRates).median)),
       perTokenOverheadMs: round4(median(relay.map((r, i) => r.ms / r.tokens - plain[i].ms / plain[i].tokens))),
       earlyEos: [...plain, ...relay].filter((r) => r.tokens < maxTokens).length,
+      spread: spreadOf(relayRates.map((r, i) => ratio(r, plainRates[i]))),
+      counts,
     };
   } finally {
     await student.dispose();
   }
+}
+
+function spreadOf(pairRatios: number[]): OverheadResult["spread"] {
+  return {
+    pairRatios: pairRatios.map(round4),
+    sd: round4(robustSd(pairRatios)),
+    halfWidth: round4(medianHalfWidth(pairRatios)),
+    pairsFor1Percent: pairsNeeded(pairRatios, 0.01),
+    pairsFor3Percent: pairsNeeded(pairRatios, 0.03),
+  };
+}
+
+/**
+ * One plain and one relay run with every native addon call counted and the token meter read:
+ * both start from the same cached prompt (the warm-up evaluated it), so equal work means equal
+ * counts.
+ */
+async function countedRuns(student: LlamaStudent, sequence: LlamaContextSequence, task: TaskPrompt, prompt: Token[], maxTokens: number): Promise<OverheadResult["counts"]> {
+  const counter = countAddonCalls(student.context, student.model);
+  try {
+    const meter = () => sequence.tokenMeter.usedInputTokens + sequence.tokenMeter.usedOutputTokens;
+    const m0 = meter();
+    counter.reset();
+    const p = await plainGenerate(student, sequence, prompt, maxTokens);
+    const plain = counted(p.tokens, meter() - m0, counter.counts);
+    const metered = new MeteredStudent(student);
+    counter.reset();
+    const r = await relayGenerate(metered, task, maxTokens);
+    const relay = counted(r.tokens, metered.sessions.reduce((a, s) => a + s.evaluatedTokens, 0), counter.counts);
+    return {
+      plain,
+      relay,
+      evaluatedRatio: round4(plain.evaluatedPerToken / relay.evaluatedPerToken),
+      decodeCallRatio: round4(plain.decodeCallsPerToken / relay.decodeCallsPerToken),
+      addonCallRatio: round4(plain.addonCallsPerToken / relay.addonCallsPerToken),
+    };
+  } finally {
+    counter.restore();
+  }
+}
+
+function counted(tokens: number, evaluated: number, calls: Map<string, number>): CountedRun {
+  const total = [...calls.values()].reduce((a, b) => a + b, 0);
+  return {
+    tokens,
+    evaluatedPerToken: round4(evaluated / tokens),
+    decodeCallsPerToken: round4((calls.get("context.decodeBatch") ?? 0) / tokens),
+    addonCallsPerToken: round4(total / tokens),
+    calls: Object.fromEntries([...calls].sort((a, b) => b[1] - a[1])),
+  };
 }
 
 function rate(run: GenerationRun): number {

@@ -13,6 +13,8 @@ import type { RealBenchResult } from "./real.js";
 import type { RelayCostResult } from "./relayCost.js";
 import type { Summary } from "./stats.js";
 import type { ThreadsResult } from "./threads.js";
+import type { LoadResult } from "./load.js";
+import type { WarmingResult } from "./warming.js";
 
 export const REPORT_SCHEMA = 1;
 
@@ -52,6 +54,8 @@ export interface BenchReport {
     memory?: MemoryResult;
     threads?: ThreadsResult;
     real?: RealBenchResult;
+    load?: LoadResult;
+    warming?: WarmingResult;
   };
   errors: Record<string, string>;
   goals: Goal[];
@@ -59,9 +63,13 @@ export interface BenchReport {
 
 export function goalsOf(results: BenchReport["results"]): Goal[] {
   const goals: Goal[] = [];
-  const { overhead, relay, memory, threads, real } = results;
+  const { overhead, relay, memory, threads, real, load } = results;
   if (overhead) {
     goals.push({ name: "controller overhead", goal: "relay / plain tokens/s ≥ 0.97", value: overhead.ratio.toFixed(3), met: overhead.ratio >= 0.97 });
+    if (overhead.counts) {
+      const c = overhead.counts;
+      goals.push({ name: "controller overhead, counted", goal: "plain / relay ≥ 0.99 in tokens evaluated and native decode calls per token", value: `${c.evaluatedRatio.toFixed(3)}, ${c.decodeCallRatio.toFixed(3)}`, met: c.evaluatedRatio >= 0.99 && c.decodeCallRatio >= 0.99 });
+    }
   }
   if (relay) {
     const extras = relay.contexts.map((c) => c.incremental.perRelay.extra.max);
@@ -86,6 +94,15 @@ export function goalsOf(results: BenchReport["results"]): Goal[] {
   }
   if (threads) {
     goals.push({ name: "thread default", goal: "the product default (chooseThreads) is the fastest setting", value: `product ${threads.productDefault}, fastest ${threads.fastest}`, met: threads.productDefaultIsFastest });
+  }
+  for (const m of load?.models ?? []) {
+    const g = m.settings[0];
+    goals.push({
+      name: `threads under load, ${m.model}`,
+      goal: "the product default (governor) decodes at ≥ 80% of the best fixed setting, quiet and loaded",
+      value: `quiet ${g.quietVsBest.toFixed(2)} of ${m.bestQuiet}, loaded ${g.loadedVsBest.toFixed(2)} of ${m.bestLoaded}${m.pairedVsBest ? ` (paired: ${m.pairedVsBest.quiet.toFixed(2)}, ${m.pairedVsBest.loaded.toFixed(2)})` : ""}`,
+      met: m.goalMet,
+    });
   }
   return goals;
 }
@@ -124,7 +141,7 @@ const check = (ok: boolean) => (ok ? "✓" : "✗");
 
 export function tables(report: BenchReport): Table[] {
   const out: Table[] = [];
-  const { overhead, relay, inline, memory, threads, real } = report.results;
+  const { overhead, relay, inline, memory, threads, real, load, warming } = report.results;
   if (overhead) {
     out.push({
       title: `1. Controller overhead — ${overhead.model}, ${overhead.threads} thread(s), ${overhead.promptTokens}-token prompt, ${overhead.maxTokens} tokens × ${overhead.pairs} interleaved pairs`,
@@ -136,8 +153,24 @@ export function tables(report: BenchReport): Table[] {
       ],
       notes: [
         `Per-token time, relay − plain (median over pairs): ${f(overhead.perTokenOverheadMs, 3)} ms${overhead.perTokenOverheadMs < 0 ? " — negative: the controller's cost is below this run's noise" : ""}; ratio of the medians ${f(overhead.ratioOfMedians, 3)}.`,
+        ...(overhead.spread
+          ? [`Spread of the per-pair ratios: robust sd ${f(overhead.spread.sd, 3)}, 95% half-width of the median ±${f(overhead.spread.halfWidth, 3)}; interleaved pairs needed for ±1%: ${overhead.spread.pairsFor1Percent}, for ±3%: ${overhead.spread.pairsFor3Percent}.`]
+          : []),
       ],
     });
+    const c = overhead.counts;
+    if (c) {
+      out.push({
+        title: `1b. Controller overhead by counts (noise cannot move them) — one counted run each, ${c.plain.tokens} / ${c.relay.tokens} tokens`,
+        headers: ["per generated token", "plain node-llama-cpp", "relay controller", "plain / relay (goal ≥ 0.99)"],
+        rows: [
+          ["tokens evaluated (token meter)", f(c.plain.evaluatedPerToken, 3), f(c.relay.evaluatedPerToken, 3), `${f(c.evaluatedRatio, 3)} ${check(c.evaluatedRatio >= 0.99)}`],
+          ["native decode calls (decodeBatch)", f(c.plain.decodeCallsPerToken, 3), f(c.relay.decodeCallsPerToken, 3), `${f(c.decodeCallRatio, 3)} ${check(c.decodeCallRatio >= 0.99)}`],
+          ["all native addon calls", f(c.plain.addonCallsPerToken, 3), f(c.relay.addonCallsPerToken, 3), f(c.addonCallRatio, 3)],
+        ],
+        notes: [`Addon calls, relay: ${Object.entries(c.relay.calls).map(([k, v]) => `${k} ${v}`).join(", ")}; plain: ${Object.entries(c.plain.calls).map(([k, v]) => `${k} ${v}`).join(", ")}.`],
+      });
+    }
   }
   if (relay) {
     out.push({
@@ -222,6 +255,37 @@ export function tables(report: BenchReport): Table[] {
       ]),
       notes: [
         "Medians over the relays of one answer. The server keeps its own prompt cache either way (the cached tokens come from its log: llama-cpp-python's usage does not report them); the naive student pays for re-evaluating the whole context on its side.",
+      ],
+    });
+  }
+  for (const m of load?.models ?? []) {
+    out.push({
+      title: `8. Threads under load — ${m.model}, decode ${m.maxTokens} tokens; phases ${m.phases.join(" / ")}, ${m.repsPerPhase} interleaved answers per setting per phase; governor ceiling ${m.ceiling}`,
+      headers: ["setting", "quiet tokens/s median (min–max)", "loaded tokens/s median (min–max)", "quiet vs best", "loaded vs best"],
+      rows: m.settings.map((s) => [
+        s.label + (s.capped ? ` (capped ×${s.capped})` : ""),
+        range(s.quiet),
+        range(s.loaded),
+        `${f(s.quietVsBest, 2)}${s.threads === null ? ` ${check(s.quietVsBest >= 0.8)}` : ""}`,
+        `${f(s.loadedVsBest, 2)}${s.threads === null ? ` ${check(s.loadedVsBest >= 0.8)}` : ""}`,
+      ]),
+      notes: [
+        `Governor threads per answer, by phase: ${m.governorThreads.map((t) => t.join(",")).join(" | ")}; changes: ${m.governorChanges.join("; ") || "none"}.`,
+        ...(m.pairedVsBest ? [`Paired (each governor answer / the best fixed setting's answer of the same round, median): quiet ${f(m.pairedVsBest.quiet, 2)}, loaded ${f(m.pairedVsBest.loaded, 2)}.`] : []),
+        `Best fixed: quiet ${m.bestQuiet}, loaded ${m.bestLoaded}. ${load!.note}.`,
+      ],
+    });
+  }
+  if (warming) {
+    const w = warming;
+    const side = (label: string, x: WarmingResult["on"]) => [label, range(x.firstTokenMs), range(x.relayMs), `${f(x.cachedShare * 100, 0)}%`, String(x.warmingPromptTokens)];
+    out.push({
+      title: `9. Teacher prefill warming — ${w.server} serving ${w.teacher} (completions, streamed), student ${w.student}; ${w.contextTokens}-token prompts, one relay after ${w.every} student tokens, ${w.threads} thread(s) each; answers alternate off / on`,
+      headers: ["warming", "</call> → first teacher token, ms median (min–max)", "</call> → reply spliced, ms", "relay prompt cached (server log), median", "warming prompt tokens sent (all answers)"],
+      rows: [side("off", w.off), side("on (forced: assumePromptCache)", w.on)],
+      notes: [
+        `on / off, median first-token time: ${f(w.firstTokenRatio, 2)}; warming still running at the call in ${w.answers.filter((a) => a.warmingPending).length} of ${w.answers.filter((a) => a.warming).length} answers (the server serves one request at a time, so the call waits for it).`,
+        "This server reports no cached tokens in its usage, so the product would not warm it (warming goes only to servers that do); the cached share comes from its log.",
       ],
     });
   }

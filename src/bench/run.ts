@@ -18,10 +18,12 @@ import { machineInfo, sampleLoad } from "./machine.js";
 import { benchModelDir, ensureBenchModel, repoRoot, STUDENT_0_6B, STUDENT_QUICK, TEACHER_TINY, type BenchModel } from "./models.js";
 import { runOverhead } from "./overhead.js";
 import { runReal } from "./real.js";
+import { loadChild, runLoad, type LoadChildSpec } from "./load.js";
 import { runRelayCost } from "./relayCost.js";
+import { runWarming } from "./warming.js";
 import { goalsOf, readReport, renderText, REPORT_SCHEMA, writeMarkdown, writeReport, type BenchReport, type ModelRecord } from "./report.js";
 
-export const BENCH_NAMES = ["overhead", "relay", "inline", "memory", "threads", "real"] as const;
+export const BENCH_NAMES = ["overhead", "relay", "inline", "memory", "threads", "real", "load", "warming"] as const;
 export type BenchName = (typeof BENCH_NAMES)[number];
 /** Accepted in --only for the naive baseline, which runs side by side with the relay benchmark. */
 const ALIASES: Record<string, BenchName> = { naive: "relay", latency: "inline", rss: "memory" };
@@ -58,6 +60,8 @@ const RUNNERS: Record<BenchName, (env: BenchEnv) => Promise<unknown>> = {
   memory: runMemory,
   threads: runThreads,
   real: runReal,
+  load: runLoad,
+  warming: runWarming,
 };
 
 export async function runBench(options: BenchOptions): Promise<BenchReport> {
@@ -157,8 +161,9 @@ export function showReport(path: string): BenchReport {
 
 /** In a child process: runs one child benchmark and prints its result line. */
 export async function runBenchChild(specJson: string): Promise<void> {
-  const spec = JSON.parse(specJson) as MemoryChildSpec | ThreadsChildSpec;
+  const spec = JSON.parse(specJson) as MemoryChildSpec | ThreadsChildSpec | LoadChildSpec;
   if (spec.kind === "memory") writeChildResult(await memoryChild(spec));
+  else if (spec.kind === "load") writeChildResult(await loadChild(spec));
   else if (spec.kind === "threads") writeChildResult(await threadsChild(spec));
   else throw new Error(`unknown benchmark child ${JSON.stringify(spec)}`);
 }

@@ -95,3 +95,26 @@ export function roundSummary(s: Summary, digits = 3): Summary {
     mean: round(s.mean, digits),
   };
 }
+
+/** Robust spread: the median absolute deviation scaled to a normal's standard deviation. */
+export function robustSd(samples: readonly number[]): number {
+  const m = median(samples);
+  return 1.4826 * median(samples.map((x) => Math.abs(x - m)));
+}
+
+/**
+ * Pairs needed for the median of per-pair ratios to have a 95% confidence half-width of
+ * `halfWidth` (e.g. 0.01 = ±1%): the median's standard error is ≈ 1.2533·σ/√n for near-normal
+ * samples, σ taken robustly from the pairs measured. NaN with fewer than 3 pairs.
+ */
+export function pairsNeeded(ratios: readonly number[], halfWidth: number): number {
+  if (ratios.filter(Number.isFinite).length < 3) return NaN;
+  const sd = robustSd(ratios);
+  return Math.max(1, Math.ceil(((1.96 * 1.2533 * sd) / halfWidth) ** 2));
+}
+
+/** The 95% confidence half-width of the median of `samples` (same approximation). */
+export function medianHalfWidth(samples: readonly number[]): number {
+  const n = samples.filter(Number.isFinite).length;
+  return n < 3 ? NaN : (1.96 * 1.2533 * robustSd(samples)) / Math.sqrt(n);
+}

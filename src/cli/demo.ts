@@ -75,7 +75,7 @@ export function registerDemo(program: Command): void {
     .option("--dir <path>", "where to write the two demo models", join(tmpdir(), "relay-demo"))
     .option("--json", "print one JSON object {text, spans, stats}")
     .option("--real", "the real small models of scripts/real-models.sh instead (SmolLM2-135M student, Qwen2.5-Coder-0.5B teacher)")
-    .option("--threads <n>", "CPU threads (--real; default: the math cores available)", positive)
+    .option("--threads <n>", "CPU threads (--real; default: adapted per answer, up to the math cores available)", positive)
     .option("--max-tokens <n>", "generated tokens at most (--real)", positive, 160)
     .option("-v, --verbose", "log model loading to stderr")
     .action(async (options: DemoOptions) => {

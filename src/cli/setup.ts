@@ -62,7 +62,7 @@ export function addModelOptions(cmd: Command): Command {
     .option("--teacher-template <name>", `completions teacher: render the task prompt in this chat format: ${PROMPT_TEMPLATES.join(", ")} (default: the student's)`, choiceOption("--teacher-template", PROMPT_TEMPLATES))
     .option("--thinking <mode>", "thinking models (Qwen3…): off uses the chat template's own no-think form", choiceOption("--thinking", ["on", "off"] as const), "on")
     .option("--gpu <backend>", `GPU back-end: ${GPU_SETTINGS.join(", ")}`, choiceOption("--gpu", GPU_SETTINGS), "auto")
-    .option("--threads <n>", "CPU threads (default: the math cores available)", intOption("--threads", 1, 1024))
+    .option("--threads <n>", "CPU threads (default: adapted per answer, up to the math cores available)", intOption("--threads", 1, 1024))
     .option("--context-size <n>", "student context size in tokens", intOption("--context-size", 256, 1_048_576))
     .option("--policy <name>", `trigger policy: ${POLICY_NAMES.join(", ")}`, choiceOption("--policy", POLICY_NAMES), "auto")
     .option("--threshold <p>", "confidence policy: call below this top-1 probability (0 to 1)", numberOption("--threshold", 0, 1))

@@ -70,6 +70,13 @@ export interface RelayRequest {
   pricing?: TeacherPricing;
   temperature?: number;
   seed?: number;
+  /**
+   * Prefill warming: when the answer starts, send the teacher the (redacted, cut) prompt as a
+   * 1-token request its server can cache, so the first real call skips most of the prefill.
+   * Only to a teacher that is present (not off or paused), whose server reports cached prompt
+   * tokens (Teacher.warmable), within the budget. Default off.
+   */
+  warmTeacher?: boolean;
 }
 
 export interface RelayResult {
@@ -136,6 +143,8 @@ class RelayRun {
       else throw error;
     } finally {
       released = this.session ? this.session.dispose() : this.lateRelease;
+      // Its reservation settles before the stats are taken.
+      await this.warming;
     }
     // A cancelled answer returns at once; its sequence is freed when the step in flight ends.
     if (stop !== "aborted" && stop !== "model-unloaded") await released;
@@ -150,12 +159,15 @@ class RelayRun {
       timeToFirstTokenMs: this.firstTokenMs,
       stopReason: stop,
       pricing: this.req.pricing,
+      warming: this.warmed,
     });
     return { text: answerText(this.spans), reasoning: reasoningText(this.spans), spans: this.spans, stats, released };
   }
 
   private async runStudent(): Promise<StopReason> {
     const { student, task, policy, signal } = this.req;
+    // Started before the student's own prompt evaluation, which it overlaps.
+    if (this.req.warmTeacher) this.warming = this.warmTeacher();
     const opening = student.openSession(task, {
       signal,
       probabilities: policy.needsProbabilities,
@@ -219,6 +231,49 @@ class RelayRun {
     return "max-tokens";
   }
 
+  /** The warming request in flight (never rejects). */
+  private warming: Promise<void> | undefined;
+  private warmed: { calls: number; promptTokens: number; completionTokens: number; cachedPromptTokens: number } | undefined;
+
+  /** Prefill warming (RelayRequest.warmTeacher): the prompt prefix, no answer yet, 1 token. */
+  private async warmTeacher(): Promise<void> {
+    const teacher = this.req.teacher;
+    if (!teacher?.warm || !teacher.warmable || !this.canCall()) return;
+    const context = this.teacherContext(teacher);
+    let reservation: Reservation | null = null;
+    try {
+      if (this.req.budget) {
+        reservation = await this.req.budget.reserve(context.tokens, 1, { promptOverhead: teacher.promptOverheadTokens });
+        if (!reservation) return;
+      }
+      const reply = await teacher.warm({ task: this.teacherTask(), promptText: context.promptText, answer: context.answer, maxTokens: 1, signal: this.req.signal });
+      const sane = { promptSent: 0, promptMax: reservation?.promptTokens ?? reservedPromptTokens(context.tokens + (teacher.promptOverheadTokens ?? 0)), completionReceived: 0, completionMax: 1 };
+      const usage = reply.usage ? plausibleUsage(reply.usage, sane) : { promptTokens: context.tokens, completionTokens: 1 };
+      await reservation?.settle({ ...(reply.usage ?? usage), receivedTokens: 0 });
+      reservation = null;
+      const w = (this.warmed ??= { calls: 0, promptTokens: 0, completionTokens: 0, cachedPromptTokens: 0 });
+      w.calls++;
+      w.promptTokens += usage.promptTokens;
+      w.completionTokens += usage.completionTokens;
+      w.cachedPromptTokens += Math.min(usage.promptTokens, reply.usage?.cachedPromptTokens ?? 0);
+    } catch (error) {
+      // Warming is an optimisation: a failure costs nothing but the reservation, released.
+      await reservation?.release().catch(() => {});
+      if (!isAbortError(error)) this.log.debug(`teacher warming failed: ${errorMessage(error)}`);
+    }
+  }
+
+  /** What is sent to the teacher: its prompt (cut once), the answer so far, both redacted. */
+  private teacherContext(teacher: Teacher) {
+    // A task prompt too long for the teacher is cut in the middle (once: prefixes stay identical).
+    this.teacherPromptText ??= this.fitPrompt(this.req.teacherPromptText ?? teacher.renderPrompt?.(this.req.task) ?? this.req.student.renderPrompt(this.req.task));
+    return buildTeacherContext(this.teacherPromptText, this.visible, {
+      maxContextTokens: this.limits.maxContextTokens,
+      tokenizer: this.req.student,
+      redact: this.req.redact ?? redactSecrets,
+    });
+  }
+
   private canCall(): boolean {
     if (!this.req.teacher || this.budgetBroken) return false;
     return this.calls < this.limits.maxCallsPerAnswer && this.breaker.allow();
@@ -241,13 +296,7 @@ class RelayRun {
     this.closeStudentSpan();
     const startMs = Date.now() - this.t0;
     const started = Date.now();
-    // A task prompt too long for the teacher is cut in the middle (once: prefixes stay identical).
-    this.teacherPromptText ??= this.fitPrompt(this.req.teacherPromptText ?? teacher.renderPrompt?.(this.req.task) ?? this.req.student.renderPrompt(this.req.task));
-    const context = buildTeacherContext(this.teacherPromptText, this.visible, {
-      maxContextTokens: this.limits.maxContextTokens,
-      tokenizer: this.req.student,
-      redact: this.req.redact ?? redactSecrets,
-    });
+    const context = this.teacherContext(teacher);
 
     let reservation: Reservation | null = null;
     if (this.req.budget) {

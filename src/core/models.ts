@@ -95,4 +95,11 @@ export interface Teacher {
   /** Tokens its server may add around the prompt (a chat template's markers and default system prompt). */
   readonly promptOverheadTokens?: number;
   generate(request: TeacherRequest): Promise<TeacherReply>;
+  /**
+   * True once the server has reported cached prompt tokens in a reply's usage: only then is a
+   * warmed prefix known to be reused, and only then does the controller warm.
+   */
+  readonly warmable?: boolean;
+  /** Sends the prompt prefix as a 1-token request the server caches (prefill warming). */
+  warm?(request: TeacherRequest): Promise<TeacherReply>;
 }

@@ -61,6 +61,9 @@ export interface RelayStats {
   timeToFirstTokenMs: number | null;
   teacherMs: number;
   stopReason: StopReason;
+  /** Prefill-warming requests sent (1-token prompt prefixes; counted in the budget and the cost). */
+  warmingCalls: number;
+  warmingPromptTokens: number;
 }
 
 /** Why an answer ended; "model-unloaded": the student was unloaded mid-answer (settings, Reload). */
@@ -82,6 +85,7 @@ export interface StatsExtras {
   timeToFirstTokenMs: number | null;
   stopReason: StopReason;
   pricing?: TeacherPricing;
+  warming?: { calls: number; promptTokens: number; completionTokens: number; cachedPromptTokens: number };
 }
 
 export function computeStats(spans: readonly Span[], extras: StatsExtras): RelayStats {
@@ -123,13 +127,17 @@ export function computeStats(spans: readonly Span[], extras: StatsExtras): Relay
     teacherPromptTokens,
     teacherCompletionTokens,
     teacherCachedPromptTokens,
-    estimatedCostUsd: estimateCost(teacherPromptTokens, teacherCachedPromptTokens, teacherCompletionTokens, extras.pricing),
+    estimatedCostUsd:
+      estimateCost(teacherPromptTokens, teacherCachedPromptTokens, teacherCompletionTokens, extras.pricing) +
+      (extras.warming ? estimateCost(extras.warming.promptTokens, extras.warming.cachedPromptTokens, extras.warming.completionTokens, extras.pricing) : 0),
     studentEvaluatedTokens: extras.studentEvaluatedTokens,
     promptTokens: extras.promptTokens,
     durationMs: extras.durationMs,
     timeToFirstTokenMs: extras.timeToFirstTokenMs,
     teacherMs,
     stopReason: extras.stopReason,
+    warmingCalls: extras.warming?.calls ?? 0,
+    warmingPromptTokens: extras.warming?.promptTokens ?? 0,
   };
 }
 

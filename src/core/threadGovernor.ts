@@ -2,26 +2,36 @@
  * Chooses the student's CPU thread count from the decode speeds it actually gets.
  *
  * llama.cpp's worker threads spin and wait for each other, so when another process takes a
- * core every token waits for the slowest thread: on a busy 2-core machine 2 threads ran 12×
- * slower than 1. The governor keeps the best speed seen at each thread count; when an answer
- * decodes at under half of what as many threads (or more) did before, the next answer uses one
- * thread fewer; while backed off it
- * periodically tries one more again and keeps it only if it pays. An explicit thread setting
- * bypasses all of this (the caller then never creates a governor).
+ * core every token waits for the slowest thread: on a busy 2-core machine 2 threads ran 10–100×
+ * slower than 1. The governor keeps the speed seen at each thread count and:
+ * - starts below the ceiling when the machine is already busy (startThreads);
+ * - backs off one thread when an answer (or the first minTokens of one) decodes at under half of
+ *   what as many threads or more did before;
+ * - now and then probes a neighbouring count (one more, or one fewer from the ceiling) and keeps
+ *   it only if it pays; a probe that is clearly slower is abandoned mid-answer (check), and each
+ *   failed probe doubles the wait before the next one (capped), so a slow setting costs a few
+ *   tokens now and then, not whole answers.
+ * An explicit thread setting bypasses all of this (the caller then never creates a governor).
  */
 
 export interface GovernorOptions {
   /** The ceiling: the thread count a quiet machine runs best with. */
   maxThreads: number;
   minThreads?: number;
-  /** A speed below this share of the best seen at the same count counts as slowed down. */
+  /** The count the first answer uses (clamped to [minThreads, maxThreads]); default maxThreads. */
+  startThreads?: number;
+  /** A speed below this share of the best seen at as many threads or more counts as slowed down. */
   slowdown?: number;
-  /** While backed off, answers between tries of one more thread. */
+  /** Answers between probes after a change; doubles after each failed probe. */
   probeEvery?: number;
-  /** A probe keeps the extra thread only when it is at least this much faster. */
+  /** The longest wait between probes, in answers. */
+  maxProbeEvery?: number;
+  /** A probe up keeps the extra thread only when it is at least this much faster; one below this inverse is abandoned. */
   probeGain?: number;
-  /** Answers with fewer decoded tokens are too short to measure. */
+  /** Answers with fewer decoded tokens are too short to measure; a back-off mid-answer waits for as many. */
   minTokens?: number;
+  /** Decoded tokens after which a probe may be judged mid-answer. */
+  probeTokens?: number;
 }
 
 export interface DecodeSample {
@@ -32,39 +42,92 @@ export interface DecodeSample {
   ms: number;
 }
 
-export type GovernorDecision = "kept" | "backed-off" | "probing" | "probe-kept" | "probe-dropped" | "too-short";
+export type GovernorDecision = "kept" | "backed-off" | "probing" | "probe-kept" | "probe-dropped" | "probe-abandoned" | "too-short";
 
 export interface GovernorStep {
   threads: number;
   decision: GovernorDecision;
   tokensPerSecond?: number;
+  /** The speed the sample was judged against (the best at ≥ its count, or the probe's origin). */
+  reference?: number;
 }
 
-export const GOVERNOR_DEFAULTS = { minThreads: 1, slowdown: 0.5, probeEvery: 6, probeGain: 1.1, minTokens: 16 };
+export const GOVERNOR_DEFAULTS = { minThreads: 1, slowdown: 0.5, probeEvery: 6, maxProbeEvery: 48, probeGain: 1.1, minTokens: 16, probeTokens: 4 };
 
 export class ThreadGovernor {
-  private readonly options: Required<GovernorOptions>;
+  private readonly options: Required<Omit<GovernorOptions, "startThreads">>;
   private readonly best = new Map<number, number>();
   private readonly recent = new Map<number, number>();
   private threads: number;
-  private sinceBackoff = 0;
+  private sinceProbe = 0;
+  private interval: number;
   /** The count a running probe came from. */
   private probeFrom: number | undefined;
+  /** Direction of the last probe, so a count between the bounds tries both ways in turn. */
+  private lastProbeUp = false;
 
   constructor(options: GovernorOptions) {
-    this.options = { ...GOVERNOR_DEFAULTS, ...options };
-    const { minThreads, maxThreads } = this.options;
+    const { startThreads, ...rest } = options;
+    this.options = { ...GOVERNOR_DEFAULTS, ...rest };
+    const { minThreads, maxThreads, probeEvery, maxProbeEvery } = this.options;
     if (!Number.isInteger(maxThreads) || maxThreads < 1) throw new RangeError(`maxThreads must be a whole number ≥ 1: ${maxThreads}`);
     if (!Number.isInteger(minThreads) || minThreads < 1 || minThreads > maxThreads) throw new RangeError(`minThreads must be in [1, ${maxThreads}]: ${minThreads}`);
-    this.threads = maxThreads;
+    if (!(probeEvery >= 1) || !(maxProbeEvery >= 1)) throw new RangeError(`probeEvery and maxProbeEvery must be ≥ 1: ${probeEvery}, ${maxProbeEvery}`);
+    this.threads = Math.min(maxThreads, Math.max(minThreads, Math.round(startThreads ?? maxThreads)));
+    this.interval = probeEvery;
   }
 
-  /** The thread count for the next answer. */
+  /** The thread count for the next answer (or, after check, for the rest of this one). */
   get current(): number {
     return this.threads;
   }
 
-  /** Records one answer's decode speed and decides the thread count for the next one. */
+  get ceiling(): number {
+    return this.options.maxThreads;
+  }
+
+  /** Answers between probes now (grows after failed probes). */
+  get probeInterval(): number {
+    return this.interval;
+  }
+
+  /** Whether the current count is a probe not yet judged. */
+  get probing(): boolean {
+    return this.probeFrom !== undefined;
+  }
+
+  /**
+   * Mid-answer: the decode steps so far at the current count. Returns a step only when the
+   * count changes for the rest of the answer (the caller then starts a new sample at it):
+   * a probe clearly slower than where it came from is abandoned, and a count that has slowed
+   * down backs off without waiting for the answer's end.
+   */
+  check(sample: DecodeSample): GovernorStep | undefined {
+    if (sample.threads !== this.threads || sample.ms <= 0 || sample.tokens < 1) return undefined;
+    const { probeTokens, probeGain, minTokens, slowdown, minThreads } = this.options;
+    const speed = (sample.tokens * 1000) / sample.ms;
+    if (this.probeFrom !== undefined) {
+      const from = this.probeFrom;
+      const reference = this.recent.get(from);
+      if (reference === undefined) return undefined;
+      // Slower than 1/probeGain of the origin over at least probeTokens tokens, or already
+      // longer than the origin would take for probeTokens: it cannot pay.
+      const limitMs = (Math.max(sample.tokens, probeTokens) * 1000 * probeGain) / reference;
+      if (sample.ms <= limitMs) return undefined;
+      this.probeFrom = undefined;
+      this.threads = from;
+      this.failedProbe();
+      return { threads: from, decision: "probe-abandoned", tokensPerSecond: speed, reference };
+    }
+    if (sample.tokens < minTokens || this.threads <= minThreads) return undefined;
+    const reference = this.reference(this.threads);
+    if (speed >= reference * slowdown) return undefined;
+    this.note(sample.threads, speed);
+    this.backOff();
+    return { threads: this.threads, decision: "backed-off", tokensPerSecond: speed, reference };
+  }
+
+  /** Records one answer's decode speed (its last sample) and decides the count for the next one. */
   record(sample: DecodeSample): GovernorStep {
     if (sample.tokens < this.options.minTokens || sample.ms <= 0 || sample.threads !== this.threads) {
       // Too short to tell, or measured at a count that is no longer current.
@@ -72,33 +135,60 @@ export class ThreadGovernor {
     }
     const speed = (sample.tokens * 1000) / sample.ms;
     const t = sample.threads;
+    const from = this.probeFrom;
+    const reference = from !== undefined ? this.recent.get(from) : this.reference(t);
+    this.note(t, speed);
+    const decision = this.decide(t, speed);
+    return { threads: this.threads, decision, tokensPerSecond: speed, reference };
+  }
+
+  private note(t: number, speed: number): void {
     this.recent.set(t, speed);
     this.best.set(t, Math.max(this.best.get(t) ?? 0, speed));
-    const decision = this.decide(t, speed);
-    return { threads: this.threads, decision, tokensPerSecond: speed };
   }
 
   private decide(t: number, speed: number): GovernorDecision {
-    const { minThreads, maxThreads, slowdown, probeEvery, probeGain } = this.options;
+    const { minThreads, maxThreads, slowdown, probeGain } = this.options;
     if (this.probeFrom !== undefined) {
       const from = this.probeFrom;
       this.probeFrom = undefined;
-      this.sinceBackoff = 0;
-      if (speed >= (this.recent.get(from) ?? 0) * probeGain) return "probe-kept";
+      const origin = this.recent.get(from) ?? 0;
+      // More threads must pay for themselves; fewer are kept when as fast (headroom for the editor).
+      if (speed >= origin * (t > from ? probeGain : 1)) {
+        this.sinceProbe = 0;
+        this.interval = this.options.probeEvery;
+        return "probe-kept";
+      }
       this.threads = from;
+      this.failedProbe();
       return "probe-dropped";
     }
     if (speed < this.reference(t) * slowdown && t > minThreads) {
-      this.threads = t - 1;
-      this.sinceBackoff = 0;
+      this.backOff();
       return "backed-off";
     }
-    if (t < maxThreads && ++this.sinceBackoff >= probeEvery) {
+    if (++this.sinceProbe >= this.interval && maxThreads > minThreads) {
+      const up = t < maxThreads && (t === minThreads || !this.lastProbeUp);
+      this.lastProbeUp = up;
       this.probeFrom = t;
-      this.threads = t + 1;
+      this.threads = up ? t + 1 : t - 1;
+      this.sinceProbe = 0;
       return "probing";
     }
     return "kept";
+  }
+
+  private backOff(): void {
+    this.threads -= 1;
+    this.sinceProbe = 0;
+    // The machine changed: look again soon.
+    this.interval = this.options.probeEvery;
+  }
+
+  private failedProbe(): void {
+    this.sinceProbe = 0;
+    const { probeEvery, maxProbeEvery } = this.options;
+    this.interval = Math.min(Math.max(probeEvery, maxProbeEvery), this.interval * 2);
   }
 
   /** What `t` threads should reach: the best seen with at least as many (fewer never beat it quiet). */
@@ -117,4 +207,15 @@ export class ThreadGovernor {
 export function defaultThreadCeiling(availableCores: number): number {
   const cores = Math.max(1, Math.floor(availableCores));
   return cores <= 2 ? cores : cores - 1;
+}
+
+/**
+ * The first answer's thread count: the cores other work leaves free (the 1-minute load
+ * average, taken before the student runs), within [1, ceiling]. A core already busy makes
+ * threads that share it spin and wait, so a busy machine starts low and probes up.
+ */
+export function startThreads(ceiling: number, cores: number, loadAverage: number): number {
+  if (!Number.isFinite(loadAverage) || loadAverage < 0) return ceiling;
+  const free = Math.round(Math.max(0, cores - loadAverage));
+  return Math.min(ceiling, Math.max(1, free));
 }

@@ -6,6 +6,7 @@ import { createPolicy } from "../core/policies.js";
 import type { TaskPrompt } from "../core/prompts.js";
 import type { BudgetService } from "./budgetService.js";
 import { readConfig } from "./config.js";
+import { configuredRelayOptions } from "./relayOptions.js";
 import type { StudentService, StudentUse } from "./studentService.js";
 import type { TeacherService } from "./teacherService.js";
 
@@ -54,13 +55,7 @@ export class RelayService {
       budget: teacher ? this.budget : undefined,
       breaker: this.teacher.breaker,
       policy: createPolicy(config.policy, { threshold: config.confidence.threshold, spanTokens: config.confidence.spanTokens }, this.student.tagMemory),
-      limits: {
-        maxTokens: job.maxTokens ?? config.maxTokens,
-        maxCallsPerAnswer: config.maxCallsPerAnswer,
-        maxSpanTokens: config.maxSpanTokens,
-        maxContextTokens: config.teacher.maxContextTokens,
-      },
-      pricing: { inputPerMillion: config.teacher.inputPricePerMillion, outputPerMillion: config.teacher.outputPricePerMillion },
+      ...configuredRelayOptions(config, job.maxTokens),
       signal,
       onEvent: job.onEvent,
       logger: this.log,

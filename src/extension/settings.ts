@@ -56,6 +56,7 @@ export const SETTING_SCHEMAS = {
   "teacher.temperature": z.number().min(0),
   "teacher.timeoutMs": int().min(1000),
   "teacher.maxContextTokens": int().min(256),
+  "teacher.prefillWarming": z.boolean(),
   "teacher.inputPricePerMillion": z.number().min(0),
   "teacher.outputPricePerMillion": z.number().min(0),
   "budget.limit": int().min(0),
@@ -118,6 +119,7 @@ export interface RelayConfig {
     temperature: number;
     timeoutMs: number;
     maxContextTokens: number;
+    prefillWarming: boolean;
     inputPricePerMillion: number;
     outputPricePerMillion: number;
   };
@@ -241,6 +243,7 @@ function toConfig(v: SettingValues): RelayConfig {
       temperature: v["teacher.temperature"],
       timeoutMs: v["teacher.timeoutMs"],
       maxContextTokens: v["teacher.maxContextTokens"],
+      prefillWarming: v["teacher.prefillWarming"],
       inputPricePerMillion: v["teacher.inputPricePerMillion"],
       outputPricePerMillion: v["teacher.outputPricePerMillion"],
     },

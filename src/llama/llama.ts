@@ -20,7 +20,10 @@ export interface LlamaSetup {
 
 export interface LlamaHandle {
   llama: Llama;
+  /** The thread count asked for, or the default ceiling the governor adapts below. */
   threads: number;
+  /** True when no thread count was asked for: the student adapts its threads (ThreadGovernor). */
+  adaptive: boolean;
   gpu: string | false;
 }
 
@@ -84,5 +87,5 @@ async function createLlama(setup: LlamaSetup): Promise<LlamaHandle> {
   const threads = chooseThreads(llama.cpuMathCores, setup.threads);
   llama.maxThreads = threads;
   log.info(`llama.cpp ready: gpu=${llama.gpu || "none"}, threads=${threads} (math cores ${llama.cpuMathCores})`);
-  return { llama, threads, gpu: llama.gpu };
+  return { llama, threads, adaptive: !(setup.threads !== undefined && setup.threads > 0), gpu: llama.gpu };
 }

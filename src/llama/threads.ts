@@ -4,7 +4,8 @@
  * math cores actually available, capped by a cgroup CPU quota when there is one.
  */
 import { readFileSync } from "node:fs";
-import { availableParallelism } from "node:os";
+import { availableParallelism, loadavg } from "node:os";
+import { defaultThreadCeiling } from "../core/threadGovernor.js";
 
 /** CPUs granted by a cgroup v2 (`cpu.max`) or v1 (`cfs_quota_us`) quota, if any. */
 export function cgroupCpuLimit(): number | undefined {
@@ -24,11 +25,25 @@ export function cgroupCpuLimit(): number | undefined {
   return undefined;
 }
 
-/** `requested` wins when set (> 0); otherwise the math cores, within the quota and CPU count. */
+/**
+ * `requested` wins when set (> 0); otherwise the default ceiling (defaultThreadCeiling: a core
+ * left for the editor above 2 cores) of the math cores, within the quota and CPU count. Without
+ * `requested` the student's thread governor adapts below this ceiling per answer.
+ */
 export function chooseThreads(mathCores: number, requested?: number): number {
   if (requested !== undefined && requested > 0) return Math.floor(requested);
   const quota = cgroupCpuLimit();
   let threads = Math.min(mathCores > 0 ? mathCores : availableParallelism(), availableParallelism());
   if (quota !== undefined) threads = Math.min(threads, Math.ceil(quota));
-  return Math.max(1, threads);
+  return defaultThreadCeiling(Math.max(1, threads));
+}
+
+/**
+ * How busy the machine is before the student runs: the 1-minute load average against the
+ * cores this process may use. Windows has no load average (0): the governor starts at its ceiling.
+ */
+export function machineLoad(): { cores: number; loadAverage: number } {
+  const quota = cgroupCpuLimit();
+  const cores = Math.min(availableParallelism(), quota ?? Infinity);
+  return { cores, loadAverage: loadavg()[0] };
 }

@@ -11,11 +11,13 @@ import { silentLogger } from "../core/logger.js";
 import type { SessionOptions, Student, StudentSession, StudentStep } from "../core/models.js";
 import type { TaskPrompt } from "../core/prompts.js";
 import type { ThoughtFormat } from "../core/thoughts.js";
+import { startThreads, ThreadGovernor, type DecodeSample, type GovernorStep } from "../core/threadGovernor.js";
 import { getSharedLlama, nodeLlamaCpp, type GpuSetting, type LlamaHandle } from "../llama/llama.js";
 import { createContextOrRelease, loadGgufModel } from "../llama/loadModel.js";
 import { meterTotal } from "../llama/meter.js";
 import { resolveModel, type ResolveOptions } from "../llama/modelFile.js";
 import { reuseCachedPrefix } from "../llama/prefix.js";
+import { machineLoad } from "../llama/threads.js";
 import { SequencePool, poolDisposedError, type SequenceLease } from "../llama/sequencePool.js";
 import { chatPromptText, chatPromptTokens, resolveWrapper, thoughtMarkers, type ThoughtMarkers } from "../llama/chatFormat.js";
 
@@ -23,6 +25,7 @@ export interface StudentLoadOptions extends ResolveOptions {
   /** A GGUF path, an `hf:` URI or a URL. */
   model: string;
   gpu?: GpuSetting;
+  /** Explicit CPU threads (> 0): fixed, no governor. Absent or 0: adapted per answer. */
   threads?: number;
   /** Tokens per sequence. */
   contextSize?: number;
@@ -34,6 +37,11 @@ export interface StudentLoadOptions extends ResolveOptions {
    * that do not think.
    */
   thinking?: boolean;
+  /**
+   * The 1-minute load average the adaptive default's first thread count is chosen against
+   * (default: this machine's now). 0 starts at the ceiling (tests, benches).
+   */
+  loadAverage?: number;
   logger?: Logger;
 }
 
@@ -50,6 +58,10 @@ export class LlamaStudent implements Student {
   private disposing: Promise<void> | undefined;
   /** Set by dispose(): every later use of the model throws it. */
   private unloaded: RelayError | undefined;
+  /** Adapts the thread count per answer; absent when the thread count was set explicitly. */
+  readonly governor: ThreadGovernor | undefined;
+  /** The last answer's decode sample and the governor's step on it (for logs and tests). */
+  lastDecode: { sample: DecodeSample; step: GovernorStep } | undefined;
 
   private constructor(
     readonly handle: LlamaHandle,
@@ -58,8 +70,16 @@ export class LlamaStudent implements Student {
     private readonly chatWrapper: ChatWrapper,
     readonly path: string,
     private readonly log: Logger,
+    loadAverage: number | undefined,
   ) {
     this.pool = new SequencePool(context);
+    if (handle.adaptive) {
+      const ceiling = Math.max(1, context.idealThreads);
+      const machine = machineLoad();
+      const start = startThreads(ceiling, machine.cores, loadAverage ?? machine.loadAverage);
+      this.governor = new ThreadGovernor({ maxThreads: ceiling, startThreads: start });
+      if (start < ceiling) log.info(`student threads start at ${start} of ${ceiling}: load average ${(loadAverage ?? machine.loadAverage).toFixed(1)} on ${machine.cores} core(s)`);
+    }
     this.name = model.fileInfo.metadata?.general?.name ?? path.split(/[\\/]/).pop() ?? "student";
     this.markers = thoughtMarkers(chatWrapper);
     for (const marker of this.markers ? [this.markers.open, this.markers.close] : []) {
@@ -81,6 +101,9 @@ export class LlamaStudent implements Student {
     const log = options.logger ?? silentLogger;
     const path = await resolveModel(options.model, options);
     const handle = await getSharedLlama({ gpu: options.gpu, threads: options.threads, logger: log });
+    // An earlier student's governor may have lowered the shared cap: the context's ideal
+    // thread count is taken against it, so restore the ceiling first.
+    handle.llama.maxThreads = handle.threads;
     const model = await loadGgufModel(handle, path, { signal: options.signal });
     const context = await createContextOrRelease(model, path, {
       contextSize: options.contextSize ?? { max: 8192 },
@@ -91,7 +114,7 @@ export class LlamaStudent implements Student {
       const chatWrapper = await resolveWrapper(model, { thinking: options.thinking ?? true });
       const thinks = thoughtMarkers(chatWrapper) ? `, thinking ${options.thinking === false ? "off" : "on"}` : "";
       log.info(`student loaded: ${path} (context ${context.contextSize} × ${context.totalSequences} sequences, chat template ${chatWrapper.wrapperName}${thinks})`);
-      return new LlamaStudent(handle, model, context, chatWrapper, path, log);
+      return new LlamaStudent(handle, model, context, chatWrapper, path, log, options.loadAverage);
     } catch (error) {
       await context.dispose();
       await model.dispose();
@@ -184,7 +207,8 @@ export class LlamaStudent implements Student {
     const lease = await this.pool.acquire(prompt, options.signal);
     try {
       this.assertLoaded();
-      const session = await LlamaStudentSession.open(this, lease, prompt, options, grammar);
+      const threads = this.applyThreads();
+      const session = await LlamaStudentSession.open(this, lease, prompt, options, grammar, threads);
       this.sessions.add(session);
       // Unloaded while the prompt was being prepared: end it like the other live sessions.
       if (this.unloaded) await session.end(this.unloaded);
@@ -199,6 +223,59 @@ export class LlamaStudent implements Student {
   /** @internal a session has freed its sequence. */
   forget(session: LlamaStudentSession): void {
     this.sessions.delete(session);
+  }
+
+  /** CPU threads the next answer decodes with. */
+  get threads(): number {
+    return this.governor?.current ?? this.handle.threads;
+  }
+
+  /**
+   * Applies the governor's count to the shared runtime's thread cap (node-llama-cpp splits
+   * `llama.maxThreads` among running evaluations; the context asks for the ceiling) when this
+   * answer is the only one running: a cap lowered under a running decode would starve it.
+   * Returns the count the answer runs with, or undefined when it shares the CPU with another
+   * answer (its speed then says nothing about the machine).
+   */
+  private applyThreads(): number | undefined {
+    if (!this.governor) return this.handle.threads;
+    if (this.pool.inUse > 1) return undefined;
+    const llama = this.handle.llama;
+    if (llama.maxThreads !== this.governor.current) llama.maxThreads = this.governor.current;
+    return this.governor.current;
+  }
+
+  /** @internal an answer ended: its decode speed decides the next answer's thread count. */
+  recordDecode(sample: DecodeSample): void {
+    if (!this.governor || this.unloaded) return;
+    const step = this.governor.record(sample);
+    this.lastDecode = { sample, step };
+    this.logStep(sample, step, "");
+  }
+
+  /**
+   * @internal mid-answer, the only answer running: its decode steps so far at `sample.threads`.
+   * Returns the count for the rest of the answer when the governor changes it (node-llama-cpp
+   * re-reads `llama.maxThreads` before every decode batch, so the change applies at the next token).
+   */
+  checkDecode(sample: DecodeSample): number | undefined {
+    if (!this.governor || this.unloaded || this.pool.inUse > 1) return undefined;
+    const step = this.governor.check(sample);
+    if (!step) return undefined;
+    this.midAnswer.push(step);
+    this.handle.llama.maxThreads = step.threads;
+    this.logStep(sample, step, " mid-answer");
+    return step.threads;
+  }
+
+  /** Mid-answer changes since the student loaded (for logs, benches and tests). */
+  readonly midAnswer: GovernorStep[] = [];
+
+  private logStep(sample: DecodeSample, step: GovernorStep, when: string): void {
+    const speed = (v: number | undefined) => (v === undefined ? "?" : v.toFixed(1));
+    const what = `${sample.tokens} tokens decoded at ${speed(step.tokensPerSecond)} tokens/s with ${sample.threads} thread(s); judged against ${speed(step.reference)}`;
+    if (step.threads !== sample.threads) this.log.info(`student threads ${sample.threads} → ${step.threads}${when} (${step.decision}: ${what})`);
+    else this.log.debug(`student threads kept at ${step.threads} (${step.decision}: ${what})`);
   }
 
   /**
@@ -251,6 +328,11 @@ class LlamaStudentSession implements StudentSession {
   /** Set when the student was unloaded under this session: the next step throws it. */
   private unloaded: RelayError | undefined;
   private readonly meterStart: number;
+  /** Single-token decode steps (no prompt, no spliced text) and their time: the governor's sample. */
+  private decodeTokens = 0;
+  private decodeMs = 0;
+  /** Another answer ran at the same time: this one's speed is not a clean sample. */
+  private shared = false;
 
   private constructor(
     private readonly student: LlamaStudent,
@@ -259,14 +341,16 @@ class LlamaStudentSession implements StudentSession {
     input: Token[],
     private readonly options: SessionOptions,
     private readonly grammar: LlamaGrammarEvaluationState | undefined,
+    /** Threads this answer runs with; undefined: it shares the CPU with another answer. */
+    private threads: number | undefined,
   ) {
     this.input = input;
     this.meterStart = meterTotal(lease.sequence);
   }
 
-  static async open(student: LlamaStudent, lease: SequenceLease, prompt: Token[], options: SessionOptions, grammar?: LlamaGrammarEvaluationState): Promise<LlamaStudentSession> {
+  static async open(student: LlamaStudent, lease: SequenceLease, prompt: Token[], options: SessionOptions, grammar: LlamaGrammarEvaluationState | undefined, threads: number | undefined): Promise<LlamaStudentSession> {
     const input = await reuseCachedPrefix(lease.sequence, prompt, lease.reusable);
-    const session = new LlamaStudentSession(student, lease, input.length, input, options, grammar);
+    const session = new LlamaStudentSession(student, lease, input.length, input, options, grammar, threads);
     session.recent = prompt.slice(-DETOKENIZE_CONTEXT);
     return session;
   }
@@ -279,6 +363,8 @@ class LlamaStudentSession implements StudentSession {
     if (this.unloaded) throw this.unloaded;
     if (this.ended || this.disposed) return null;
     let step: Promise<Step>;
+    /** This step evaluates exactly the last sampled token: a decode step the governor may time. */
+    let decode = false;
     if (!this.generator) {
       this.generator = this.lease.sequence.evaluateWithMetadata(
         this.input,
@@ -287,6 +373,7 @@ class LlamaStudentSession implements StudentSession {
       ) as AsyncGenerator<{ token: Token; confidence?: number }, void, void | Token | Token[]>;
       step = this.generator.next();
     } else {
+      decode = !this.discarded && this.last !== undefined && this.appended.length === 0;
       const feed = this.commitLast();
       if (feed.length === 0) throw internalError("a discarded student token was not replaced by appended text.");
       // Stop at the context's end rather than let the library shift the context: an answer
@@ -299,9 +386,24 @@ class LlamaStudentSession implements StudentSession {
       }
       step = this.generator.next(feed);
     }
+    if (this.student.sequencesInUse > 1) this.shared = true;
+    const t0 = performance.now();
     this.inflight = step;
     const result = await step;
     this.inflight = undefined;
+    if (decode) {
+      this.decodeMs += performance.now() - t0;
+      this.decodeTokens++;
+      if (this.threads !== undefined && !this.shared) {
+        const changed = this.student.checkDecode({ threads: this.threads, tokens: this.decodeTokens, ms: this.decodeMs });
+        if (changed !== undefined) {
+          // The rest of the answer is a new sample at the new count.
+          this.threads = changed;
+          this.decodeTokens = 0;
+          this.decodeMs = 0;
+        }
+      }
+    }
     if (this.unloaded) throw this.unloaded;
     if (result.done) {
       this.ended = true;
@@ -347,6 +449,7 @@ class LlamaStudentSession implements StudentSession {
     this.disposed ??= (async () => {
       await this.inflight?.catch(() => {});
       await this.generator?.return().catch(() => {});
+      if (this.threads !== undefined && !this.shared) this.student.recordDecode({ threads: this.threads, tokens: this.decodeTokens, ms: this.decodeMs });
       this.lease.release();
       this.student.forget(this);
     })();

@@ -60,6 +60,9 @@ export class LocalTeacher implements Teacher {
     const path = await resolveModel(options.model, { signal: options.signal });
     const handle = await getSharedLlama({ gpu: options.gpu, threads: options.threads, logger: options.logger });
     const model = await loadGgufModel(handle, path, { signal: options.signal });
+    // The context's thread count is taken against the shared cap, which a student's governor
+    // may have lowered: ask at the ceiling (the governor's cap still applies per answer).
+    handle.llama.maxThreads = handle.threads;
     // A failed context releases the model (createContextOrRelease), as the student's load does.
     const context = await createContextOrRelease(model, path, { contextSize: options.contextSize ?? { max: 8192 }, sequences: 1, threads: handle.threads }, options.signal);
     // Its own chat format, whatever the student's (a Gemma teacher for a ChatML student).

@@ -20,6 +20,11 @@ export type TeacherApiStyle = "completions" | "chat-prefill" | "chat";
 export const TEACHER_API_STYLES: readonly TeacherApiStyle[] = ["completions", "chat-prefill", "chat"];
 
 export interface OpenAITeacherOptions {
+  /**
+   * Treat the server as caching prompts although its usage does not say so (benchmarks that
+   * measure warming on such a server); the product leaves it off.
+   */
+  assumePromptCache?: boolean;
   baseURL: string;
   model: string;
   apiKey?: string;
@@ -77,6 +82,8 @@ const CHAT_TEMPLATE_OVERHEAD = 48;
 export class OpenAITeacher implements Teacher {
   readonly name = "openai-compatible";
   readonly model: string;
+  /** A reply's usage has carried `prompt_tokens_details.cached_tokens`. */
+  private reportsCachedTokens = false;
   readonly style: TeacherApiStyle;
   readonly baseURL: string;
   private readonly client: OpenAI;
@@ -118,6 +125,16 @@ export class OpenAITeacher implements Teacher {
     // The growing answer goes last so consecutive requests share their prefix.
     messages.push({ role: "user", content: `${request.task.user}\n\n${PARTIAL_HEADER}\n${request.answer}` });
     return { style: "chat", body: { ...common, messages } };
+  }
+
+  /** Prefill warming is worth sending only to a server known to cache prompts. */
+  get warmable(): boolean {
+    return this.reportsCachedTokens || this.options.assumePromptCache === true;
+  }
+
+  /** The same request with 1 token: the server prefills (and caches) the prompt prefix. */
+  warm(request: TeacherRequest): Promise<TeacherReply> {
+    return this.generate({ ...request, maxTokens: 1 });
   }
 
   async generate(request: TeacherRequest): Promise<TeacherReply> {
@@ -204,6 +221,7 @@ export class OpenAITeacher implements Teacher {
 
   private reply(text: string, choice: FinishInfo, usage: CompletionUsage | null | undefined): TeacherReply {
     // "stop" without a matched stop string (vLLM reports it in stop_reason) is end-of-sequence.
+    if (typeof usage?.prompt_tokens_details?.cached_tokens === "number") this.reportsCachedTokens = true;
     const finish = choice.finish_reason === "length" ? "length" : choice.finish_reason === "stop" ? (typeof choice.stop_reason === "string" ? "stop" : "eos") : "length";
     return {
       text,

@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { max, mean, median, min, p95, pairedRatio, quantile, ratio, round, roundSummary, summarize } from "../../src/bench/stats.js";
+import { max, mean, median, medianHalfWidth, min, p95, pairedRatio, pairsNeeded, quantile, ratio, robustSd, round, roundSummary, summarize } from "../../src/bench/stats.js";
 
 test("median of odd and even counts, unsorted input", () => {
   assert.equal(median([3, 1, 2]), 2);
@@ -76,4 +76,39 @@ test("properties: min ≤ median ≤ p95 ≤ max, and quantiles are monotone in 
       assert.ok(Math.abs(median(xs.map((x) => x + 10)) - (s.median + 10)) < 1e-6);
     }),
   );
+});
+
+test("robustSd: the scaled median absolute deviation, deaf to a wild outlier and to non-finite samples", () => {
+  // Deviations from the median 1.00: 0.02, 0.01, 0, 0.01, 0.02 → MAD 0.01.
+  const pairs = [0.98, 0.99, 1.0, 1.01, 1.02];
+  assert.ok(Math.abs(robustSd(pairs) - 0.014826) < 1e-9);
+  // An outlier (a pair hit by a neighbour's burst) moves it a little, not by its own size.
+  assert.ok(robustSd([...pairs, 40]) < 0.03);
+  assert.ok(Math.abs(robustSd([...pairs, NaN, Infinity]) - robustSd(pairs)) < 1e-9);
+  assert.equal(robustSd([1, 1, 1]), 0);
+  assert.ok(Number.isNaN(robustSd([])));
+});
+
+test("pairsNeeded: (1.96 · 1.2533 · σ / halfWidth)², rounded up; tighter goals and noisier pairs need more", () => {
+  const pairs = [0.98, 0.99, 1.0, 1.01, 1.02]; // σ ≈ 0.014826
+  const expected = Math.ceil(((1.96 * 1.2533 * 0.014826) / 0.01) ** 2); // 14
+  assert.equal(pairsNeeded(pairs, 0.01), expected);
+  assert.equal(pairsNeeded(pairs, 0.03), Math.ceil(expected / 9));
+  const noisy = pairs.map((x) => 1 + (x - 1) * 10);
+  assert.ok(pairsNeeded(noisy, 0.01) > 90 * pairsNeeded(pairs, 0.03));
+  // Identical pairs: one is enough; fewer than 3 measured pairs cannot tell.
+  assert.equal(pairsNeeded([1, 1, 1], 0.01), 1);
+  assert.ok(Number.isNaN(pairsNeeded([1.1, 0.9], 0.01)));
+  assert.ok(Number.isNaN(pairsNeeded([1.1, 0.9, NaN], 0.01)));
+});
+
+test("medianHalfWidth shrinks with √n and agrees with pairsNeeded", () => {
+  const pairs = [0.98, 0.99, 1.0, 1.01, 1.02];
+  const four = [...pairs, ...pairs, ...pairs, ...pairs];
+  assert.ok(Math.abs(medianHalfWidth(four) - medianHalfWidth(pairs) / 2) < 1e-9);
+  // With as many pairs as pairsNeeded says, the half-width is within the goal.
+  const n = pairsNeeded(pairs, 0.01);
+  const many = Array.from({ length: n }, (_, i) => pairs[i % pairs.length]);
+  assert.ok(medianHalfWidth(many) <= 0.0105, String(medianHalfWidth(many)));
+  assert.ok(Number.isNaN(medianHalfWidth([1, 2])));
 });

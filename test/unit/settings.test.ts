@@ -10,6 +10,7 @@ import { test } from "node:test";
 import * as z from "zod";
 import { RelayError } from "../../src/core/errors.js";
 import { createPolicy, type PolicyName } from "../../src/core/policies.js";
+import { configuredRelayOptions } from "../../src/extension/relayOptions.js";
 import { EXTENSION_ID, SETTING_KEYS, SETTING_SCHEMAS, SPEND_RULES, contributedDefaults, resolveSettings, type ExtensionManifest, type InspectedSetting } from "../../src/extension/settings.js";
 
 const manifest = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as ExtensionManifest & { name: string; publisher: string };
@@ -201,4 +202,14 @@ test("createPolicy names an unknown policy instead of failing later", () => {
     () => createPolicy("teacher-onyl" as PolicyName),
     (error: unknown) => error instanceof RelayError && error.code === "invalid-argument" && /Unknown trigger policy "teacher-onyl"; choose one of learned, confidence, auto/.test(error.message),
   );
+});
+
+test("relay.teacher.prefillWarming reaches the relay request: off by default, on from the user's settings, never from a workspace", () => {
+  assert.equal(configuredRelayOptions(resolve({}).config).warmTeacher, false);
+  assert.equal(configuredRelayOptions(resolve({ user: { "relay.teacher.prefillWarming": true } }).config).warmTeacher, true);
+  // Application scope: a workspace value is not read.
+  assert.equal(configuredRelayOptions(resolve({ workspace: { "relay.teacher.prefillWarming": true } }).config).warmTeacher, false);
+  const options = configuredRelayOptions(resolve({ user: { "relay.maxTokens": 300 } }).config, 40);
+  assert.equal(options.limits.maxTokens, 40, "a job's own limit wins");
+  assert.equal(configuredRelayOptions(resolve({ user: { "relay.maxTokens": 300 } }).config).limits.maxTokens, 300);
 });
