@@ -1,0 +1,205 @@
+"""The whole path, stage by stage: data, filter, warm-up, GRPO, export (and held-out scores).
+
+    python -m relaytools.train --profile smoke --out DIR --student S.gguf --teacher T.gguf \
+        --server-python PY --converter convert_hf_to_gguf.py
+
+The teacher runs as llama-cpp-python's server (started and stopped here). The data stage (the
+student's samples, the teacher's spans and pass rates) is cached by what it depends on: the
+profile's data settings, the two models' checksums and this package's data code.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import random
+import shutil
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from .. import arith
+from . import evaluate, export, grpo, passrate, sft, student, warmup
+from .config import Profile, profile
+from .grading import grader
+from .prompts import TeacherTemplate
+from .server import LlamaServer
+from .teacher import CompletionsClient, Teacher, TeacherReply
+
+DATA_CODE = ("warmup.py", "insertion.py", "relay.py", "generation.py", "teacher.py", "prompts.py", "tags.py",
+             "passrate.py", "grading.py", "segments.py", "student.py")
+
+
+def log(message: str) -> None:
+    print(f"[train {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+def items_for(p: Profile) -> tuple[list[dict[str, str]], list[dict[str, str]], list[dict[str, str]]]:
+    """Warm-up and RL questions from the TRAIN split; held-out ones from the test split."""
+    train = arith.generate("train", p.warmup_questions + p.rl_questions, seed=p.seed)
+    for i, item in enumerate(train):
+        item["qid"] = f"train-{p.seed}-{i}"
+    heldout = arith.generate("test", p.heldout_questions, seed=p.heldout_seed)
+    return train[: p.warmup_questions], train[p.warmup_questions:], heldout
+
+
+def data_key(p: Profile, student_gguf: Path, teacher_gguf: Path) -> str:
+    digest = hashlib.sha256(json.dumps(p.data_part(), sort_keys=True, default=str).encode())
+    for model in (student_gguf, teacher_gguf):
+        digest.update(f"{model.name}:{model.stat().st_size}".encode())
+    here = Path(__file__).parent
+    for name in DATA_CODE:
+        digest.update((here / name).read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def write_jsonl(path: Path, rows: list[dict[str, Any]]) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    tmp.rename(path)
+
+
+def read_jsonl(path: Path) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+
+
+def make_data(p: Profile, model: Any, tokenizer: Any, teacher: Teacher, warm_items: list[dict[str, str]],
+              rl_items: list[dict[str, str]], folder: Path) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    rng = random.Random(f"relay-train/{p.seed}")
+    calls = iter(range(1, 1 << 30))
+
+    def continue_fn(question: str, so_far: str, n: int) -> TeacherReply:
+        return teacher.continue_answer(question, so_far, n, seed=next(calls))
+
+    if not (folder / "warmup.jsonl").is_file():
+        log(f"warm-up data: {len(warm_items)} student answers with calls and teacher spans")
+        write_jsonl(folder / "warmup.jsonl", warmup.build(model, tokenizer, warm_items, p.plan, p.warmup_limits,
+                                                            continue_fn, rng, p.student_temperature))
+    if not (folder / "rated.jsonl").is_file():
+        log(f"teacher pass rates: {len(rl_items)} questions x k={p.filter_k}")
+        grade = grader(p.grader)
+        rated = [r.as_json() | {"qid": i["qid"]} for r, i in zip(passrate.rate_all(
+            rl_items, lambda q, k: [teacher.solve(q, p.teacher_answer_tokens, seed=next(calls)) for _ in range(k)],
+            p.filter_k, grade), rl_items)]
+        write_jsonl(folder / "rated.jsonl", rated)
+
+
+def run(args: argparse.Namespace) -> dict[str, Any]:
+    import torch
+
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(0)
+    p = profile(args.profile, sft_steps=args.sft_steps, sft_learning_rate=args.sft_lr, grpo_steps=args.grpo_steps,
+                grpo_learning_rate=args.grpo_lr, grpo_group_size=args.group_size, grpo_beta=args.beta,
+                filter_threshold=args.keep)
+    out: Path = args.out
+    out.mkdir(parents=True, exist_ok=True)
+    cache: Path = args.cache
+    timings: dict[str, float] = {}
+    started = time.monotonic()
+
+    def lap(name: str, t0: float) -> None:
+        timings[name] = round(time.monotonic() - t0, 1)
+        log(f"{name} done in {timings[name]} s")
+
+    t0 = time.monotonic()
+    base = student.base_checkpoint(args.student, cache)
+    lap("base checkpoint", t0)
+    warm_items, rl_items, heldout = items_for(p)
+    data = cache / f"data-{p.name}-{data_key(p, args.student, args.teacher)}"
+    template = TeacherTemplate.from_gguf(args.teacher)
+    summary: dict[str, Any] = {"profile": p.name, "settings": _settings(p), "data": str(data)}
+    with LlamaServer(args.server_python, args.teacher, out / "teacher-server.log", threads=args.teacher_threads) as url:
+        teacher = Teacher(CompletionsClient(url), template, temperature=p.teacher_temperature)
+        seeds = iter(range(1 << 20, 1 << 30))
+
+        def teacher_fn(question: str, so_far: str, n: int) -> TeacherReply:
+            return teacher.continue_answer(question, so_far, n, seed=next(seeds))
+
+        model, tokenizer = student.load(base)
+        t0 = time.monotonic()
+        make_data(p, model, tokenizer, teacher, warm_items, rl_items, data)
+        lap("data", t0)
+        records = read_jsonl(data / "warmup.jsonl")
+        rated = read_jsonl(data / "rated.jsonl")
+        kept = [r for r in rated if passrate.keep(passrate.Rated(r["question"], r["answer"], r["passes"], r["samples"]),
+                                                  p.filter_threshold)]
+        summary["warmup"] = {"examples": len(records), "calls": sum(len(r["calls"]) for r in records)}
+        summary["filter"] = {"rated": len(rated), "kept": len(kept), "threshold": p.filter_threshold,
+                             "mean_pass_rate": sum(r["pass_rate"] for r in rated) / max(1, len(rated))}
+        if not kept:
+            raise RuntimeError(f"the teacher passed none of {len(rated)} questions at >= {p.filter_threshold}: "
+                               "nothing to train GRPO on")
+        grade = grader(p.grader)
+        if p.evaluate:
+            t0 = time.monotonic()
+            before = evaluate.answers(model, tokenizer, heldout, p.eval_limits, teacher_fn)
+            summary["before"] = evaluate.score(before, [i["answer"] for i in heldout], grade).as_json()
+            lap("held-out before", t0)
+        t0 = time.monotonic()
+        sft_log = sft.train(model, tokenizer, records, p.sft, out / "sft")
+        lap("sft", t0)
+        del model
+        t0 = time.monotonic()
+        grpo_log = grpo.train(out / "sft", tokenizer, kept, p.grpo, p.rl_limits, teacher_fn, grade, out / "grpo")
+        lap("grpo", t0)
+        if p.evaluate:
+            t0 = time.monotonic()
+            trained, _ = student.load(out / "grpo")
+            after = evaluate.answers(trained, tokenizer, heldout, p.eval_limits, teacher_fn)
+            summary["after"] = evaluate.score(after, [i["answer"] for i in heldout], grade).as_json()
+            write_jsonl(out / "heldout-after.jsonl", [{"question": a.question, "text": a.text, "calls": a.calls}
+                                                      for a in after])
+            lap("held-out after", t0)
+    t0 = time.monotonic()
+    gguf = export.to_gguf(out / "grpo", args.converter, out / "student.gguf")
+    lap("export", t0)
+    summary |= {"gguf": str(gguf), "timings_s": timings, "wall_s": round(time.monotonic() - started, 1),
+                "heldout_prompt": heldout[0]["question"], "sft_log": sft_log, "grpo_log": grpo_log}
+    (out / "summary.json").write_text(json.dumps(summary, indent=2))
+    from .report import curves_svg
+
+    curves_svg(out / "sft-loss.svg", "Warm-up (SFTTrainer): loss on student tokens", sft_log, ["loss"])
+    curves_svg(out / "grpo.svg", "GRPO (GRPOTrainer, relay rollouts)", grpo_log,
+               ["reward", "relay/call_rate", "relay/accuracy", "kl"])
+    if not args.keep_checkpoints:
+        shutil.rmtree(out / "sft", ignore_errors=True)
+    return summary
+
+
+def _settings(p: Profile) -> dict[str, Any]:
+    import dataclasses
+
+    return dataclasses.asdict(p)
+
+
+def parser() -> argparse.ArgumentParser:
+    ap = argparse.ArgumentParser(prog="python -m relaytools.train", description=__doc__.splitlines()[0])
+    ap.add_argument("--profile", default="smoke")
+    ap.add_argument("--out", type=Path, required=True)
+    ap.add_argument("--student", type=Path, required=True, help="the student's GGUF (SmolLM2-135M-Instruct)")
+    ap.add_argument("--teacher", type=Path, required=True, help="the teacher's GGUF (served by llama-cpp-python)")
+    ap.add_argument("--server-python", required=True, help="python of the environment with llama-cpp-python[server]")
+    ap.add_argument("--converter", type=Path, required=True, help="llama.cpp's convert_hf_to_gguf.py")
+    ap.add_argument("--cache", type=Path, default=Path.home() / ".cache" / "relay" / "train")
+    ap.add_argument("--threads", type=int, default=1, help="torch threads")
+    ap.add_argument("--teacher-threads", type=int, default=1)
+    ap.add_argument("--sft-steps", type=int)
+    ap.add_argument("--sft-lr", type=float)
+    ap.add_argument("--grpo-steps", type=int)
+    ap.add_argument("--grpo-lr", type=float)
+    ap.add_argument("--group-size", type=int, help="G")
+    ap.add_argument("--beta", type=float, help="KL coefficient")
+    ap.add_argument("--keep", type=float, help="teacher pass-rate threshold (default 0.5)")
+    ap.add_argument("--keep-checkpoints", action="store_true")
+    return ap
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    summary = run(args)
+    log(f"wrote {summary['gguf']} in {summary['wall_s']} s")
+    return 0
