@@ -46,17 +46,23 @@ PROFILES: dict[str, Profile] = {
     "smoke": Profile(
         name="smoke", warmup_questions=12, rl_questions=3, heldout_questions=4, filter_k=2,
         teacher_answer_tokens=128,
-        plan=CallPlan(count_weights=(0.0, 0.5, 0.5), n_min=4, n_max=16),
-        warmup_limits=RelayLimits(max_tokens=96, max_span=16),
-        rl_limits=RelayLimits(max_tokens=64, max_span=16),
-        sft=SftSettings(steps=36, batch_size=2, learning_rate=1e-4, max_length=256),
+        plan=CallPlan(count_weights=(0.0, 0.5, 0.5), n_min=4, n_max=12),
+        warmup_limits=RelayLimits(max_tokens=56, max_span=12),
+        rl_limits=RelayLimits(max_tokens=48, max_span=12),
+        sft=SftSettings(steps=16, batch_size=2, learning_rate=3e-4, max_length=160),
         grpo=GrpoSettings(group_size=4, steps=2, learning_rate=1e-6),
         evaluate=False,
     ),
     "long": Profile(
-        name="long", warmup_questions=48, rl_questions=12, heldout_questions=32, filter_k=4,
-        sft=SftSettings(steps=120, batch_size=4, learning_rate=5e-5, max_length=384),
-        grpo=GrpoSettings(group_size=8, steps=12, learning_rate=1e-6),
+        name="long", warmup_questions=32, rl_questions=8, heldout_questions=24, filter_k=4,
+        teacher_answer_tokens=128,
+        plan=CallPlan(count_weights=(0.1, 0.5, 0.4), n_min=4, n_max=16),
+        warmup_limits=RelayLimits(max_tokens=128, max_span=16),
+        rl_limits=RelayLimits(max_tokens=96, max_span=16),
+        eval_limits=RelayLimits(max_tokens=128, max_span=16, temperature=0.0),
+        sft=SftSettings(steps=48, batch_size=2, learning_rate=1e-4, max_length=256),
+        # G = 4 and 10x the paper's learning rate: 12 steps at the paper's 1e-6 would not move a 135M model.
+        grpo=GrpoSettings(group_size=4, steps=12, learning_rate=1e-5),
     ),
 }
 

@@ -15,6 +15,7 @@ import hashlib
 import json
 import random
 import shutil
+import signal
 import sys
 import time
 from pathlib import Path
@@ -200,6 +201,8 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    # A terminated run still stops the teacher server it started (the `with` blocks unwind).
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     summary = run(args)
     log(f"wrote {summary['gguf']} in {summary['wall_s']} s")
     return 0

@@ -16,13 +16,16 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from . import tags
-from .generation import sample
+from .generation import Sampled, sample
 from .segments import Segment, flatten, text
 from .teacher import TeacherReply
 
 # (question, stripped answer so far, max tokens) -> the teacher's reply
 TeacherFn = Callable[[str, str, int], TeacherReply]
 Finish = Literal["eos", "teacher-eos", "length", "running"]
+# (contexts, per-context token limits, temperature) -> one continuation per context, each ending at
+# end of turn, `</call>` or its limit. Transformers by default; vLLM on GPUs (python/recipes).
+Sampler = Callable[[list[list[int]], list[int], float], list[Sampled]]
 
 
 @dataclass(frozen=True)
@@ -72,8 +75,17 @@ def teacher_span(answer: Answer, n: int, limits: RelayLimits, tokenizer: Any, te
         answer.finish = "teacher-eos"
 
 
-def run(model: Any, tokenizer: Any, answers: Sequence[Answer], limits: RelayLimits, teacher: TeacherFn) -> None:
+def transformers_sampler(model: Any, tokenizer: Any) -> Sampler:
+    def sampler(contexts: list[list[int]], room: list[int], temperature: float) -> list[Sampled]:
+        return sample(model, tokenizer, contexts, room, temperature=temperature, stop_at_call=True)
+
+    return sampler
+
+
+def run(model: Any, tokenizer: Any, answers: Sequence[Answer], limits: RelayLimits, teacher: TeacherFn,
+        sampler: Sampler | None = None) -> None:
     """Run every answer to its end, in place."""
+    draw = sampler or transformers_sampler(model, tokenizer)
     while True:
         active = [a for a in answers if a.finish == "running"]
         if not active:
@@ -85,9 +97,8 @@ def run(model: Any, tokenizer: Any, answers: Sequence[Answer], limits: RelayLimi
         active = [a for a, r in zip(active, room) if r > 0]
         if not active:
             return
-        sampled = sample(model, tokenizer, [list(a.prompt_ids) + a.completion_ids for a in active],
-                         [limits.max_tokens - a.length for a in active], temperature=limits.temperature,
-                         stop_at_call=True)
+        sampled = draw([list(a.prompt_ids) + a.completion_ids for a in active],
+                       [limits.max_tokens - a.length for a in active], limits.temperature)
         for a, s in zip(active, sampled):
             if s.ids:
                 a.segments.append(Segment("student", s.ids, tokenizer.decode(s.ids)))

@@ -15,7 +15,7 @@ from typing import Any
 
 from . import relay
 from .prompts import chatml
-from .relay import Answer, RelayLimits, TeacherFn
+from .relay import Answer, RelayLimits, Sampler, TeacherFn
 from .segments import loss_mask
 
 RolloutFunc = Callable[[list[Any], Any], dict[str, list[Any]]]
@@ -47,15 +47,19 @@ def to_trl(answers: list[Answer]) -> dict[str, list[Any]]:
     }
 
 
-def make_rollout(tokenizer: Any, limits: RelayLimits, teacher: TeacherFn) -> RolloutFunc:
+def make_rollout(tokenizer: Any, limits: RelayLimits, teacher: TeacherFn,
+                 sampler_for: Callable[[Any], Sampler] | None = None) -> RolloutFunc:
+    """`sampler_for(trainer)` gives the student's sampler (default: transformers on the policy)."""
+
     def rollout(prompts: list[Any], trainer: Any) -> dict[str, list[Any]]:
         model = trainer.accelerator.unwrap_model(trainer.model)
+        sampler = sampler_for(trainer) if sampler_for else None
         answers = []
         for prompt in prompts:
             user = user_text(prompt)
             ids = tokenizer.encode(chatml(user), add_special_tokens=False)
             answers.append(Answer(question=question_of(user), prompt_ids=tuple(ids)))
-        relay.run(model, tokenizer, answers, limits, teacher)
+        relay.run(model, tokenizer, answers, limits, teacher, sampler)
         return to_trl(answers)
 
     return rollout

@@ -9,11 +9,13 @@ from relaytools.train.sft import SftSettings
 
 
 def record(tokenizer, teacher_text):
-    def seg(kind, text):
-        return Segment(kind, tuple(tokenizer.encode(text, add_special_tokens=False)), text).as_json()
+    def seg(kind, *texts):
+        ids = tuple(i for t in texts for i in tokenizer.encode(t, add_special_tokens=False))
+        return Segment(kind, ids, "".join(texts)).as_json()
 
+    # The command is tokenized on its own after the student's text, as the warm-up writes it.
     return {"prompt": [{"role": "user", "content": math_user("What is 23 + 45?")}],
-            "segments": [seg("student", "23 + 45 is " + tags.render(4)), seg("teacher", teacher_text),
+            "segments": [seg("student", "23 + 45 is", tags.render(4)), seg("teacher", teacher_text),
                          seg("student", ", so the answer is \\boxed{68}.<|im_end|>")]}
 
 
