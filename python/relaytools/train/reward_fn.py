@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from . import tags
 from .grading import Grader
 from .reward import Outcome, batch_rewards
 
@@ -20,7 +21,8 @@ def make_reward(grade: Grader) -> Callable[..., list[float]]:
     def relay_reward(prompts: list[Any], completions: list[Any], completion_ids: list[list[int]],
                      answer: list[str], qid: list[str], calls: list[int], requested: list[int],
                      **kwargs: Any) -> list[float]:
-        outcomes = [Outcome(correct=grade(completion_text(c), gold), calls=k, requested=r, length=len(ids))
+        # Graded without the command tags: their numbers are not part of the answer.
+        outcomes = [Outcome(correct=grade(tags.strip(completion_text(c)), gold), calls=k, requested=r, length=len(ids))
                     for c, ids, gold, k, r in zip(completions, completion_ids, answer, calls, requested)]
         log = kwargs.get("log_metric")
         if callable(log):
