@@ -15,5 +15,5 @@ cd "$root/python"
 export PYTHONPATH="$root/python" PYTHONDONTWRITEBYTECODE=1
 "$tools" -m pytest -p no:cacheprovider tests --ignore=tests/train "$@"
 RELAY_STUDENT_GGUF=$(pick SmolLM2-135M-Instruct.Q4_1.gguf) RELAY_TEACHER_GGUF=$(pick qwen2.5-coder-0.5b-instruct.gguf) \
-  RELAY_SERVER_PYTHON="$server" OMP_NUM_THREADS=1 \
+  RELAY_GEMMA_GGUF=$(pick gemma-3-270m-q4_k_m.gguf) RELAY_SERVER_PYTHON="$server" OMP_NUM_THREADS=1 \
   "$train" -m pytest -p no:cacheprovider tests/train "$@"

@@ -69,3 +69,26 @@ def test_trls_loss_is_the_mean_over_student_tokens_only(smollm, tmp_path):
     # Counting the teacher's tokens as targets (what the reference's RL stage does) gives another loss.
     assert not torch.isclose(loss, nll[completion].mean(), atol=1e-4)
     assert student.sum() < completion.sum()
+
+
+def test_the_chat_format_jsonl_is_read_by_trl_as_it_is(smollm, tmp_path):
+    """The warm-up JSONL is TRL's conversational prompt/completion format: SFTTrainer reads it
+    without our tokenization (then with loss on the whole completion, teacher's text included,
+    which is why training uses the segment-masked form)."""
+    import json
+
+    from datasets import load_dataset
+    from trl import SFTConfig, SFTTrainer
+
+    _, tokenizer = smollm
+    rec = record(tokenizer, " 6 plus 62")
+    rec["completion"] = [{"role": "assistant", "content": "".join(s["text"] for s in rec["segments"])}]
+    path = tmp_path / "warmup.jsonl"
+    path.write_text(json.dumps(rec) + "\n")
+    data = load_dataset("json", data_files=str(path), split="train").select_columns(["prompt", "completion"])
+    config = SFTConfig(output_dir=str(tmp_path / "out"), max_steps=1, use_cpu=True, report_to=[], save_strategy="no",
+                       disable_tqdm=True)
+    trainer = SFTTrainer(model=tiny_model(tokenizer), args=config, train_dataset=data, processing_class=tokenizer)
+    row = trainer.train_dataset[0]
+    assert "input_ids" in row and len(row["input_ids"]) > 0
+    assert sum(label != -100 for label in row["labels"]) > 0
