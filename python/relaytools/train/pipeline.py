@@ -11,6 +11,7 @@ profile's data settings, the two models' checksums and this package's data code.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import hashlib
 import json
 import random
@@ -26,6 +27,7 @@ from . import evaluate, export, grpo, passrate, sft, student, warmup
 from .config import Profile, profile
 from .grading import grader
 from .prompts import TeacherTemplate
+from .report import curves_svg
 from .server import LlamaServer
 from .teacher import CompletionsClient, Teacher, TeacherReply
 
@@ -112,7 +114,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     warm_items, rl_items, heldout = items_for(p)
     data = cache / f"data-{p.name}-{data_key(p, args.student, args.teacher)}"
     template = TeacherTemplate.from_gguf(args.teacher)
-    summary: dict[str, Any] = {"profile": p.name, "settings": _settings(p), "data": str(data)}
+    summary: dict[str, Any] = {"profile": p.name, "settings": dataclasses.asdict(p), "data": str(data)}
     with LlamaServer(args.server_python, args.teacher, out / "teacher-server.log", threads=args.teacher_threads) as url:
         teacher = Teacher(CompletionsClient(url), template, temperature=p.teacher_temperature)
         seeds = iter(range(1 << 20, 1 << 30))
@@ -161,20 +163,12 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     summary |= {"gguf": str(gguf), "timings_s": timings, "wall_s": round(time.monotonic() - started, 1),
                 "heldout_prompt": heldout[0]["question"], "sft_log": sft_log, "grpo_log": grpo_log}
     (out / "summary.json").write_text(json.dumps(summary, indent=2))
-    from .report import curves_svg
-
     curves_svg(out / "sft-loss.svg", "Warm-up (SFTTrainer): loss on student tokens", sft_log, ["loss"])
     curves_svg(out / "grpo.svg", "GRPO (GRPOTrainer, relay rollouts)", grpo_log,
                ["reward", "relay/call_rate", "relay/accuracy", "kl"])
     if not args.keep_checkpoints:
         shutil.rmtree(out / "sft", ignore_errors=True)
     return summary
-
-
-def _settings(p: Profile) -> dict[str, Any]:
-    import dataclasses
-
-    return dataclasses.asdict(p)
 
 
 def parser() -> argparse.ArgumentParser:

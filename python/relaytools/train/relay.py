@@ -18,7 +18,7 @@ from typing import Any, Literal
 from . import tags
 from .generation import Sampled, sample
 from .segments import Segment, flatten, text
-from .teacher import TeacherReply
+from .teacher import TeacherError, TeacherReply
 
 # (question, stripped answer so far, max tokens) -> the teacher's reply
 TeacherFn = Callable[[str, str, int], TeacherReply]
@@ -42,7 +42,8 @@ class Answer:
     prompt_ids: tuple[int, ...]
     segments: list[Segment] = field(default_factory=list)
     logprobs: list[float] = field(default_factory=list)  # one per id; 0.0 on the teacher's
-    calls: int = 0  # calls answered by the teacher
+    calls: int = 0  # the student's calls sent to the teacher
+    failed_calls: int = 0  # of those, the ones the teacher did not answer
     requested: int = 0  # teacher tokens asked for, each n clamped
     finish: Finish = "running"
 
@@ -66,7 +67,12 @@ def teacher_span(answer: Answer, n: int, limits: RelayLimits, tokenizer: Any, te
         return
     answer.calls += 1
     answer.requested += tags.clamp(n, limits.max_span)
-    reply = teacher(answer.question, answer.text, granted)
+    try:
+        reply = teacher(answer.question, answer.text, granted)
+    except TeacherError:
+        # As in the product: a teacher failure never loses the answer; the student carries on.
+        answer.failed_calls += 1
+        return
     ids = tokenizer.encode(reply.text, add_special_tokens=False)[:granted]
     if ids:
         answer.segments.append(Segment("teacher", tuple(ids), tokenizer.decode(ids)))

@@ -34,7 +34,7 @@ class Outcome:
     """What the reward needs to know about one response."""
 
     correct: bool
-    calls: int  # the student's calls the teacher answered
+    calls: int  # the student's calls sent to the teacher
     requested: int  # teacher tokens asked for, each n clamped
     length: int  # response tokens, student's and teacher's
 

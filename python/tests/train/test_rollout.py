@@ -107,3 +107,23 @@ def test_trl_takes_env_mask_into_its_loss_mask(smollm, teacher, tmp_path):
     trainer.current_gradient_accumulation_steps = 1  # set by the training loop, which this test does not run
     loss = trainer.compute_loss(trainer.model, out)
     assert torch.isfinite(loss)
+
+
+def test_a_teacher_that_cannot_be_reached_loses_nothing(smollm):
+    """A real connection refused (nothing listens on the port): the call is recorded as failed
+    and the student carries on."""
+    from relaytools.train.prompts import TeacherTemplate
+    from relaytools.train.server import free_port
+    from relaytools.train.teacher import CompletionsClient, Teacher
+    import os
+    from pathlib import Path
+
+    model, tokenizer = smollm
+    dead = Teacher(CompletionsClient(f"http://127.0.0.1:{free_port()}/v1", timeout_s=5),
+                   TeacherTemplate.from_gguf(Path(os.environ["RELAY_TEACHER_GGUF"])))
+    limits = RelayLimits(max_tokens=30, max_span=8)
+    answer, ids, _ = primed(tokenizer, dead, limits)
+    assert answer.calls == 1 and answer.failed_calls == 1
+    assert [s.kind for s in answer.segments] == ["student"]
+    relay.run(model, tokenizer, [answer], limits, lambda q, s, n: dead.continue_answer(q, s, n))
+    assert answer.finish in ("eos", "length") and answer.completion_ids[: len(ids)] == list(ids)
