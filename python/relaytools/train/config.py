@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
+from typing import Any
 
 from .grpo import GrpoSettings
 from .insertion import CallPlan
@@ -67,7 +68,7 @@ PROFILES: dict[str, Profile] = {
 }
 
 
-def profile(name: str, **overrides: object) -> Profile:
+def profile(name: str, **overrides: Any) -> Profile:
     try:
         base = PROFILES[name]
     except KeyError:

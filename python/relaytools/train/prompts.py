@@ -58,5 +58,5 @@ class TeacherTemplate:
         return cls(str(field.contents()), path.name)
 
     def render(self, user: str) -> str:
-        return self._template.render(messages=[{"role": "user", "content": user}], tools=None,
-                                     add_generation_prompt=True, bos_token="", eos_token="")
+        return str(self._template.render(messages=[{"role": "user", "content": user}], tools=None,
+                                         add_generation_prompt=True, bos_token="", eos_token=""))
