@@ -68,6 +68,37 @@ def read_jsonl(path: Path) -> list[dict[str, Any]]:
     return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
 
 
+class Stages:
+    """Finished stages of a run, kept in OUT/stages so that `--resume` skips them after a crash or
+    a restart (a stage cut off midway runs again). Only a run of the same settings resumes."""
+
+    def __init__(self, out: Path, settings: dict[str, Any], resume: bool) -> None:
+        self.folder = out / "stages"
+        stamp = json.dumps(settings, sort_keys=True, default=str)
+        if not resume:
+            shutil.rmtree(self.folder, ignore_errors=True)
+        elif (self.folder / "settings.json").is_file() and (self.folder / "settings.json").read_text() != stamp:
+            raise ValueError(f"{out} holds a run with other settings: resume it with the same options, "
+                             "or start again without --resume")
+        self.folder.mkdir(parents=True, exist_ok=True)
+        (self.folder / "settings.json").write_text(stamp)
+
+    def has(self, name: str, needs: Path | None = None) -> bool:
+        """Finished, and the checkpoint it wrote (`needs`) is still there."""
+        return (self.folder / f"{name}.json").is_file() and (needs is None or (needs / "config.json").is_file())
+
+    def done(self, name: str, needs: Path | None = None) -> dict[str, Any] | None:
+        if not self.has(name, needs):
+            return None
+        log(f"{name}: already done (resumed)")
+        return dict(json.loads((self.folder / f"{name}.json").read_text()))
+
+    def record(self, name: str, result: Any, seconds: float) -> None:
+        tmp = self.folder / f"{name}.json.tmp"
+        tmp.write_text(json.dumps({"result": result, "seconds": seconds}))
+        tmp.rename(self.folder / f"{name}.json")
+
+
 def make_data(p: Profile, model: Any, tokenizer: Any, teacher: Teacher, warm_items: list[dict[str, str]],
               rl_items: list[dict[str, str]], folder: Path) -> None:
     folder.mkdir(parents=True, exist_ok=True)
@@ -115,6 +146,19 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     data = cache / f"data-{p.name}-{data_key(p, args.student, args.teacher)}"
     template = TeacherTemplate.from_gguf(args.teacher)
     summary: dict[str, Any] = {"profile": p.name, "settings": dataclasses.asdict(p), "data": str(data)}
+    stages = Stages(out, summary["settings"], args.resume)
+
+    def stage(name: str, work: Any, needs: Path | None = None) -> Any:
+        """`work()` once: its result is recorded, and a resumed run takes the recorded one."""
+        if (done := stages.done(name, needs)) is not None:
+            timings[name] = done["seconds"]
+            return done["result"]
+        t0 = time.monotonic()
+        result = work()
+        lap(name, t0)
+        stages.record(name, result, timings[name])
+        return result
+
     with LlamaServer(args.server_python, args.teacher, out / "teacher-server.log", threads=args.teacher_threads) as url:
         teacher = Teacher(CompletionsClient(url), template, temperature=p.teacher_temperature)
         seeds = iter(range(1 << 20, 1 << 30))
@@ -137,26 +181,24 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             raise RuntimeError(f"the teacher passed none of {len(rated)} questions at >= {p.filter_threshold}: "
                                "nothing to train GRPO on")
         grade = grader(p.grader)
+        golds = [i["answer"] for i in heldout]
+
+        def held_out(checkpoint_model: Any, name: str) -> dict[str, float]:
+            done = evaluate.answers(checkpoint_model, tokenizer, heldout, p.eval_limits, teacher_fn)
+            write_jsonl(out / f"heldout-{name}.jsonl", [{"question": a.question, "text": a.text, "calls": a.calls}
+                                                        for a in done])
+            return evaluate.score(done, golds, grade).as_json()
+
         if p.evaluate:
-            t0 = time.monotonic()
-            before = evaluate.answers(model, tokenizer, heldout, p.eval_limits, teacher_fn)
-            summary["before"] = evaluate.score(before, [i["answer"] for i in heldout], grade).as_json()
-            lap("held-out before", t0)
-        t0 = time.monotonic()
-        sft_log = sft.train(model, tokenizer, records, p.sft, out / "sft")
-        lap("sft", t0)
+            summary["before"] = stage("held-out before", lambda: held_out(model, "before"))
+        # The SFT checkpoint is needed again only while GRPO has not finished.
+        sft_needs = None if stages.has("grpo", out / "grpo") else out / "sft"
+        sft_log = stage("sft", lambda: sft.train(model, tokenizer, records, p.sft, out / "sft"), needs=sft_needs)
         del model
-        t0 = time.monotonic()
-        grpo_log = grpo.train(out / "sft", tokenizer, kept, p.grpo, p.rl_limits, teacher_fn, grade, out / "grpo")
-        lap("grpo", t0)
+        grpo_log = stage("grpo", lambda: grpo.train(out / "sft", tokenizer, kept, p.grpo, p.rl_limits, teacher_fn,
+                                                    grade, out / "grpo"), needs=out / "grpo")
         if p.evaluate:
-            t0 = time.monotonic()
-            trained, _ = student.load(out / "grpo")
-            after = evaluate.answers(trained, tokenizer, heldout, p.eval_limits, teacher_fn)
-            summary["after"] = evaluate.score(after, [i["answer"] for i in heldout], grade).as_json()
-            write_jsonl(out / "heldout-after.jsonl", [{"question": a.question, "text": a.text, "calls": a.calls}
-                                                      for a in after])
-            lap("held-out after", t0)
+            summary["after"] = stage("held-out after", lambda: held_out(student.load(out / "grpo")[0], "after"))
     t0 = time.monotonic()
     gguf = export.to_gguf(out / "grpo", args.converter, out / "student.gguf")
     lap("export", t0)
@@ -190,6 +232,8 @@ def parser() -> argparse.ArgumentParser:
     ap.add_argument("--beta", type=float, help="KL coefficient")
     ap.add_argument("--keep", type=float, help="teacher pass-rate threshold (default 0.5)")
     ap.add_argument("--keep-checkpoints", action="store_true")
+    ap.add_argument("--resume", action="store_true",
+                    help="skip the stages a cut-off run in the same --out finished (same settings only)")
     return ap
 
 
