@@ -40,7 +40,7 @@ def steps_table(log: list[dict[str, float]]) -> str:
     return "\n".join(out)
 
 
-def render(summary: dict[str, Any], evals: list[tuple[str, str]], commands: str) -> str:
+def render(summary: dict[str, Any], evals: list[tuple[str, str]], commands: str, notes: str = "") -> str:
     settings = summary["settings"]
     sft_loss = series(summary["sft_log"], "loss")[1]
     parts = [
@@ -53,6 +53,7 @@ def render(summary: dict[str, Any], evals: list[tuple[str, str]], commands: str)
         f" G = {settings['grpo']['group_size']}. It shows the whole path working and the student learning"
         " the command; it is far too small to show the paper's accuracy gains.",
         "",
+        *([notes.strip(), ""] if notes.strip() else []),
         "## Stages",
         f"- Warm-up data: {summary['warmup']['examples']} answers, {summary['warmup']['calls']} calls inserted.",
         f"- Filter: {summary['filter']['rated']} questions rated with k = {settings['filter_k']} teacher answers,"
@@ -93,6 +94,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", type=Path, required=True)
     ap.add_argument("--eval", action="append", default=[], help="TITLE=DIR of a relay eval --out folder")
     ap.add_argument("--commands", type=Path, required=True)
+    ap.add_argument("--notes", type=Path, help="markdown placed after the introduction (what the run shows)")
     args = ap.parse_args(argv)
     summary = json.loads((args.run / "summary.json").read_text())
     evals = []
@@ -104,7 +106,8 @@ def main(argv: list[str] | None = None) -> int:
         shutil.copy(args.run / svg, args.out / svg)
     slim = {k: v for k, v in summary.items() if k not in ("data", "gguf")}
     (args.out / "summary.json").write_text(json.dumps(slim, indent=2) + "\n")
-    (args.out / "README.md").write_text(render(summary, evals, args.commands.read_text()))
+    (args.out / "README.md").write_text(render(summary, evals, args.commands.read_text(),
+                                                 args.notes.read_text() if args.notes else ""))
     return 0
 
 
