@@ -38,7 +38,7 @@ node dist/cli.js eval "${common[@]}" --student "$student" --conditions learned -
 echo "[train-long] relay eval done at $((SECONDS - started)) s" >&2
 
 "$train" -m relaytools.train.report_md --run "$run" --out "$root/docs/training" \
-  --eval "the trained student (learned, and teacher-free = its calls refused)=$run/eval-trained" \
+  --eval "the trained student (learned; teacher-free: its calls refused)=$run/eval-trained" \
   --eval "the vanilla SmolLM2-135M-Instruct (learned: it never calls)=$run/eval-vanilla" \
-  --commands "$root/scripts/train-long.sh"
+  --commands "$root/scripts/train-long.sh" --notes "$root/docs/training/notes.md"
 echo "[train-long] report in docs/training/ after $((SECONDS - started)) s" >&2

@@ -99,7 +99,7 @@ def main(argv: list[str] | None = None) -> int:
     summary = json.loads((args.run / "summary.json").read_text())
     evals = []
     for spec in args.eval:
-        title, _, folder = spec.partition("=")
+        title, _, folder = spec.rpartition("=")  # a title may hold "=", a folder rarely
         evals.append((title, eval_tables(Path(folder) / "report.md")))
     args.out.mkdir(parents=True, exist_ok=True)
     for svg in ("sft-loss.svg", "grpo.svg"):
