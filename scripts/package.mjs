@@ -1,7 +1,7 @@
 // Packages the extension as a VSIX for one platform target, carrying node-llama-cpp with only
 // that platform's binary packages (a VSIX must not carry every GPU back-end by accident).
 //
-//   node scripts/package.mjs [--target linux-x64] [--gpu none|vulkan|cuda] [--out file.vsix]
+//   node scripts/package.mjs [--target linux-x64] [--gpu none|vulkan|cuda] [--out file.vsix] [--images-url https://…]
 //
 // Stages the files in .cache/vsix/<target>, installs the production dependency there from the
 // npm registry (cached by npm), prunes the other platforms' binaries, and runs vsce.
@@ -15,6 +15,8 @@ const { values } = parseArgs({
     target: { type: "string", default: `${process.platform}-${process.arch}` },
     gpu: { type: "string", default: "none" },
     out: { type: "string" },
+    /** Where the README's relative images and links are served from (https), for the extension page. */
+    "images-url": { type: "string" },
   },
 });
 const root = resolve(import.meta.dirname, "..");
@@ -39,7 +41,20 @@ run(process.execPath, [join(root, "scripts/build.mjs")], root);
 const stage = join(root, ".cache", "vsix", `${target}-${values.gpu}`);
 rmSync(stage, { recursive: true, force: true });
 mkdirSync(stage, { recursive: true });
-for (const file of ["README.md", "CHANGELOG.md", "LICENSE", ".vscodeignore"]) cpSync(join(root, file), join(stage, file));
+// The extension's page shows the user README; README.md at the root is the developer's.
+// VS Code's extension page shows only https (or data:) images, so the screenshots need a public
+// base URL (the repository's, which vsce prepends); without one they would show as broken
+// images, and are left out.
+const imagesUrl = values["images-url"];
+if (imagesUrl && !/^https:\/\//.test(imagesUrl)) throw new Error(`--images-url must be an https URL: ${imagesUrl}`);
+const linkArgs = imagesUrl ? ["--baseImagesUrl", imagesUrl, "--baseContentUrl", imagesUrl] : pkg.repository ? [] : ["--no-rewrite-relative-links"];
+let readme = readFileSync(join(root, "README.extension.md"), "utf8");
+if (!imagesUrl && !pkg.repository) {
+  readme = readme.replace(/^!\[[^\]]*\]\((?!https:)[^)]*\)\n\n?/gm, "");
+  console.log("packaging without the README's screenshots (no repository or --images-url to serve them from)");
+}
+writeFileSync(join(stage, "README.md"), readme);
+for (const file of ["CHANGELOG.md", "LICENSE", ".vscodeignore"]) cpSync(join(root, file), join(stage, file));
 cpSync(join(root, "media"), join(stage, "media"), { recursive: true });
 mkdirSync(join(stage, "dist"), { recursive: true });
 cpSync(join(root, "dist", "extension.cjs"), join(stage, "dist", "extension.cjs"));
@@ -70,5 +85,5 @@ const prune = (dir) => {
 };
 prune(join(stage, "node_modules"));
 
-run(process.execPath, [join(root, "node_modules", "@vscode", "vsce", "vsce"), "package", "--target", target, "--out", out, "--allow-missing-repository", "--skip-license"], stage);
+run(process.execPath, [join(root, "node_modules", "@vscode", "vsce", "vsce"), "package", "--target", target, "--out", out, "--allow-missing-repository", "--skip-license", ...linkArgs], stage);
 console.log(`packaged ${out}`);

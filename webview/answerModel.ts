@@ -18,9 +18,15 @@ export interface Asking {
 /** A span as shown: a closed span, or streamed text not closed yet. */
 export type Segment = { span: SpanView; open: boolean };
 
+interface Pending {
+  kind: StreamKind;
+  text: string;
+  thought: boolean;
+}
+
 export class AnswerModel {
   private closed: SpanView[];
-  private pending: Array<{ kind: StreamKind; text: string }> = [];
+  private pending: Pending[] = [];
   private pendingModel: string | undefined;
   asking: Asking | undefined;
 
@@ -28,11 +34,12 @@ export class AnswerModel {
     this.closed = [...spans];
   }
 
-  appendText(kind: StreamKind, text: string): void {
+  /** `thought`: a thinking model's reasoning (the collapsed "Thinking" section). */
+  appendText(kind: StreamKind, text: string, thought = false): void {
     this.asking = undefined;
     const last = this.pending[this.pending.length - 1];
-    if (last && last.kind === kind) last.text += text;
-    else this.pending.push({ kind, text });
+    if (last && last.kind === kind && last.thought === thought) last.text += text;
+    else this.pending.push({ kind, text, thought });
   }
 
   teacherStart(granted: number, model: string): void {
@@ -43,7 +50,7 @@ export class AnswerModel {
   closeSpan(span: SpanView): void {
     this.asking = undefined;
     const last = this.pending[this.pending.length - 1];
-    const covered = last && last.kind === span.kind ? this.pending.pop() : undefined;
+    const covered = last && last.kind === span.kind && last.thought === Boolean(span.thought) ? this.pending.pop() : undefined;
     // Streamed text before the covered part was never closed by the host: keep it as it came.
     for (const p of this.pending) this.closed.push(this.implicit(p));
     this.pending = [];
@@ -66,16 +73,31 @@ export class AnswerModel {
     ];
   }
 
-  /** The whole answer as plain text (for tests and copy). */
+  /** The whole answer as plain text, reasoning left out (for tests and copy). */
   text(): string {
     return this.segments()
+      .filter((s) => !s.span.thought)
       .map((s) => s.span.text)
       .join("");
   }
 
-  private implicit(p: { kind: StreamKind; text: string }): SpanView {
+  /** The reasoning so far ("" for a model that does not think). */
+  reasoning(): string {
+    return this.segments()
+      .filter((s) => s.span.thought)
+      .map((s) => s.span.text)
+      .join("");
+  }
+
+  /** Whether the answer proper has begun (the reasoning, if any, is over). */
+  get answering(): boolean {
+    return this.segments().some((s) => !s.span.thought && s.span.text.trim().length > 0);
+  }
+
+  private implicit(p: Pending): SpanView {
     const span: SpanView = { kind: p.kind, text: p.text, tokens: 0 };
     if (p.kind === "teacher" && this.pendingModel) span.model = this.pendingModel;
+    if (p.thought) span.thought = true;
     return span;
   }
 }

@@ -2,7 +2,7 @@
  * The chat panel: header (teacher, New chat), transcript, question box. Every message from the
  * host is validated with the shared protocol's schema; invalid ones are logged and ignored.
  */
-import { parseToWebview, type ChatTurn, type ToWebview } from "../src/protocol/chat.js";
+import { parseToWebview, type ChatTurn, type SetupView, type ToWebview } from "../src/protocol/chat.js";
 import { codeAction } from "./codeBlocks.js";
 import { Composer } from "./composer.js";
 import { h } from "./dom.js";
@@ -10,6 +10,7 @@ import { icon } from "./icons.js";
 import { FrameScheduler } from "./scheduler.js";
 import { TurnView } from "./turnView.js";
 import type { Host } from "./vscodeApi.js";
+import { Welcome } from "./welcome.js";
 
 /** Within this many pixels of the bottom, the transcript follows new text. */
 const STICKY_PX = 48;
@@ -19,6 +20,8 @@ export class ChatApp {
   private readonly transcript: HTMLElement;
   private readonly teacher: HTMLElement;
   private readonly empty: HTMLElement;
+  private readonly welcome: Welcome;
+  private setup: SetupView | undefined;
   private readonly composer: Composer;
   private readonly scheduler = new FrameScheduler(() => this.afterRender());
   private stick = true;
@@ -26,11 +29,7 @@ export class ChatApp {
 
   constructor(root: HTMLElement, private readonly host: Host) {
     this.teacher = h("span", { class: "teacher-status", id: "teacher-status" }, "Teacher: …");
-    const newChat = h("vscode-button", { id: "new-chat", appearance: "secondary", "aria-label": "New chat", title: "Start a new chat" }, "New chat");
-    const plus = h("span", { slot: "start" });
-    plus.append(icon("plus"));
-    newChat.prepend(plus);
-    newChat.addEventListener("click", () => host.post({ type: "new-chat" }));
+    this.welcome = new Welcome((action) => host.post({ type: "setup-action", action }));
 
     this.empty = h(
       "div",
@@ -38,7 +37,7 @@ export class ChatApp {
       h("p", {}, "Ask a coding or math question. The local student model answers; when it gets stuck it asks the teacher for a few tokens."),
       h("p", {}, "Text the teacher wrote is ", h("span", { class: "teacher", title: "teacher text looks like this" }, "tinted"), " — hover it for the model, tokens and latency."),
     );
-    this.transcript = h("main", { id: "transcript", class: "transcript", role: "log", "aria-live": "polite", "aria-label": "Answers" }, this.empty);
+    this.transcript = h("main", { id: "transcript", class: "transcript", role: "log", "aria-live": "polite", "aria-label": "Answers" }, this.welcome.element, this.empty);
     this.transcript.addEventListener("scroll", () => {
       const t = this.transcript;
       this.stick = t.scrollHeight - t.scrollTop - t.clientHeight <= STICKY_PX;
@@ -51,11 +50,13 @@ export class ChatApp {
         this.stick = true;
         host.post({ type: "ask", question });
       },
+      canSend: () => (Welcome.canAsk(this.setup) ? undefined : "Choose a student model first (above). Nothing is downloaded until you do."),
       onStop: () => host.post({ type: "stop" }),
       onDraft: (draft) => host.saveState({ draft }),
     });
 
-    const header = h("header", { class: "toolbar" }, this.teacher, newChat);
+    // New Chat and Past Chats are the view's title actions (as in Copilot Chat), not repeated here.
+    const header = h("header", { class: "toolbar" }, this.teacher);
     root.replaceChildren(header, h("vscode-divider", { role: "separator" }), this.transcript, this.composer.element);
     root.classList.add("relay-chat");
   }
@@ -79,6 +80,7 @@ export class ChatApp {
           this.addTurn(turn, live);
         });
         this.setStatus(message.teacher, message.busy);
+        if (message.setup) this.setSetup(message.setup);
         this.stick = true;
         this.afterRender();
         break;
@@ -88,7 +90,7 @@ export class ChatApp {
         this.addTurn(message.turn, true);
         break;
       case "text":
-        this.withView(message.id, message.type, (v) => v.model.appendText(message.kind, message.text));
+        this.withView(message.id, message.type, (v) => v.model.appendText(message.kind, message.text, message.thought === true));
         break;
       case "teacher-start":
         this.withView(message.id, message.type, (v) => v.model.teacherStart(message.granted, message.model));
@@ -112,7 +114,19 @@ export class ChatApp {
       case "status":
         this.setStatus(message.teacher, message.busy);
         break;
+      case "setup":
+        this.setSetup(message.setup);
+        break;
+      case "hint":
+        this.composer.hint(message.text);
+        break;
     }
+  }
+
+  private setSetup(setup: SetupView): void {
+    this.setup = setup;
+    this.welcome.update(setup, this.views.size > 0);
+    this.empty.hidden = !this.welcome.element.hidden;
   }
 
   private withView(id: string, type: string, update: (view: TurnView) => void): void {
@@ -136,6 +150,7 @@ export class ChatApp {
     this.views.set(turn.id, view);
     this.empty.remove();
     this.transcript.append(view.element);
+    this.welcome.update(this.setup, true);
     this.scheduler.renderNow(view);
     this.updateBusy();
   }
@@ -143,7 +158,9 @@ export class ChatApp {
   private clear(): void {
     for (const view of this.views.values()) this.scheduler.forget(view);
     this.views.clear();
-    this.transcript.replaceChildren(this.empty);
+    this.transcript.replaceChildren(this.welcome.element, this.empty);
+    this.welcome.update(this.setup, false);
+    this.empty.hidden = !this.welcome.element.hidden;
     this.updateBusy();
   }
 

@@ -16,6 +16,8 @@ export interface ComposerOptions {
   onSend(question: string): void;
   onStop(): void;
   onDraft(draft: string): void;
+  /** Why a question cannot be sent now, or undefined when it can. */
+  canSend?(): string | undefined;
 }
 
 export class Composer {
@@ -23,7 +25,7 @@ export class Composer {
   private readonly input: TextAreaElement;
   private readonly send: HTMLElement;
   private readonly stop: HTMLElement;
-  private readonly hint: HTMLElement;
+  private readonly hint_: HTMLElement;
   private busy = false;
 
   constructor(private readonly options: ComposerOptions) {
@@ -38,27 +40,28 @@ export class Composer {
     this.stop = h("vscode-button", { id: "stop", appearance: "secondary", "aria-label": "Stop generating", title: "Stop generating" }, "Stop");
     this.stop.prepend(iconSlot("stop"));
     this.stop.hidden = true;
-    this.hint = h("span", { class: "composer-hint", "aria-live": "polite" });
-    this.element = h("form", { class: "composer", "aria-label": "Ask a question" }, this.input, h("div", { class: "composer-row" }, this.hint, this.send, this.stop));
+    this.hint_ = h("span", { class: "composer-hint", "aria-live": "polite" });
+    this.element = h("form", { class: "composer", "aria-label": "Ask a question" }, this.input, h("div", { class: "composer-row" }, this.hint_, this.send, this.stop));
 
     this.element.addEventListener("submit", (e) => e.preventDefault());
     this.input.addEventListener("keydown", (e) => this.onKey(e));
     this.input.addEventListener("input", () => {
-      this.hint.textContent = "";
+      this.hint_.textContent = "";
       options.onDraft(this.input.value);
     });
     this.send.addEventListener("click", () => this.submit());
     this.stop.addEventListener("click", () => options.onStop());
   }
 
+  /** Shows a short line under the question box. */
+  hint(text: string): void {
+    this.hint_.textContent = text;
+  }
+
   setBusy(busy: boolean): void {
     this.busy = busy;
     this.send.hidden = busy;
     this.stop.hidden = !busy;
-  }
-
-  focus(): void {
-    this.input.focus();
   }
 
   private onKey(e: KeyboardEvent): void {
@@ -70,8 +73,13 @@ export class Composer {
   private submit(): void {
     const question = this.input.value.trim();
     if (!question) return;
+    const blocked = this.options.canSend?.();
+    if (blocked) {
+      this.hint_.textContent = blocked;
+      return;
+    }
     if (question.length > MAX_QUESTION) {
-      this.hint.textContent = `Too long: ${question.length.toLocaleString("en-US")} characters (at most ${MAX_QUESTION.toLocaleString("en-US")}).`;
+      this.hint_.textContent = `Too long: ${question.length.toLocaleString("en-US")} characters (at most ${MAX_QUESTION.toLocaleString("en-US")}).`;
       return;
     }
     this.input.value = "";

@@ -53,7 +53,8 @@ export function noteText(span: SpanView): { label: string; title: string } {
   const who = span.model ? `teacher ${span.model}` : "teacher";
   return {
     label: "teacher call failed",
-    title: `${who} call failed${span.error ? `: ${span.error}` : ""}. The student went on alone.`,
+    // Provider messages often end with their own period ("Connection error."): one is enough.
+    title: `${who} call failed${span.error ? `: ${span.error.replace(/\.+$/, "")}` : ""}. The student went on alone.`,
   };
 }
 

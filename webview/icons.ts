@@ -3,7 +3,6 @@ const PATHS = {
   copy: "M5.5 5.5h8v8h-8z M10.5 5.5v-3h-8v8h3",
   insert: "M8 2v7.5 M5 6.5l3 3 3-3 M2.5 13.5h11",
   check: "M3 8.5l3 3 7-7",
-  plus: "M8 3v10 M3 8h10",
   stop: "M4.5 4.5h7v7h-7z",
   send: "M2.5 8h9 M8 4.5l3.5 3.5-3.5 3.5 M13.5 3v10",
 } as const;

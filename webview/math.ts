@@ -1,11 +1,14 @@
 /**
  * A markdown-it plugin for math rendered with KaTeX: `$...$` and `\(...\)` inline, `$$...$$`
  * and `\[...\]` as display math (inline in a paragraph, or as a block on their own lines).
+ * Math models also write a bare `\boxed{…}` (the answer format) or `\frac{…}{…}` outside any
+ * delimiters: those are rendered as inline math too, up to their balanced closing brace.
  * `$` follows Pandoc's rule so prices stay text: no space just inside the delimiters, and no
  * digit right after the closing `$`. KaTeX runs with `trust: false` (no \href, \includegraphics
  * or \htmlClass) and `throwOnError: false` (a bad formula shows its source in the error colour).
  */
 import katex from "katex";
+import { LRUCache } from "lru-cache";
 import type { MarkdownIt, StateBlock, StateInline } from "markdown-it";
 import { escapeHtml } from "./html.js";
 import { extractSentinels, wrapAtom } from "./sentinels.js";
@@ -13,8 +16,7 @@ import { extractSentinels, wrapAtom } from "./sentinels.js";
 const SPACE = /\s/;
 
 /** Rendered formulas: a streaming answer is re-rendered every frame, its formulas mostly unchanged. */
-const cache = new Map<string, string>();
-const CACHE_SIZE = 500;
+const cache = new LRUCache<string, string>({ max: 500 });
 
 export function renderMath(source: string, displayMode: boolean): string {
   const { clean, sentinels } = extractSentinels(source);
@@ -22,7 +24,6 @@ export function renderMath(source: string, displayMode: boolean): string {
   let html = cache.get(key);
   if (html === undefined) {
     html = renderKatex(clean, displayMode);
-    if (cache.size >= CACHE_SIZE) cache.delete(cache.keys().next().value as string);
     cache.set(key, html);
   }
   return wrapAtom(sentinels, html);
@@ -50,11 +51,57 @@ function pushMath(state: StateInline, type: string, markup: string, content: str
   token.content = content;
 }
 
+/** Commands rendered as math without delimiters, and how many brace groups each takes. */
+const BARE_COMMANDS: ReadonlyArray<[string, number]> = [
+  ["\\boxed", 1],
+  ["\\fbox", 1],
+  ["\\dfrac", 2],
+  ["\\tfrac", 2],
+  ["\\frac", 2],
+  ["\\sqrt", 1],
+];
+
+/** The end (exclusive) of the balanced `{…}` group starting at `open`, or -1. */
+function groupEnd(src: string, open: number, limit: number): number {
+  if (src[open] !== "{") return -1;
+  let depth = 0;
+  for (let i = open; i < limit; i++) {
+    const c = src[i];
+    if (c === "\\") {
+      i++;
+      continue;
+    }
+    if (c === "{") depth++;
+    else if (c === "}" && --depth === 0) return i + 1;
+  }
+  return -1;
+}
+
+/** A bare `\boxed{…}` / `\frac{…}{…}` at `pos`: its end, or -1. */
+function bareCommandEnd(src: string, pos: number, limit: number): number {
+  for (const [name, groups] of BARE_COMMANDS) {
+    if (!src.startsWith(name, pos) || src[pos + name.length] !== "{") continue;
+    let end = pos + name.length;
+    for (let g = 0; g < groups; g++) {
+      end = groupEnd(src, end, limit);
+      if (end < 0) return -1;
+    }
+    return end;
+  }
+  return -1;
+}
+
 function mathInline(state: StateInline, silent: boolean): boolean {
   const src = state.src;
   const pos = state.pos;
   const ch = src[pos];
   if (ch === "\\") {
+    const bare = bareCommandEnd(src, pos, state.posMax);
+    if (bare > 0) {
+      if (!silent) pushMath(state, "math_inline", "", src.slice(pos, bare));
+      state.pos = bare;
+      return true;
+    }
     const next = src[pos + 1];
     if (next !== "(" && next !== "[") return false;
     const closer = next === "(" ? "\\)" : "\\]";

@@ -21,8 +21,36 @@ function askingMarker(granted: number, model: string): HTMLElement {
   );
 }
 
-export function renderAnswer(model: AnswerModel): DocumentFragment {
-  const segments = model.segments();
+export interface RenderOptions {
+  /** The "Thinking" section starts expanded (the user opened it). */
+  thinkingOpen?: boolean;
+  /** Still streaming: the section's summary says the model is thinking. */
+  streaming?: boolean;
+}
+
+/**
+ * The answer, with a thinking model's reasoning first in a collapsed "Thinking" section (a
+ * native <details>, so it opens with the keyboard too), rendered like the answer.
+ */
+export function renderAnswer(model: AnswerModel, options: RenderOptions = {}): DocumentFragment {
+  const all = model.segments();
+  const thought = all.filter((s) => s.span.thought);
+  const answer = all.filter((s) => !s.span.thought);
+  // While the model is still reasoning, "asking teacher" shows inside the reasoning.
+  const inThought = thought.length > 0 && !model.answering;
+  const fragment = renderSegments(answer, inThought ? undefined : model.asking);
+  if (thought.length === 0) return fragment;
+  const stillThinking = Boolean(options.streaming) && inThought;
+  const body = h("div", { class: "thinking-body markdown" });
+  body.append(renderSegments(thought, inThought ? model.asking : undefined));
+  const summary = h("summary", { class: "thinking-summary" }, stillThinking ? "Thinking…" : "Thinking");
+  const details = h("details", { class: `thinking${stillThinking ? " live" : ""}` }, summary, body);
+  if (options.thinkingOpen) details.setAttribute("open", "");
+  fragment.prepend(details);
+  return fragment;
+}
+
+function renderSegments(segments: ReturnType<AnswerModel["segments"]>, asking: AnswerModel["asking"]): DocumentFragment {
   const pieces: SourcePiece[] = [];
   segments.forEach(({ span }, index) => {
     if (span.kind === "student") pieces.push({ type: "text", text: span.text });
@@ -33,7 +61,7 @@ export function renderAnswer(model: AnswerModel): DocumentFragment {
     }
   });
   const askIndex = segments.length;
-  if (model.asking) pieces.push({ type: "mark", index: askIndex });
+  if (asking) pieces.push({ type: "mark", index: askIndex });
 
   const fragment = sanitizeToFragment(renderMarkdown(buildSource(pieces)));
   collectCode(fragment);
@@ -43,7 +71,7 @@ export function renderAnswer(model: AnswerModel): DocumentFragment {
       return seg ? teacherTitle(seg.span, seg.open) : "teacher";
     },
     mark: (index) => {
-      if (index === askIndex && model.asking) return askingMarker(model.asking.granted, model.asking.model);
+      if (index === askIndex && asking) return askingMarker(asking.granted, asking.model);
       const seg = segments[index];
       if (!seg || (seg.span.kind !== "failed-call" && seg.span.kind !== "budget-denied")) return undefined;
       const note = noteText(seg.span);

@@ -25,10 +25,6 @@ export function stripSentinels(text: string): string {
   return text.replace(RESERVED_RE, "");
 }
 
-export function hasSentinel(text: string): boolean {
-  return /[\uFDD0-\uFDD2]/.test(text);
-}
-
 function encodeIndex(index: number): string {
   return [...String(index)].map((d) => String.fromCharCode(DIGIT_ZERO + Number(d))).join("");
 }

@@ -7,6 +7,7 @@ import { renderAnswer } from "./renderAnswer.js";
 
 const STOP_LABELS: Record<string, string> = {
   aborted: "stopped",
+  "model-unloaded": "stopped: the student model was unloaded",
   "max-tokens": "token limit reached",
   "context-full": "context full",
   error: "error",
@@ -19,6 +20,7 @@ export class TurnView {
   private readonly answer = h("div", { class: "answer markdown" });
   private readonly footer = h("div", { class: "turn-footer" });
   private streaming = false;
+  private thinkingOpen = false;
 
   constructor(turn: ChatTurn, streaming: boolean) {
     this.element = h("article", { class: "turn", "data-turn-id": turn.id }, this.question, this.answer, this.footer);
@@ -43,7 +45,10 @@ export class TurnView {
   }
 
   render(): void {
-    const fragment = renderAnswer(this.model);
+    const fragment = renderAnswer(this.model, { thinkingOpen: this.thinkingOpen, streaming: this.streaming });
+    // Re-rendering as text streams in must not close a Thinking section the user opened.
+    const details = fragment.querySelector("details.thinking");
+    details?.addEventListener("toggle", () => (this.thinkingOpen = (details as HTMLDetailsElement).open));
     if (!fragment.hasChildNodes() && this.streaming) fragment.append(h("span", { class: "placeholder" }, "Thinking…"));
     this.answer.replaceChildren(fragment);
   }
@@ -62,6 +67,7 @@ export class TurnView {
     }
     const reason = stopped ? "stopped" : turn.stats ? STOP_LABELS[turn.stats.stopReason] : undefined;
     if (!this.streaming && reason && reason !== "error") parts.push(" ", h("span", { class: `badge ${stopped ? "stopped" : ""}` }, reason));
+    if (!this.streaming && turn.notice) parts.push(h("div", { class: "turn-notice", role: "note" }, turn.notice));
     if (turn.error) parts.push(h("div", { class: "turn-error" }, turn.error));
     this.footer.replaceChildren(...parts);
     this.footer.hidden = parts.length === 0;

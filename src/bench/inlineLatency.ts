@@ -14,7 +14,7 @@ import { runRelay } from "../core/controller.js";
 import { createPolicy } from "../core/policies.js";
 import type { TaskPrompt } from "../core/prompts.js";
 import type { LlamaStudent } from "../student/llamaStudent.js";
-import { commonPrefix } from "../llama/sequencePool.js";
+import { reuseCachedPrefix } from "../llama/prefix.js";
 import { loadStudent, now, since, type BenchEnv } from "./env.js";
 import { codeOfLength, pseudoCode } from "./prompts.js";
 import { pairedRatio, ratio, round, roundSummary, summarize, type Summary } from "./stats.js";
@@ -71,16 +71,15 @@ export function relayInlineCore(student: LlamaStudent, maxTokens: number): Inlin
 export function rawInlineCore(student: LlamaStudent, sequence: LlamaContextSequence): InlineCore {
   return async (request) => {
     const prompt = student.promptTokens(inlineTask(request));
-    const keep = Math.min(commonPrefix(sequence.contextTokens, prompt), prompt.length - 1);
-    if (keep < sequence.nextTokenIndex) await sequence.eraseContextTokenRanges([{ start: keep, end: sequence.nextTokenIndex }]);
+    const input = await reuseCachedPrefix(sequence, prompt);
     const tokens: Token[] = [];
     let text = "";
-    for await (const token of sequence.evaluate(prompt.slice(keep), { temperature: 0 })) {
+    for await (const token of sequence.evaluate(input, { temperature: 0 })) {
       tokens.push(token);
       text = student.model.detokenize(tokens, false, prompt.slice(-8));
       if (text.length > 0 || tokens.length >= 8) break;
     }
-    return { text, done: Promise.resolve({ evaluatedPromptTokens: prompt.length - keep }) };
+    return { text, done: Promise.resolve({ evaluatedPromptTokens: input.length }) };
   };
 }
 

@@ -9,7 +9,7 @@ import { runRelay } from "../core/controller.js";
 import { createPolicy } from "../core/policies.js";
 import type { TaskPrompt } from "../core/prompts.js";
 import type { LlamaStudent } from "../student/llamaStudent.js";
-import { commonPrefix } from "../llama/sequencePool.js";
+import { reuseCachedPrefix } from "../llama/prefix.js";
 import { loadStudent, now, since, type BenchEnv } from "./env.js";
 import { taskOfLength } from "./prompts.js";
 import { median, pairedRatio, ratio, roundSummary, summarize, type Summary } from "./stats.js";
@@ -50,11 +50,10 @@ export interface OverheadResult {
 /** Plain greedy generation on a sequence, reusing its cached prompt prefix as the student does. */
 export async function plainGenerate(student: LlamaStudent, sequence: LlamaContextSequence, prompt: Token[], maxTokens: number): Promise<GenerationRun> {
   const t0 = now();
-  const keep = Math.min(commonPrefix(sequence.contextTokens, prompt), prompt.length - 1);
-  if (keep < sequence.nextTokenIndex) await sequence.eraseContextTokenRanges([{ start: keep, end: sequence.nextTokenIndex }]);
+  const input = await reuseCachedPrefix(sequence, prompt);
   const tokens: Token[] = [];
   let tFirst = 0;
-  for await (const token of sequence.evaluate(prompt.slice(keep), { temperature: 0 })) {
+  for await (const token of sequence.evaluate(input, { temperature: 0 })) {
     if (tokens.length === 0) tFirst = now();
     tokens.push(token);
     if (tokens.length >= maxTokens) break;

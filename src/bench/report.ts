@@ -9,6 +9,7 @@ import type { InlineLatencyResult } from "./inlineLatency.js";
 import type { LoadSample, MachineInfo } from "./machine.js";
 import type { MemoryResult } from "./memory.js";
 import type { OverheadResult } from "./overhead.js";
+import type { RealBenchResult } from "./real.js";
 import type { RelayCostResult } from "./relayCost.js";
 import type { Summary } from "./stats.js";
 import type { ThreadsResult } from "./threads.js";
@@ -50,6 +51,7 @@ export interface BenchReport {
     inline?: InlineLatencyResult;
     memory?: MemoryResult;
     threads?: ThreadsResult;
+    real?: RealBenchResult;
   };
   errors: Record<string, string>;
   goals: Goal[];
@@ -57,7 +59,7 @@ export interface BenchReport {
 
 export function goalsOf(results: BenchReport["results"]): Goal[] {
   const goals: Goal[] = [];
-  const { overhead, relay, memory, threads } = results;
+  const { overhead, relay, memory, threads, real } = results;
   if (overhead) {
     goals.push({ name: "controller overhead", goal: "relay / plain tokens/s ≥ 0.97", value: overhead.ratio.toFixed(3), met: overhead.ratio >= 0.97 });
   }
@@ -78,6 +80,9 @@ export function goalsOf(results: BenchReport["results"]): Goal[] {
       value: `${mib(memory.shared.peakRssBytes)} vs ${mib(memory.separate.peakRssBytes)}${pss}`,
       met: memory.shared.peakRssBytes < memory.separate.peakRssBytes,
     });
+  }
+  if (real) {
+    goals.push({ name: "controller overhead, real model", goal: `relay / plain tokens/s ≥ 0.97 on ${real.student}`, value: real.decode.ratio.toFixed(3), met: real.decode.ratio >= 0.97 });
   }
   if (threads) {
     goals.push({ name: "thread default", goal: "the product default (chooseThreads) is the fastest setting", value: `product ${threads.productDefault}, fastest ${threads.fastest}`, met: threads.productDefaultIsFastest });
@@ -119,7 +124,7 @@ const check = (ok: boolean) => (ok ? "✓" : "✗");
 
 export function tables(report: BenchReport): Table[] {
   const out: Table[] = [];
-  const { overhead, relay, inline, memory, threads } = report.results;
+  const { overhead, relay, inline, memory, threads, real } = report.results;
   if (overhead) {
     out.push({
       title: `1. Controller overhead — ${overhead.model}, ${overhead.threads} thread(s), ${overhead.promptTokens}-token prompt, ${overhead.maxTokens} tokens × ${overhead.pairs} interleaved pairs`,
@@ -190,6 +195,33 @@ export function tables(report: BenchReport): Table[] {
           f(s.promptTokensPerSecond.median),
         ]),
         ["product default (chooseThreads)", String(threads.productDefault), `fastest: ${threads.fastest} ${check(threads.productDefaultIsFastest)}`, `${f(threads.productDefaultVsFastest, 2)}× of fastest`],
+      ],
+    });
+  }
+  if (real) {
+    out.push({
+      title: `7a. Real model decode — ${real.student}, ${real.threads} thread(s), ${real.decode.promptTokens}-token prompt, ${real.decode.maxTokens} tokens × ${real.decode.pairs} interleaved pairs (${real.decode.order})`,
+      headers: ["", "tokens/s median (min–max)"],
+      rows: [
+        ["plain node-llama-cpp (sequence.evaluate)", range(real.decode.plain.tokensPerSecond)],
+        ["relay controller, policy that never calls", range(real.decode.relay.tokensPerSecond)],
+        ["ratio relay / plain (median of pairs; goal ≥ 0.97)", `${f(real.decode.ratio, 3)} ${check(real.decode.ratio >= 0.97)}`],
+      ],
+    });
+    const r = real.relay;
+    out.push({
+      title: `7b. One relay against a real server — ${real.server} serving ${real.teacher} (completions), student ${real.student}; a relay every ${r.every} tokens (span ${r.span}), ${r.relaysPerAnswer} per answer; naive = the student re-sends the whole context after each relay`,
+      headers: ["context tokens", "relay ms, ours (teacher HTTP, student splice)", "relay ms, naive (teacher HTTP, student splice)", "naive / ours: relay (answer)", "server prompt tokens per relay", "server-reported cached tokens per relay (ours; naive)"],
+      rows: r.contexts.map((c) => [
+        String(c.contextTokens),
+        `${f(c.incremental.relayMs.median)} (${f(c.incremental.teacherMs.median)}, ${f(c.incremental.spliceStepMs.median)})`,
+        `${f(c.naive.relayMs.median)} (${f(c.naive.teacherMs.median)}, ${f(c.naive.spliceStepMs.median)})`,
+        `${f(c.ratios.relayTime, 2)}× (${f(c.ratios.wallTime, 2)}×)`,
+        c.incremental.serverPromptTokens.join(" / "),
+        `${c.incremental.serverCachedTokens.join(" / ")}; ${c.naive.serverCachedTokens.join(" / ")}`,
+      ]),
+      notes: [
+        "Medians over the relays of one answer. The server keeps its own prompt cache either way (the cached tokens come from its log: llama-cpp-python's usage does not report them); the naive student pays for re-evaluating the whole context on its side.",
       ],
     });
   }

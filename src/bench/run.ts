@@ -17,10 +17,11 @@ import { runInlineLatency } from "./inlineLatency.js";
 import { machineInfo, sampleLoad } from "./machine.js";
 import { benchModelDir, ensureBenchModel, repoRoot, STUDENT_0_6B, STUDENT_QUICK, TEACHER_TINY, type BenchModel } from "./models.js";
 import { runOverhead } from "./overhead.js";
+import { runReal } from "./real.js";
 import { runRelayCost } from "./relayCost.js";
 import { goalsOf, readReport, renderText, REPORT_SCHEMA, writeMarkdown, writeReport, type BenchReport, type ModelRecord } from "./report.js";
 
-export const BENCH_NAMES = ["overhead", "relay", "inline", "memory", "threads"] as const;
+export const BENCH_NAMES = ["overhead", "relay", "inline", "memory", "threads", "real"] as const;
 export type BenchName = (typeof BENCH_NAMES)[number];
 /** Accepted in --only for the naive baseline, which runs side by side with the relay benchmark. */
 const ALIASES: Record<string, BenchName> = { naive: "relay", latency: "inline", rss: "memory" };
@@ -56,6 +57,7 @@ const RUNNERS: Record<BenchName, (env: BenchEnv) => Promise<unknown>> = {
   inline: (env) => runInlineLatency(env),
   memory: runMemory,
   threads: runThreads,
+  real: runReal,
 };
 
 export async function runBench(options: BenchOptions): Promise<BenchReport> {

@@ -1,18 +1,22 @@
 /** `relay ask`: one question, streamed to the terminal (or one JSON object with --json). */
-import { Option, type Command } from "commander";
+import type { Command } from "commander";
+import { readFile } from "node:fs/promises";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { BudgetLedger, BUDGET_PERIODS, type BudgetPeriod } from "../core/budget.js";
 import { FileLedgerStore } from "../io/fileLedgerStore.js";
 import { FileTeacherLog } from "../io/fileTeacherLog.js";
 import { runRelay } from "../core/controller.js";
+import { RelayError, errorMessage } from "../core/errors.js";
 import { mathPrompt } from "../core/prompts.js";
+import { choiceOption, intOption, textOption } from "./options.js";
 import { stderrLogger } from "./logger.js";
 import { formatStats, streamToTerminal, toJson } from "./render.js";
 import { addModelOptions, limitsFrom, loadStudent, loadTeacher, policyFrom, type ModelOptions } from "./setup.js";
 
 interface AskOptions extends ModelOptions {
   json?: boolean;
+  promptFile?: string;
   budgetTokens?: number;
   budgetPeriod: BudgetPeriod;
   ledger: string;
@@ -27,22 +31,24 @@ export function registerAsk(program: Command): void {
     program
       .command("ask")
       .description("answer one question with the relay, streaming the text (teacher spans coloured)")
-      .argument("<question>", "the question")
+      .argument("[question]", 'the question; "-" reads it from standard input')
+      .option("--prompt-file <path>", "read the question from a file", textOption("--prompt-file"))
       .option("--json", "print one JSON object {text, spans, stats} instead of streaming")
       .option("--math", "end the question with the step-by-step \\boxed{} instruction")
-      .option("--system <text>", "a system prompt")
-      .option("--budget-tokens <n>", "teacher-token budget for the period (default: no budget)", (v) => Number.parseInt(v, 10))
-      .addOption(new Option("--budget-period <period>", "budget period").choices([...BUDGET_PERIODS]).default("month"))
-      .option("--ledger <path>", "budget ledger file", join(homedir(), ".cache", "relay", "cli-ledger.jsonl"))
-      .option("--teacher-log <path>", "append every teacher request and reply to this JSON-lines file")
+      .option("--system <text>", "a system prompt", textOption("--system"))
+      .option("--budget-tokens <n>", "teacher-token budget for the period (default: no budget)", intOption("--budget-tokens", 1, 1e12))
+      .option("--budget-period <period>", `budget period: ${BUDGET_PERIODS.join(", ")}`, choiceOption("--budget-period", BUDGET_PERIODS), "month")
+      .option("--ledger <path>", "budget ledger file (shared by every process that uses it)", textOption("--ledger"), join(homedir(), ".cache", "relay", "cli-ledger.jsonl"))
+      .option("--teacher-log <path>", "append every teacher request and reply to this JSON-lines file", textOption("--teacher-log"))
       .option("-v, --verbose", "log model loading and teacher calls to stderr"),
-  ).action(async (question: string, options: AskOptions) => {
+  ).action(async (argument: string | undefined, options: AskOptions) => {
     const logger = stderrLogger(Boolean(options.verbose));
+    const question = await readQuestion(argument, options.promptFile);
+    // The ledger first: a budget that cannot be kept is an error before anything is loaded.
+    const budget = options.budgetTokens ? await BudgetLedger.open(new FileLedgerStore(options.ledger), { limit: options.budgetTokens, period: options.budgetPeriod }) : undefined;
+    for (const p of budget?.problems ?? []) logger.warn(`budget ledger: ${p}`);
     const student = await loadStudent(options, logger);
     const teacher = await loadTeacher(options, logger, options.teacherLog ? new FileTeacherLog(options.teacherLog) : undefined);
-    const budget = options.budgetTokens
-      ? await BudgetLedger.open(new FileLedgerStore(options.ledger), { limit: options.budgetTokens, period: options.budgetPeriod })
-      : undefined;
     const controller = new AbortController();
     const onSigint = () => controller.abort();
     process.once("SIGINT", onSigint);
@@ -74,4 +80,24 @@ export function registerAsk(program: Command): void {
       await student.dispose();
     }
   });
+}
+
+/** The question from the argument, standard input (`-`) or a file; empty is refused. */
+async function readQuestion(argument: string | undefined, promptFile: string | undefined): Promise<string> {
+  if (argument !== undefined && promptFile !== undefined) throw new RelayError("invalid-argument", "Give the question as an argument or with --prompt-file, not both.");
+  let text: string;
+  if (promptFile !== undefined) {
+    try {
+      text = await readFile(promptFile, "utf8");
+    } catch (error) {
+      throw new RelayError("invalid-argument", `Cannot read --prompt-file ${promptFile}: ${errorMessage(error)}`, { cause: error });
+    }
+  } else if (argument === "-") {
+    const chunks: Buffer[] = [];
+    for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+    text = Buffer.concat(chunks).toString("utf8");
+  } else if (argument !== undefined) text = argument;
+  else throw new RelayError("invalid-argument", 'No question: give it as an argument, "-" to read standard input, or --prompt-file.');
+  if (text.trim() === "") throw new RelayError("invalid-argument", "The question is empty.");
+  return text;
 }

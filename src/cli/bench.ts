@@ -3,9 +3,11 @@
  * realistic size — controller overhead, relay cost vs the naive re-send, inline latency, memory,
  * threads. Prints a table and writes JSON + Markdown results.
  */
-import { InvalidArgumentError, Option, type Command } from "commander";
+import { Option, type Command } from "commander";
+import { RelayError } from "../core/errors.js";
 import { BENCH_NAMES, parseOnly, runBench, runBenchChild, showReport, type BenchName } from "../bench/run.js";
 import { stderrLogger } from "./logger.js";
+import { intOption } from "./options.js";
 
 interface BenchCliOptions {
   quick?: boolean;
@@ -23,15 +25,10 @@ function onlyList(value: string): BenchName[] {
   try {
     return parseOnly(value);
   } catch (error) {
-    throw new InvalidArgumentError((error as Error).message);
+    throw new RelayError("invalid-argument", `--only: ${(error as Error).message}`);
   }
 }
 
-function positiveInt(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError("expected a whole number ≥ 1");
-  return n;
-}
 
 /** The command as the user typed it, for the results: `npm run bench -- …` or `relay bench …`. */
 function commandLine(options: BenchCliOptions): string {
@@ -47,7 +44,7 @@ export function registerBench(program: Command): void {
     .option("--quick", "small model and fewer repetitions (a minute or two)")
     .option("--out <file>", "where to write the JSON results (a .md with the same tables is written beside it)", DEFAULT_BENCH_OUT)
     .option("--only <names>", `comma-separated benchmarks to run: ${BENCH_NAMES.join(", ")} (naive runs with relay)`, onlyList)
-    .option("--threads <n>", "CPU threads for every context (default: the product's own choice)", positiveInt)
+    .option("--threads <n>", "CPU threads for every context (default: the product's own choice)", intOption("--threads", 1, 1024))
     .option("--show <file>", "print the tables of a saved results file (and rewrite its .md) instead of running")
     .option("-v, --verbose", "log model loading to stderr")
     .addOption(new Option("--child <json>", "internal: run one benchmark child process").hideHelp())

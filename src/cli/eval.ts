@@ -2,42 +2,51 @@
 import type { Command } from "commander";
 import { RelayError } from "../core/errors.js";
 import { CONDITION_NAMES } from "../eval/conditions.js";
-import { BENCHMARK_NAMES, DEFAULT_DATA_DIR } from "../eval/datasets.js";
+import { BENCHMARK_NAMES, DEFAULT_DATA_DIR, GENERATED_SETS } from "../eval/datasets.js";
+import { GRADER_NAMES } from "../eval/grader.js";
+import type { ItemLimit } from "../eval/runEval.js";
 import type { EvalCommandOptions } from "./evalCommand.js";
 import { addModelOptions } from "./setup.js";
+import { choiceOption, intOption, listOption, numberOption, textOption, urlOption } from "./options.js";
 
-const positive = (name: string) => (v: string) => {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1) throw new RelayError("invalid-argument", `${name} must be a whole number of at least 1: ${v}`);
-  return n;
-};
-const price = (v: string) => {
-  const n = Number(v);
-  if (!Number.isFinite(n) || n < 0) throw new RelayError("invalid-argument", `Not a price: ${v}`);
-  return n;
-};
-const list = (v: string) => v.split(",").map((s) => s.trim()).filter(Boolean);
+const price = (name: string) => numberOption(name, 0, 1e6);
+
+/** "25" (every dataset), or "arith=80,gsm8k=25" (per dataset), or both ("25,arith=80"). */
+export function parseLimit(v: string): ItemLimit {
+  const count = intOption("--limit", 1, 10_000_000);
+  const parts = listOption("--limit")(v);
+  if (parts.length === 1 && !parts[0].includes("=")) return count(parts[0]);
+  const limits: Record<string, number> = {};
+  for (const part of parts) {
+    const at = part.indexOf("=");
+    const name = at < 0 ? "*" : part.slice(0, at).trim();
+    if (!name || name in limits) throw new RelayError("invalid-argument", `--limit ${v}: give each dataset once, as name=n, and at most one plain n for the rest`);
+    limits[name] = count(part.slice(at + 1).trim());
+  }
+  return limits;
+}
 
 export function registerEval(program: Command): void {
   addModelOptions(
     program
       .command("eval")
       .description("evaluate relay conditions on math benchmarks: accuracy, call ratio, teacher tokens, cost; resumable")
-      .requiredOption("--data <list>", `comma-separated datasets: ${BENCHMARK_NAMES.join(", ")}, or paths to JSONL files (question/problem + answer/solution)`, list)
-      .option("--data-dir <dir>", "folder holding <name>/test.jsonl for the named benchmarks", DEFAULT_DATA_DIR)
-      .option("--conditions <list>", `comma-separated conditions to compare: ${CONDITION_NAMES.join(", ")} (default: --policy); teacher-free = the student with its calls refused`, list)
-      .option("--limit <n>", "only the first n items of each dataset", positive("--limit"))
-      .option("--samples <k>", "answers per item; accuracy is avg@k (use --temperature > 0)", positive("--samples"), 1)
-      .option("--concurrency <n>", "answers in flight (the student gets this many context sequences)", positive("--concurrency"), 2)
-      .option("--out <dir>", "where results.jsonl (resumable), report.md, report.json and frontier.svg go", "relay-eval")
+      .requiredOption("--data <list>", `comma-separated datasets: the benchmarks ${BENCHMARK_NAMES.join(", ")}; the generated ${Object.keys(GENERATED_SETS).join(", ")}; or paths to JSONL files (question/problem + answer/solution)`, listOption("--data"))
+      .option("--data-dir <dir>", "folder holding <name>/test.jsonl for the named datasets (the default is the package's own data/)", textOption("--data-dir"), DEFAULT_DATA_DIR)
+      .option("--conditions <list>", `comma-separated conditions to compare: ${CONDITION_NAMES.join(", ")} (default: --policy); teacher-free = the student with its calls refused`, listOption("--conditions"))
+      .option("--limit <n>", "only the first n items of each dataset; per dataset: arith=80,gsm8k=25 (a plain n is the default for the rest)", parseLimit)
+      .option("--samples <k>", "answers per item; accuracy is avg@k (use --temperature > 0)", intOption("--samples", 1, 1000), 1)
+      .option("--concurrency <n>", "answers in flight (the student gets this many context sequences)", intOption("--concurrency", 1, 64), 2)
+      .option("--out <dir>", "where results.jsonl (resumable), report.md, report.json and frontier.svg go", textOption("--out"), "relay-eval")
       .option("--calibrate-to <condition>", "the relay condition whose call ratio the random router is calibrated to (without --random-p)")
+      .option("--grader <name>", `${GRADER_NAMES.join(" or ")}: builtin needs no Python; math-verify is the paper's grader in a private Python environment (made on first use), with the built-in grader's verdicts on the same answers compared in the report`, choiceOption("--grader", GRADER_NAMES), "builtin")
       .option("--judge", "re-grade strictly wrong answers with a model behind an OpenAI-compatible chat API (default: the teacher's)")
-      .option("--judge-url <url>", "judge API base URL (default: --teacher-url)")
-      .option("--judge-model <name>", "judge model (default: --teacher-model)")
-      .option("--input-price <usd>", "teacher price per million input tokens, for the cost estimate", price)
-      .option("--cached-input-price <usd>", "teacher price per million cached input tokens", price)
-      .option("--output-price <usd>", "teacher price per million output tokens", price)
-      .option("--teacher-log <path>", "append every teacher request and reply to this JSON-lines file")
+      .option("--judge-url <url>", "judge API base URL (default: --teacher-url)", urlOption("--judge-url"))
+      .option("--judge-model <name>", "judge model (default: --teacher-model)", textOption("--judge-model"))
+      .option("--input-price <usd>", "teacher price per million input tokens, for the cost estimate", price("--input-price"))
+      .option("--cached-input-price <usd>", "teacher price per million cached input tokens", price("--cached-input-price"))
+      .option("--output-price <usd>", "teacher price per million output tokens", price("--output-price"))
+      .option("--teacher-log <path>", "append every teacher request and reply to this JSON-lines file", textOption("--teacher-log"))
       .option("--json", "print the report as JSON (no progress bar)")
       .option("--no-progress", "no progress bar")
       .option("-v, --verbose", "log model loading and teacher calls to stderr"),

@@ -9,22 +9,25 @@ import { LlamaStudent } from "../student/llamaStudent.js";
 import { FileTeacherLog } from "../io/fileTeacherLog.js";
 import { needsTeacher, parseConditions, withTeacher } from "../eval/conditions.js";
 import { describeIssues, loadDatasets } from "../eval/datasets.js";
+import { builtinGrader, createGrader } from "../eval/createGrader.js";
+import type { GraderName } from "../eval/grader.js";
 import { OpenAIJudge, type Judge } from "../eval/judge.js";
 import { createProgressBar } from "../eval/progress.js";
 import { buildReport, reportMarkdown, type EvalReport } from "../eval/report.js";
 import { ResultsFile, type EvalSettings } from "../eval/results.js";
-import { runEval, type EvalOutcome } from "../eval/runEval.js";
+import { runEval, type EvalOutcome, type ItemLimit } from "../eval/runEval.js";
 import { frontierSvg } from "../eval/svg.js";
 
 export interface EvalCommandOptions extends ModelOptions {
   data: string[];
   dataDir: string;
   conditions?: string[];
-  limit?: number;
+  limit?: ItemLimit;
   samples: number;
   concurrency: number;
   out: string;
   calibrateTo?: string;
+  grader: GraderName;
   judge?: boolean;
   judgeUrl?: string;
   judgeModel?: string;
@@ -48,6 +51,10 @@ export async function runEvalCommand(options: EvalCommandOptions): Promise<numbe
     calibrateTo: options.calibrateTo,
   }).map((c) => withTeacher(c, teacherIdentity(options)));
   const datasets = await loadDatasets(options.data, options.dataDir);
+  if (typeof options.limit === "object") {
+    const unknown = Object.keys(options.limit).filter((name) => name !== "*" && !datasets.some((d) => d.name === name));
+    if (unknown.length > 0) throw new RelayError("invalid-argument", `--limit names ${unknown.join(", ")}, not among the datasets (${datasets.map((d) => d.name).join(", ")}).`);
+  }
   for (const d of datasets) {
     const issues = describeIssues(d);
     if (issues) process.stderr.write(`${issues}\n`);
@@ -59,7 +66,14 @@ export async function runEvalCommand(options: EvalCommandOptions): Promise<numbe
   for (const w of results.warnings) logger.warn(`${resultsPath}: ${w}`);
 
   const judge = options.judge ? createJudge(options) : undefined;
-  const student = await LlamaStudent.load({ model: options.student, gpu: options.gpu, threads: options.threads, contextSize: options.contextSize, sequences: options.concurrency, logger });
+  // math-verify counts; the built-in grader's verdicts on the same answers are compared. Its
+  // Python helper is tried before any answer is made, so a missing environment fails fast.
+  const graders = options.grader === "math-verify" ? [createGrader("math-verify"), builtinGrader] : [builtinGrader];
+  if (options.grader === "math-verify") {
+    const [probe] = await graders[0].gradeAll([{ response: "\\boxed{1}", gold: "1" }]);
+    if (!probe.correct) throw new RelayError("grader-failed", `The math-verify helper does not grade \\boxed{1} as 1${probe.error ? `: ${probe.error}` : ""}.`);
+  }
+  const student = await LlamaStudent.load({ model: options.student, gpu: options.gpu, threads: options.threads, contextSize: options.contextSize, sequences: options.concurrency, thinking: options.thinking !== "off", logger });
   const controller = new AbortController();
   const onSigint = () => controller.abort();
   const progress = createProgressBar(options.progress && !options.json);
@@ -81,6 +95,7 @@ export async function runEvalCommand(options: EvalCommandOptions): Promise<numbe
       temperature: options.temperature,
       concurrency: options.concurrency,
       judge,
+      graders,
       signal: controller.signal,
       progress,
       logger,

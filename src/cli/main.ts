@@ -1,25 +1,38 @@
-/** The `relay` command line: ask, demo, eval, bench. */
-import { Command } from "commander";
+/** The `relay` command line: ask, demo, eval, grade, bench. */
+import { Command, CommanderError } from "commander";
 import { RelayError, errorMessage } from "../core/errors.js";
 import { registerAsk } from "./ask.js";
 import { registerBench } from "./bench.js";
 import { registerDemo } from "./demo.js";
 import { registerEval } from "./eval.js";
+import { registerGrade } from "./grade.js";
 
 const program = new Command()
   .name("relay")
   .description("A small local model that asks a larger teacher for just the next few tokens when it gets stuck.")
-  .showHelpAfterError();
+  .showHelpAfterError()
+  // Usage errors of commander itself go through the same error model as ours (exit 2).
+  .exitOverride();
 
 registerDemo(program);
 registerAsk(program);
 registerEval(program);
+registerGrade(program);
 registerBench(program);
 
 try {
   await program.parseAsync(process.argv);
 } catch (error) {
-  const code = error instanceof RelayError ? ` (${error.code})` : "";
-  process.stderr.write(`relay: ${errorMessage(error)}${code}\n`);
-  process.exitCode = 1;
+  process.exitCode = exitCodeOf(error);
+  if (!(error instanceof CommanderError)) {
+    const code = error instanceof RelayError ? ` (${error.code})` : "";
+    process.stderr.write(`relay: ${errorMessage(error)}${code}\n`);
+  }
+}
+
+/** 2: the command line or its input was wrong (nothing ran); 1: something failed while running. */
+function exitCodeOf(error: unknown): number {
+  if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
+  if (error instanceof RelayError && (error.code === "invalid-argument" || error.code === "prompt-too-long")) return 2;
+  return 1;
 }

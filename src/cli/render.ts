@@ -2,12 +2,18 @@
 import chalk from "chalk";
 import type { RelayEvent, RelayResult } from "../core/controller.js";
 import type { RelayStats } from "../core/spans.js";
+import { terminalSafe } from "./terminalText.js";
 
 export function streamToTerminal(out: NodeJS.WritableStream, err: NodeJS.WritableStream): (event: RelayEvent) => void {
   return (event) => {
-    if (event.type === "text") out.write(event.kind === "teacher" ? chalk.cyan(event.text) : event.text);
+    // Model text never drives the terminal: control characters are shown, not interpreted.
+    // Reasoning (a thinking model's) dimmed, teacher text cyan.
+    if (event.type === "text") {
+      const text = event.kind === "teacher" ? chalk.cyan(terminalSafe(event.text)) : terminalSafe(event.text);
+      out.write(event.thought ? chalk.dim(text) : text);
+    }
     else if (event.type === "teacher-start") err.write(chalk.dim(` [asking teacher · ${event.granted} tokens] `));
-    else if (event.type === "span" && event.span.kind === "failed-call") err.write(chalk.yellow(` [teacher failed: ${event.span.error}] `));
+    else if (event.type === "span" && event.span.kind === "failed-call") err.write(chalk.yellow(` [teacher failed: ${terminalSafe(event.span.error ?? "")}] `));
     else if (event.type === "span" && event.span.kind === "budget-denied") err.write(chalk.yellow(" [teacher refused: budget spent] "));
   };
 }
@@ -25,7 +31,7 @@ export function formatStats(stats: RelayStats): string {
   return lines.join("\n");
 }
 
-/** The `--json` shape: what the user sees, the spans and the stats. */
+/** The `--json` shape: the answer, a thinking model's reasoning (when any), the spans and the stats. */
 export function toJson(result: RelayResult): object {
-  return { text: result.text, spans: result.spans, stats: result.stats };
+  return { text: result.text, ...(result.reasoning ? { reasoning: result.reasoning } : {}), spans: result.spans, stats: result.stats };
 }

@@ -1,14 +1,18 @@
 /** Builds the student, teacher and policy from command-line options (shared by ask/eval/demo). */
-import { Option, type Command } from "commander";
+import type { Command } from "commander";
+import { DEFAULT_LIMITS } from "../core/controller.js";
+import { DEFAULT_STUDENT_MODEL } from "../core/defaults.js";
 import { RelayError } from "../core/errors.js";
 import type { Logger } from "../core/logger.js";
 import type { Teacher } from "../core/models.js";
 import { createPolicy, POLICY_NAMES, type PolicyName, type TagMemory } from "../core/policies.js";
-import type { GpuSetting } from "../llama/llama.js";
+import { GPU_SETTINGS, type GpuSetting } from "../llama/llama.js";
+import { PROMPT_TEMPLATES, promptRenderer, type PromptTemplateName } from "../llama/chatFormat.js";
 import { LlamaStudent } from "../student/llamaStudent.js";
 import { LocalTeacher } from "../teacher/localTeacher.js";
-import { OpenAITeacher, TEACHER_API_STYLES, type TeacherApiStyle } from "../teacher/openaiTeacher.js";
+import { DEFAULT_TEACHER_IDLE_MS, DEFAULT_TEACHER_TIMEOUT_MS, OpenAITeacher, TEACHER_API_STYLES, type TeacherApiStyle } from "../teacher/openaiTeacher.js";
 import type { TeacherRequestLog } from "../core/teacherLog.js";
+import { choiceOption, envNameOption, intOption, numberOption, textListOption, textOption, urlOption } from "./options.js";
 
 export interface ModelOptions {
   student: string;
@@ -21,7 +25,10 @@ export interface ModelOptions {
   teacherTopP?: number;
   teacherStop?: string[];
   teacherTimeout?: number;
+  teacherIdleTimeout?: number;
   teacherStream?: boolean;
+  teacherTemplate?: PromptTemplateName;
+  thinking: "on" | "off";
   gpu: GpuSetting;
   threads?: number;
   contextSize?: number;
@@ -38,48 +45,40 @@ export interface ModelOptions {
   maxContext: number;
 }
 
-const int = (v: string) => {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 0) throw new RelayError("invalid-argument", `Not a whole number: ${v}`);
-  return n;
-};
-const num = (v: string) => {
-  const n = Number(v);
-  if (!Number.isFinite(n)) throw new RelayError("invalid-argument", `Not a number: ${v}`);
-  return n;
-};
-
 export function addModelOptions(cmd: Command): Command {
   return cmd
-    .option("--student <model>", "student model: a GGUF path or an hf: URI", "hf:Qwen/Qwen3-1.7B-GGUF:Q8_0")
-    .option("--teacher-gguf <path>", "a local GGUF teacher")
-    .option("--teacher-url <url>", "an OpenAI-compatible teacher API, e.g. http://127.0.0.1:8000/v1")
-    .option("--teacher-model <name>", "the teacher model name at that API")
-    .addOption(new Option("--teacher-api <style>", "request style").choices([...TEACHER_API_STYLES]).default("completions"))
-    .option("--teacher-key-env <name>", "environment variable holding the teacher API key (none needed for a local server)", "OPENAI_API_KEY")
-    .option("--teacher-temperature <t>", "teacher sampling temperature", num)
-    .option("--teacher-top-p <p>", "teacher nucleus sampling top_p", num)
-    .option("--teacher-stop <text>", "a stop string for the teacher (repeatable)", (v: string, all: string[] = []) => [...all, v])
-    .option("--teacher-timeout <ms>", "teacher request timeout in milliseconds", int)
+    .option("--student <model>", "student model: a GGUF path or an hf: URI", textOption("--student"), DEFAULT_STUDENT_MODEL)
+    .option("--teacher-gguf <path>", "a local GGUF teacher", textOption("--teacher-gguf"))
+    .option("--teacher-url <url>", "an OpenAI-compatible teacher API, e.g. http://127.0.0.1:8000/v1", urlOption("--teacher-url"))
+    .option("--teacher-model <name>", "the teacher model name at that API", textOption("--teacher-model"))
+    .option("--teacher-api <style>", `request style: ${TEACHER_API_STYLES.join(", ")}`, choiceOption("--teacher-api", TEACHER_API_STYLES), "completions")
+    .option("--teacher-key-env <name>", "environment variable holding the teacher API key (none needed for a local server)", envNameOption("--teacher-key-env"), "OPENAI_API_KEY")
+    .option("--teacher-temperature <t>", "teacher sampling temperature (0 to 2)", numberOption("--teacher-temperature", 0, 2))
+    .option("--teacher-top-p <p>", "teacher nucleus sampling top_p (above 0, at most 1)", numberOption("--teacher-top-p", 0, 1, { minExclusive: true }))
+    .option("--teacher-stop <text>", "a stop string for the teacher (repeatable)", textListOption("--teacher-stop"))
+    .option("--teacher-timeout <ms>", `deadline of one teacher request, retries included (default ${DEFAULT_TEACHER_TIMEOUT_MS})`, intOption("--teacher-timeout", 100, 3_600_000))
+    .option("--teacher-idle-timeout <ms>", `longest silence of a teacher reply once it started (default ${DEFAULT_TEACHER_IDLE_MS})`, intOption("--teacher-idle-timeout", 100, 3_600_000))
     .option("--teacher-stream", "stream teacher replies")
-    .addOption(new Option("--gpu <backend>", "GPU back-end").choices(["auto", "cpu", "cuda", "vulkan", "metal"]).default("auto"))
-    .option("--threads <n>", "CPU threads (default: the math cores available)", int)
-    .option("--context-size <n>", "student context size in tokens", int)
-    .addOption(new Option("--policy <name>", "trigger policy").choices([...POLICY_NAMES]).default("auto"))
-    .option("--threshold <p>", "confidence policy: call below this top-1 probability", num)
-    .option("--span-tokens <n>", "confidence/random policies: tokens per call", int)
-    .option("--fixed-span <n>", "fixed-span policy: tokens per call", int)
-    .option("--random-p <p>", "random policy: per-token call probability", num)
-    .option("--seed <n>", "seed for sampling and the random policy", int)
-    .option("--temperature <t>", "student sampling temperature (0 = greedy)", num)
-    .option("--max-tokens <n>", "generated tokens per answer", int, 2048)
-    .option("--max-calls <n>", "teacher calls per answer", int, 16)
-    .option("--max-span <n>", "tokens per teacher call at most", int, 256)
-    .option("--max-context <n>", "teacher input tokens at most", int, 8192);
+    .option("--teacher-template <name>", `completions teacher: render the task prompt in this chat format: ${PROMPT_TEMPLATES.join(", ")} (default: the student's)`, choiceOption("--teacher-template", PROMPT_TEMPLATES))
+    .option("--thinking <mode>", "thinking models (Qwen3…): off uses the chat template's own no-think form", choiceOption("--thinking", ["on", "off"] as const), "on")
+    .option("--gpu <backend>", `GPU back-end: ${GPU_SETTINGS.join(", ")}`, choiceOption("--gpu", GPU_SETTINGS), "auto")
+    .option("--threads <n>", "CPU threads (default: the math cores available)", intOption("--threads", 1, 1024))
+    .option("--context-size <n>", "student context size in tokens", intOption("--context-size", 256, 1_048_576))
+    .option("--policy <name>", `trigger policy: ${POLICY_NAMES.join(", ")}`, choiceOption("--policy", POLICY_NAMES), "auto")
+    .option("--threshold <p>", "confidence policy: call below this top-1 probability (0 to 1)", numberOption("--threshold", 0, 1))
+    .option("--span-tokens <n>", "confidence/random policies: tokens per call", intOption("--span-tokens", 1, 4096))
+    .option("--fixed-span <n>", "fixed-span policy: tokens per call", intOption("--fixed-span", 1, 4096))
+    .option("--random-p <p>", "random policy: per-token call probability (0 to 1)", numberOption("--random-p", 0, 1))
+    .option("--seed <n>", "seed for sampling and the random policy", intOption("--seed", 0, 0xffffffff))
+    .option("--temperature <t>", "student sampling temperature (0 = greedy, at most 2)", numberOption("--temperature", 0, 2))
+    .option("--max-tokens <n>", "generated tokens per answer", intOption("--max-tokens", 1, 1_000_000), DEFAULT_LIMITS.maxTokens)
+    .option("--max-calls <n>", "teacher calls per answer (0: none)", intOption("--max-calls", 0, 100_000), DEFAULT_LIMITS.maxCallsPerAnswer)
+    .option("--max-span <n>", "tokens per teacher call at most", intOption("--max-span", 1, 4096), DEFAULT_LIMITS.maxSpanTokens)
+    .option("--max-context <n>", "teacher input tokens at most (a longer prompt is cut in the middle)", intOption("--max-context", 256, 1_048_576), DEFAULT_LIMITS.maxContextTokens);
 }
 
 export async function loadStudent(options: ModelOptions, logger: Logger, onProgress?: (p: { downloadedBytes: number; totalBytes: number }) => void): Promise<LlamaStudent> {
-  return LlamaStudent.load({ model: options.student, gpu: options.gpu, threads: options.threads, contextSize: options.contextSize, logger, onProgress });
+  return LlamaStudent.load({ model: options.student, gpu: options.gpu, threads: options.threads, contextSize: options.contextSize, thinking: options.thinking !== "off", logger, onProgress });
 }
 
 export async function loadTeacher(options: ModelOptions, logger: Logger, log?: TeacherRequestLog): Promise<(Teacher & { dispose(): Promise<void> }) | undefined> {
@@ -96,8 +95,10 @@ export async function loadTeacher(options: ModelOptions, logger: Logger, log?: T
       topP: options.teacherTopP,
       stop: options.teacherStop,
       timeoutMs: options.teacherTimeout,
+      idleTimeoutMs: options.teacherIdleTimeout,
       stream: options.teacherStream,
       log,
+      renderPrompt: options.teacherTemplate ? await promptRenderer(options.teacherTemplate) : undefined,
     });
     return Object.assign(teacher, { dispose: async () => {} });
   }

@@ -1,10 +1,20 @@
 /**
  * The teacher-token budget of one scope (a workspace): reserve before a call, settle with the
- * provider's usage after, release on failure. State is an append-only ledger of JSON lines;
- * replaying it gives the state back after a crash. The file itself is behind `LedgerStore`.
+ * provider's usage after, release on failure. The state is an append-only ledger of JSON lines
+ * shared by every process that uses the scope (windows, the CLI): each operation runs under the
+ * store's cross-process lock and starts from the file, never from one process's memory. Every
+ * entry keeps its time, so any period (day, week, month, total = all time) is replayed from the
+ * same history, and changing the period loses nothing. The file itself is behind `LedgerStore`.
+ *
+ * A corrupt ledger never grants more than an intact one would: a charge is never dropped by a
+ * damaged line (a settlement counts without its reservation, a reservation without its
+ * settlement counts in full), and where the damage could hide spend (an unreadable header or
+ * compacted base, a bad number) the spend before it is unknown and the period counts as spent.
  */
 
-import type { BudgetGate, Reservation } from "./budgetGate.js";
+import type { BudgetGate, Reservation, SettledUsage, SettleUsage } from "./budgetGate.js";
+import { RelayError, errorMessage } from "./errors.js";
+import { plausibleUsage, reservedPromptTokens } from "./usage.js";
 
 export type BudgetPeriod = "day" | "week" | "month" | "total";
 export const BUDGET_PERIODS: readonly BudgetPeriod[] = ["day", "week", "month", "total"];
@@ -15,21 +25,49 @@ export interface BudgetConfig {
   period: BudgetPeriod;
   /** Reserved prompt tokens = estimate × this (the teacher's tokenizer may count more). */
   promptMargin?: number;
+  /** An open reservation older than this counts as spent (its process is gone). Default 15 min. */
+  staleAfterMs?: number;
 }
 
+/** Format version written in the header line. */
+const VERSION = 2;
+
 export type LedgerEntry =
-  | { t: "reserve"; id: string; p: string; n: number; ts: number }
-  | { t: "settle"; id: string; n: number; ts: number }
+  /** First line: `base` lines of compacted history follow; `sum` = their day totals. */
+  | { t: "ledger"; v: number; ts: number; base: number; sum: number }
+  /** `o`: the owning process, so another process never closes a live reservation. */
+  | { t: "reserve"; id: string; n: number; ts: number; o?: string; p?: string }
+  /** `r`: when it was reserved (the period it belongs to); `claim`: the provider's numbers when clamped. */
+  | { t: "settle"; id: string; n: number; ts: number; r?: number; stale?: boolean; claim?: [number | string, number | string] }
   | { t: "release"; id: string; ts: number }
-  | { t: "reset"; p: string; ts: number }
+  /** The user's "reset period": spend of that period before `ts` no longer counts. (`p`: v1 key.) */
+  | { t: "reset"; period?: BudgetPeriod; key?: string; p?: string; ts: number }
+  /** Compacted history: the charges of one local day. */
+  | { t: "day"; d: string; n: number; calls: number }
+  /** Compacted history kept with its time (days with a reset, today). */
+  | { t: "charge"; n: number; at: number; calls: number }
+  /** Spend before `to` is unknown (a damaged ledger was kept aside): those periods count as spent. */
+  | { t: "unknown"; to: number; ts: number; note: string }
+  /** v1 compaction (read only). */
   | { t: "snapshot"; p: string; settled: number; calls?: number; ts: number };
 
 export interface LedgerStore {
+  /** Runs `fn` holding the ledger's lock: one holder at a time across processes and in this one. */
+  locked<T>(fn: () => Promise<T>): Promise<T>;
+  /** The ledger's lines (call under the lock). */
   readLines(): Promise<string[]>;
-  /** Appends lines durably (fsync) before resolving. */
+  /** Appends lines durably (fsync), on a fresh line even after a torn write. */
   append(lines: string[]): Promise<void>;
-  /** Atomically replaces the whole ledger (compaction). */
+  /** Atomically replaces the whole ledger (compaction, repair). */
   rewrite(lines: string[]): Promise<void>;
+  /** Copies the ledger aside, never overwriting anything; returns where it went. */
+  keepAside(): Promise<string>;
+  /** Where the ledger is, for messages. */
+  readonly location: string;
+  /** This process as a reservation owner (e.g. "host:pid"). */
+  readonly owner?: string;
+  /** False only when `owner` is known to be gone. */
+  ownerAlive?(owner: string): boolean;
 }
 
 export interface BudgetUsage {
@@ -38,28 +76,56 @@ export interface BudgetUsage {
   limit: number;
   /** Settled tokens this period (including stale reservations of a dead process). */
   settled: number;
-  /** Reservations in flight. */
+  /** Reservations in flight, of every process. */
   reserved: number;
   used: number;
   remaining: number;
   /** Calls settled this period. */
   calls: number;
+  /** This period's spend is unknown (a damaged ledger): nothing is granted until a reset. */
+  unknownSpend: boolean;
+}
+
+export interface ReplayOptions {
+  period: BudgetPeriod;
+  key: string;
+  /** For stale reservations (default: never stale by age). */
+  now?: number;
+  staleAfterMs?: number;
+  ownerAlive?: (owner: string) => boolean;
+}
+
+export interface OpenReservation {
+  id: string;
+  n: number;
+  ts: number;
+  owner?: string;
 }
 
 export interface ReplayResult {
   settled: number;
   calls: number;
-  /** Reservations never settled nor released (a process died): counted as spent. */
-  stale: Array<{ id: string; n: number }>;
+  /** Live reservations (any process) of this period. */
+  reserved: number;
+  /** Reservations never settled nor released whose process is gone: counted as spent. */
+  stale: OpenReservation[];
+  /** This period's spend is unknown: count it as spent. */
+  unknownSpend: boolean;
+  /** What was found wrong, for the user. */
   problems: string[];
+  /** The file needs repair: kept aside, then rewritten clean. */
+  damaged: boolean;
+  /** When the damage hides spend: spend before this time is unknown. */
+  unknownBefore?: number;
 }
 
-/** A long-lived "total" ledger is compacted on open once it grows past this. */
-const COMPACT_AFTER_LINES = 5000;
+/** A long-lived ledger is compacted once it grows past this. */
+const COMPACT_AFTER_LINES = 4000;
+const DEFAULT_STALE_MS = 15 * 60_000;
 
 const pad = (n: number) => String(n).padStart(2, "0");
 
-/** The key of the period containing `date` (local time). */
+/** The key of the period containing `date` (local time). Keys of one period sort in time order. */
 export function periodKey(period: BudgetPeriod, date: Date): string {
   const y = date.getFullYear();
   switch (period) {
@@ -81,73 +147,251 @@ export function periodKey(period: BudgetPeriod, date: Date): string {
   }
 }
 
-/** Rebuilds the settled total of one period from ledger lines. Corrupt lines never refund. */
-export function replayLedger(lines: readonly string[], key: string): ReplayResult {
-  const open = new Map<string, number>();
-  const problems: string[] = [];
-  let settled = 0;
-  let calls = 0;
-  lines.forEach((line, i) => {
-    if (line.trim() === "") return;
-    let entry: LedgerEntry;
-    try {
-      entry = JSON.parse(line) as LedgerEntry;
-      if (typeof entry !== "object" || entry === null || typeof entry.t !== "string") throw new Error("not an entry");
-    } catch {
-      problems.push(`line ${i + 1}: unreadable, ignored (no refund): ${line.slice(0, 80)}`);
-      return;
+/** The period a key belongs to (v1 ledgers stored keys only). */
+export function periodOfKey(key: string): BudgetPeriod | undefined {
+  if (key === "total") return "total";
+  if (/^\d{4}-\d{2}-\d{2}$/.test(key)) return "day";
+  if (/^\d{4}-W\d{2}$/.test(key)) return "week";
+  if (/^\d{4}-\d{2}$/.test(key)) return "month";
+  return undefined;
+}
+
+/** Noon of a local day key: a time inside that day whatever the DST shift. */
+function dayTime(d: string): number {
+  const [y, m, day] = d.split("-").map(Number);
+  return new Date(y, m - 1, day, 12).getTime();
+}
+
+const isCount = (n: unknown): n is number => typeof n === "number" && Number.isFinite(n) && n >= 0 && Number.isInteger(n);
+const isTime = (n: unknown): n is number => typeof n === "number" && Number.isFinite(n) && n >= 0;
+const isId = (s: unknown): s is string => typeof s === "string" && s.length > 0 && s.length < 200;
+
+interface Charge {
+  n: number;
+  /** When the tokens were reserved (decides the period). */
+  at: number;
+  calls: number;
+}
+
+interface Parsed {
+  charges: Charge[];
+  open: Map<string, OpenReservation>;
+  closed: Set<string>;
+  resets: Array<{ period?: BudgetPeriod; key: string; ts: number }>;
+  unknown: Array<{ to: number; note: string }>;
+  problems: string[];
+  damaged: boolean;
+  header?: Extract<LedgerEntry, { t: "ledger" }>;
+}
+
+function parseLine(line: string): LedgerEntry | undefined {
+  try {
+    const entry = JSON.parse(line) as LedgerEntry;
+    return typeof entry === "object" && entry !== null && typeof entry.t === "string" ? entry : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Reads every line once; charges keep their time so any period can be replayed. */
+function parseLedger(lines: readonly string[], now: number): Parsed {
+  const p: Parsed = { charges: [], open: new Map(), closed: new Set(), resets: [], unknown: [], problems: [], damaged: false };
+  const lost = (to: number, note: string) => {
+    p.unknown.push({ to, note });
+    p.damaged = true;
+    p.problems.push(note);
+  };
+  const first = lines.findIndex((l) => l.trim() !== "");
+  if (first < 0) return p;
+  const head = parseLine(lines[first]);
+  let baseEnd = first;
+  let daySum = 0;
+  if (head?.t === "ledger") {
+    if (!isCount(head.base) || !isCount(head.sum) || !isTime(head.ts)) lost(now, "line 1: the ledger header is damaged: earlier spend is unknown");
+    else {
+      p.header = head;
+      baseEnd = first + head.base;
     }
-    switch (entry.t) {
+  } else if (!head) {
+    // A v2 ledger's first line is written atomically: an unreadable one is not a torn write.
+    lost(now, `line ${first + 1}: unreadable start of the ledger (${JSON.stringify(lines[first].slice(0, 40))}…): earlier spend is unknown`);
+  }
+  const hidden = (i: number) => i <= baseEnd && p.header !== undefined;
+  for (let i = first + (p.header ? 1 : 0); i < lines.length; i++) {
+    const line = lines[i];
+    if (line.trim() === "") continue;
+    const e = parseLine(line);
+    const where = `line ${i + 1}`;
+    if (!e) {
+      if (i === first && !p.header) continue; // already reported
+      // A killed process cannot tear a line (each append is one write), so an unreadable line
+      // is damage (a crash of the machine, a truncated or edited file): what followed it may be
+      // gone, so the spend up to now is unknown.
+      lost(hidden(i) ? p.header!.ts : now, `${where}: unreadable entry (${JSON.stringify(line.slice(0, 40))}): the ledger may have lost entries, spend up to now is unknown`);
+      continue;
+    }
+    switch (e.t) {
       case "reserve":
-        if (entry.p === key && Number.isFinite(entry.n) && entry.n >= 0) open.set(entry.id, entry.n);
-        else if (entry.p === key) problems.push(`line ${i + 1}: bad reservation`);
+        if (!isId(e.id) || !isCount(e.n) || !isTime(e.ts)) lost(isTime(e.ts) ? e.ts : now, `${where}: a reservation with bad values: spend before it is unknown`);
+        else if (!p.closed.has(e.id)) p.open.set(e.id, { id: e.id, n: e.n, ts: e.ts, owner: typeof e.o === "string" ? e.o : undefined });
         break;
-      case "settle":
-        if (open.has(entry.id)) {
-          open.delete(entry.id);
-          if (Number.isFinite(entry.n) && entry.n >= 0) {
-            settled += entry.n;
-            calls++;
-          } else {
-            problems.push(`line ${i + 1}: bad settlement`);
-          }
+      case "settle": {
+        if (!isId(e.id) || !isCount(e.n) || !isTime(e.ts)) {
+          // Its reservation stays open and counts in full.
+          p.damaged = true;
+          p.problems.push(`${where}: a settlement with bad values, ignored (its reservation counts in full)`);
+          break;
         }
+        if (p.closed.has(e.id)) break; // already charged (e.g. closed as stale)
+        const r = p.open.get(e.id);
+        p.open.delete(e.id);
+        p.closed.add(e.id);
+        p.charges.push({ n: e.n, at: isTime(e.r) ? e.r : (r?.ts ?? e.ts), calls: 1 });
         break;
+      }
       case "release":
-        open.delete(entry.id);
-        break;
-      case "reset":
-        if (entry.p === key) {
-          settled = 0;
-          calls = 0;
+        if (isId(e.id) && p.open.has(e.id)) {
+          p.open.delete(e.id);
+          p.closed.add(e.id);
         }
+        break;
+      case "reset": {
+        const key = typeof e.key === "string" ? e.key : typeof e.p === "string" ? e.p : undefined;
+        const period = e.period ?? (key ? periodOfKey(key) : undefined);
+        if (key && period && isTime(e.ts)) p.resets.push({ period, key, ts: e.ts });
+        else {
+          p.damaged = true;
+          p.problems.push(`${where}: a reset with bad values, ignored`);
+        }
+        break;
+      }
+      case "day":
+        if (typeof e.d !== "string" || !/^\d{4}-\d{2}-\d{2}$/.test(e.d) || !isCount(e.n) || !isCount(e.calls)) lost(p.header?.ts ?? now, `${where}: compacted history with bad values: spend before it is unknown`);
+        else {
+          p.charges.push({ n: e.n, at: dayTime(e.d), calls: e.calls });
+          daySum += e.n;
+        }
+        break;
+      case "charge":
+        if (!isCount(e.n) || !isTime(e.at) || !isCount(e.calls)) lost(p.header?.ts ?? now, `${where}: compacted history with bad values: spend before it is unknown`);
+        else {
+          p.charges.push({ n: e.n, at: e.at, calls: e.calls });
+          daySum += e.n;
+        }
+        break;
+      case "unknown":
+        if (isTime(e.to)) p.unknown.push({ to: e.to, note: typeof e.note === "string" ? e.note : "unknown spend" });
+        else lost(now, `${where}: a damaged marker: spend before now is unknown`);
         break;
       case "snapshot":
-        if (entry.p === key) {
-          settled = entry.settled;
-          calls = entry.calls ?? 0;
-        }
+        if (!isCount(e.settled) || !isTime(e.ts)) lost(isTime(e.ts) ? e.ts : now, `${where}: a snapshot with a bad total (${JSON.stringify(e.settled)}): spend before it is unknown`);
+        else p.charges.push({ n: e.settled, at: e.ts, calls: isCount(e.calls) ? e.calls : 0 });
+        break;
+      case "ledger":
+        lost(now, `${where}: a second ledger header: earlier spend is unknown`);
         break;
       default:
-        problems.push(`line ${i + 1}: unknown entry type`);
+        p.damaged = true;
+        p.problems.push(`${where}: unknown entry type ${JSON.stringify((e as { t: unknown }).t)}, ignored`);
     }
-  });
-  const stale = [...open].map(([id, n]) => ({ id, n }));
-  for (const s of stale) settled += s.n;
-  return { settled, calls, stale, problems };
+  }
+  if (p.header) {
+    const baseLines = lines.slice(first + 1, baseEnd + 1).filter((l) => l.trim() !== "").length;
+    if (baseLines !== p.header.base || daySum !== p.header.sum) lost(p.header.ts, `the compacted history does not add up (${baseLines}/${p.header.base} lines, ${daySum}/${p.header.sum} tokens): spend before it is unknown`);
+  }
+  return p;
+}
+
+function replayParsed(p: Parsed, options: ReplayOptions): ReplayResult {
+  const { period, key } = options;
+  const now = options.now ?? Date.now();
+  const inKey = (at: number) => periodKey(period, new Date(at)) === key;
+  const resetAt = Math.max(-1, ...p.resets.filter((r) => r.period === period && r.key === key).map((r) => r.ts));
+  const counts = (at: number) => inKey(at) && at > resetAt;
+  let settled = 0;
+  let calls = 0;
+  for (const c of p.charges) {
+    if (!counts(c.at)) continue;
+    settled += c.n;
+    calls += c.calls;
+  }
+  const staleAfter = options.staleAfterMs ?? Number.POSITIVE_INFINITY;
+  const stale: OpenReservation[] = [];
+  let reserved = 0;
+  for (const r of p.open.values()) {
+    const gone = (r.owner !== undefined && options.ownerAlive?.(r.owner) === false) || now - r.ts > staleAfter;
+    if (gone) stale.push(r);
+    if (!counts(r.ts)) continue;
+    if (gone) settled += r.n;
+    else reserved += r.n;
+  }
+  // Spend before `to` is unknown: every period starting before it counts as spent, unless reset since.
+  const unknownBefore = p.unknown.length ? Math.max(...p.unknown.map((u) => u.to)) : undefined;
+  const unknownSpend = p.unknown.some((u) => periodKey(period, new Date(u.to)) >= key && !(resetAt >= u.to));
+  return { settled, calls, reserved, stale, unknownSpend, problems: p.problems, damaged: p.damaged, unknownBefore };
+}
+
+/**
+ * Replays a ledger for one period. `keyOrOptions` may be a period key alone (its period is
+ * read from its shape).
+ */
+export function replayLedger(lines: readonly string[], keyOrOptions: string | ReplayOptions): ReplayResult {
+  const options = typeof keyOrOptions === "string" ? { period: periodOfKey(keyOrOptions) ?? "total", key: keyOrOptions } : keyOrOptions;
+  return replayParsed(parseLedger(lines, options.now ?? Date.now()), options);
+}
+
+/**
+ * The ledger rewritten small: closed charges folded into one line per day (days with a reset
+ * stay as they were, so a reset still splits them), open reservations, resets and unknown
+ * markers kept. Replaying it gives the same totals for every period.
+ */
+export function compactLedger(lines: readonly string[], now: number): string[] {
+  const p = parseLedger(lines, now);
+  const dayOf = (at: number) => periodKey("day", new Date(at));
+  // Today and days with a reset keep their times: a reset later today must still split them.
+  const keepTimes = new Set([...p.resets.map((r) => dayOf(r.ts)), dayOf(now)]);
+  const days = new Map<string, { n: number; calls: number }>();
+  const base: LedgerEntry[] = [];
+  let sum = 0;
+  for (const c of p.charges) {
+    sum += c.n;
+    const d = dayOf(c.at);
+    if (keepTimes.has(d) || c.at > now) {
+      base.push({ t: "charge", n: c.n, at: c.at, calls: c.calls });
+      continue;
+    }
+    const day = days.get(d) ?? { n: 0, calls: 0 };
+    day.n += c.n;
+    day.calls += c.calls;
+    days.set(d, day);
+  }
+  const dayLines: LedgerEntry[] = [...days].sort(([a], [b]) => (a < b ? -1 : 1)).map(([d, v]) => ({ t: "day", d, n: v.n, calls: v.calls }));
+  for (const r of p.resets) base.push({ t: "reset", period: r.period, key: r.key, ts: r.ts });
+  for (const u of p.unknown) base.push({ t: "unknown", to: u.to, ts: now, note: u.note });
+  for (const r of p.open.values()) base.push({ t: "reserve", id: r.id, n: r.n, ts: r.ts, ...(r.owner ? { o: r.owner } : {}) });
+  const all = [...dayLines, ...base];
+  return [JSON.stringify({ t: "ledger", v: VERSION, ts: now, base: all.length, sum }), ...all.map((e) => JSON.stringify(e))];
+}
+
+export interface LedgerReport {
+  /** What was wrong with the ledger; reported once (the file is repaired after). */
+  problems: string[];
+  /** Where the damaged file was kept. */
+  keptAt?: string;
 }
 
 export class BudgetLedger implements BudgetGate {
+  private lines: string[] = [];
+  private replay!: ReplayResult;
   private key: string;
-  private settled = 0;
-  private calls = 0;
-  private readonly inFlight = new Map<string, number>();
   private seq = 0;
   private readonly runId = Math.random().toString(36).slice(2, 8);
-  private writes: Promise<void> = Promise.resolve();
+  private pending = new Set<Promise<unknown>>();
   private readonly listeners = new Set<(usage: BudgetUsage) => void>();
-  /** Problems found on replay (corrupt lines, stale reservations). */
+  /** Problems found when opening (damaged lines, stale reservations): reported once. */
   problems: string[] = [];
+  /** Where a damaged ledger was kept aside, when one was. */
+  keptAt: string | undefined;
 
   private constructor(
     private readonly store: LedgerStore,
@@ -157,49 +401,34 @@ export class BudgetLedger implements BudgetGate {
     this.key = periodKey(config.period, now());
   }
 
+  /** Opens (and if need be repairs) the ledger; a ledger that cannot be written is an error. */
   static async open(store: LedgerStore, config: BudgetConfig, now: () => Date = () => new Date()): Promise<BudgetLedger> {
     const ledger = new BudgetLedger(store, config, now);
     await ledger.reload();
     return ledger;
   }
 
-  /** Re-reads the ledger (after a restart, or when another window wrote to it). */
+  /** Re-reads the ledger (another window or process may have written to it). */
   async reload(): Promise<void> {
-    const lines = await this.store.readLines();
-    const replay = replayLedger(lines, this.key);
-    this.settled = replay.settled;
-    this.calls = replay.calls;
-    this.problems = [...replay.problems, ...replay.stale.map((s) => `reservation ${s.id} (${s.n} tokens) was never settled: counted as spent`)];
-    if (lines.length > COMPACT_AFTER_LINES && replay.stale.length === 0) {
-      await this.store.rewrite([JSON.stringify({ t: "snapshot", p: this.key, settled: this.settled, calls: this.calls, ts: this.now().getTime() })]);
-    } else if (replay.stale.length > 0) {
-      // Close stale reservations so they are not reported again; they stay counted.
-      const ts = this.now().getTime();
-      await this.write(replay.stale.map((s) => ({ t: "settle", id: s.id, n: s.n, ts })));
-    }
+    const report = await this.run(() => this.sync());
+    this.problems = report.problems;
+    this.keptAt = report.keptAt;
     this.notify();
   }
 
   setConfig(config: BudgetConfig): void {
     this.config = config;
-    void this.rotateIfNeeded();
+    this.refresh();
     this.notify();
   }
 
   usage(): BudgetUsage {
-    const reserved = [...this.inFlight.values()].reduce((a, b) => a + b, 0);
-    const used = this.settled + reserved;
+    this.rotate();
+    const r = this.replay;
     const limit = this.config.limit;
-    return {
-      period: this.config.period,
-      periodKey: this.key,
-      limit,
-      settled: this.settled,
-      reserved,
-      used,
-      remaining: limit > 0 ? Math.max(0, limit - used) : Number.POSITIVE_INFINITY,
-      calls: this.calls,
-    };
+    const used = r.settled + r.reserved;
+    const remaining = limit > 0 ? (r.unknownSpend ? 0 : Math.max(0, limit - used)) : Number.POSITIVE_INFINITY;
+    return { period: this.config.period, periodKey: this.key, limit, settled: r.settled, reserved: r.reserved, used, remaining, calls: r.calls, unknownSpend: limit > 0 && r.unknownSpend };
   }
 
   onChange(listener: (usage: BudgetUsage) => void): () => void {
@@ -207,77 +436,129 @@ export class BudgetLedger implements BudgetGate {
     return () => this.listeners.delete(listener);
   }
 
-  async reserve(promptTokens: number, spanTokens: number): Promise<Reservation | null> {
-    await this.rotateIfNeeded();
-    // Check and take synchronously: concurrent callers can never both see the same room.
-    const prompt = Math.ceil(promptTokens * (this.config.promptMargin ?? 1.15)) + 8;
-    const remaining = this.usage().remaining;
-    if (remaining < prompt + 1 || spanTokens < 1) return null;
-    const granted = Math.min(spanTokens, remaining - prompt);
-    const amount = prompt + granted;
-    const id = `${this.runId}-${++this.seq}`;
-    const key = this.key;
-    this.inFlight.set(id, amount);
-    this.notify();
-    const ts = this.now().getTime();
-    try {
-      await this.write([{ t: "reserve", id, p: key, n: amount, ts }]);
-    } catch (error) {
-      this.inFlight.delete(id);
-      this.notify();
-      throw error;
-    }
-    let done = false;
-    const finish = async (entry: LedgerEntry, spent: number) => {
-      if (done) return;
-      done = true;
-      this.inFlight.delete(id);
-      if (key === this.key) {
-        this.settled += spent;
-        if (entry.t === "settle") this.calls++;
-      }
-      this.notify();
+  async reserve(promptTokens: number, spanTokens: number, options: { promptOverhead?: number } = {}): Promise<Reservation | null> {
+    const whole = (n: number | undefined) => Math.max(0, Math.ceil(n !== undefined && Number.isFinite(n) ? n : 0));
+    const promptSent = whole(promptTokens);
+    const promptMax = reservedPromptTokens(promptSent + whole(options.promptOverhead), this.config.promptMargin);
+    const span = Math.floor(spanTokens);
+    if (!(span >= 1)) return null;
+    const taken = await this.run(async () => {
+      await this.sync();
+      const remaining = this.usage().remaining;
+      if (remaining < promptMax + 1) return null;
+      const granted = Math.min(span, remaining - promptMax);
+      const id = `${this.runId}-${++this.seq}`;
+      const ts = this.now().getTime();
+      const entry: LedgerEntry = { t: "reserve", id, n: promptMax + granted, ts, ...(this.store.owner ? { o: this.store.owner } : {}) };
       await this.write([entry]);
-    };
+      this.refresh();
+      return { id, ts, granted };
+    });
+    this.notify();
+    if (!taken) return null;
+    const { id, ts, granted } = taken;
+    let done: Promise<SettledUsage> | undefined;
+    const finish = (entry: LedgerEntry, charge: SettledUsage) =>
+      (done ??= this.run(async () => {
+        await this.write([entry]);
+        this.refresh();
+        return charge;
+      }).finally(() => this.notify()));
     return {
       granted,
-      settle: (usage) => finish({ t: "settle", id, n: usage.promptTokens + usage.completionTokens, ts: this.now().getTime() }, usage.promptTokens + usage.completionTokens),
-      release: () => finish({ t: "release", id, ts: this.now().getTime() }, 0),
+      promptTokens: promptMax,
+      settle: (usage: SettleUsage) => {
+        const bounds = { promptSent, promptMax, completionReceived: Math.min(usage.receivedTokens ?? 0, granted), completionMax: granted };
+        const plausible = plausibleUsage(usage, bounds);
+        const claimed = usage.claimed ?? plausible.claimed;
+        const charge: SettledUsage = { promptTokens: plausible.promptTokens, completionTokens: plausible.completionTokens, ...(claimed ? { claimed } : {}) };
+        const n = charge.promptTokens + charge.completionTokens;
+        return finish({ t: "settle", id, n, ts: this.now().getTime(), r: ts, ...(claimed ? { claim: [claimed.promptTokens, claimed.completionTokens] } : {}) }, charge);
+      },
+      release: async () => {
+        await finish({ t: "release", id, ts: this.now().getTime() }, { promptTokens: 0, completionTokens: 0 });
+      },
     };
   }
 
-  /** Starts the current period over (the user's "reset period" action). */
+  /** Starts the current period over (the user's "reset period" action); lifts unknown spend. */
   async reset(): Promise<void> {
-    this.settled = 0;
-    this.calls = 0;
-    this.notify();
-    await this.write([{ t: "reset", p: this.key, ts: this.now().getTime() }]);
-  }
-
-  /** Waits for pending ledger writes. */
-  flush(): Promise<void> {
-    return this.writes;
-  }
-
-  private async rotateIfNeeded(): Promise<void> {
-    const key = periodKey(this.config.period, this.now());
-    if (key === this.key) return;
-    this.key = key;
-    this.settled = 0;
-    this.calls = 0;
-    // Compaction: the new period starts from a one-line ledger plus what is in flight.
-    const ts = this.now().getTime();
-    const lines = [JSON.stringify({ t: "snapshot", p: key, settled: 0, ts })];
-    const run = this.writes.then(() => this.store.rewrite(lines));
-    this.writes = run.catch(() => {});
-    await run;
+    await this.run(async () => {
+      await this.write([{ t: "reset", period: this.config.period, key: this.key, ts: this.now().getTime() }]);
+      await this.sync();
+    });
     this.notify();
   }
 
-  private write(entries: LedgerEntry[]): Promise<void> {
-    const run = this.writes.then(() => this.store.append(entries.map((e) => JSON.stringify(e))));
-    this.writes = run.catch(() => {});
-    return run;
+  /** Waits for ledger operations in progress. */
+  async flush(): Promise<void> {
+    while (this.pending.size) await Promise.allSettled([...this.pending]);
+  }
+
+  /** One operation under the store's lock; store failures become a clear error. */
+  private run<T>(fn: () => Promise<T>): Promise<T> {
+    const op = this.store.locked(fn).catch((error: unknown) => {
+      if (error instanceof RelayError) throw error;
+      throw new RelayError("budget-ledger-unwritable", `The budget ledger ${this.store.location} cannot be used: ${errorMessage(error)}`, { cause: error });
+    });
+    this.pending.add(op);
+    void op.then(
+      () => this.pending.delete(op),
+      () => this.pending.delete(op),
+    );
+    return op;
+  }
+
+  /** Under the lock: reads the file, closes dead reservations, repairs damage, compacts. */
+  private async sync(): Promise<LedgerReport> {
+    const now = this.now().getTime();
+    let lines = await this.store.readLines();
+    const report: LedgerReport = { problems: [] };
+    const parsed = replayLedger(lines, this.replayOptions(now));
+    const fresh = lines.every((l) => l.trim() === "");
+    if (parsed.damaged) {
+      report.keptAt = await this.store.keepAside();
+      report.problems.push(...parsed.problems.map((p) => `${p}`), `the damaged ledger was kept at ${report.keptAt}; ${this.store.location} was rewritten from what could be read`);
+      if (parsed.unknownBefore !== undefined) report.problems.push("spend before the damage is unknown: the teacher is refused for the periods it covers until you reset the budget period");
+      lines = compactLedger(lines, now);
+      await this.store.rewrite(lines);
+    } else if (fresh || !lines[0].startsWith('{"t":"ledger"') || lines.length > COMPACT_AFTER_LINES) {
+      // A new ledger gets its header (this also proves the file can be written); v1 and long ones are compacted.
+      lines = compactLedger(lines, now);
+      await this.store.rewrite(lines);
+    }
+    const stale = replayLedger(lines, this.replayOptions(now)).stale;
+    if (stale.length > 0) {
+      // Their process is gone: they count as spent, closed so they are not reported again.
+      const closes: LedgerEntry[] = stale.map((s) => ({ t: "settle", id: s.id, n: s.n, ts: now, r: s.ts, stale: true }));
+      await this.write(closes);
+      lines = [...lines, ...closes.map((e) => JSON.stringify(e))];
+      report.problems.push(...stale.map((s) => `reservation ${s.id} (${s.n} tokens) was never settled by its process: counted as spent`));
+    }
+    this.lines = lines;
+    this.refresh();
+    return report;
+  }
+
+  private replayOptions(now: number): ReplayOptions {
+    const ownerAlive = this.store.ownerAlive?.bind(this.store);
+    return { period: this.config.period, key: this.key, now, staleAfterMs: this.config.staleAfterMs ?? DEFAULT_STALE_MS, ownerAlive };
+  }
+
+  /** Replays the lines last read for the current period (no I/O). */
+  private refresh(): void {
+    this.key = periodKey(this.config.period, this.now());
+    // Stale reservations are closed only under the lock (sync); here they count as in flight.
+    this.replay = replayLedger(this.lines, { period: this.config.period, key: this.key, now: this.now().getTime() });
+  }
+
+  private rotate(): void {
+    if (periodKey(this.config.period, this.now()) !== this.key) this.refresh();
+  }
+
+  private async write(entries: LedgerEntry[]): Promise<void> {
+    await this.store.append(entries.map((e) => JSON.stringify(e)));
+    this.lines.push(...entries.map((e) => JSON.stringify(e)));
   }
 
   private notify(): void {

@@ -4,21 +4,25 @@
  * what happened as labelled spans.
  */
 
+import { TeacherBreaker } from "./breaker.js";
 import type { BudgetGate, Reservation } from "./budgetGate.js";
-import { abortError, errorMessage, isAbortError } from "./errors.js";
+import { abortError, abortReason, errorMessage, isAbortError, isRelayError } from "./errors.js";
 import type { Logger } from "./logger.js";
 import { silentLogger } from "./logger.js";
 import type { Student, StudentSession, Teacher, TeacherReply } from "./models.js";
 import type { TriggerPolicy } from "./policies.js";
 import type { TaskPrompt } from "./prompts.js";
 import type { RelayStats, Span, StopReason, TeacherPricing } from "./spans.js";
-import { answerText, computeStats } from "./spans.js";
+import { answerText, computeStats, reasoningText } from "./spans.js";
 import { redact as redactSecrets } from "./redact.js";
 import { TagScanner, visibleText } from "./tagScanner.js";
-import { buildTeacherContext } from "./teacherContext.js";
+import { buildTeacherContext, cutMiddle, promptRoom } from "./teacherContext.js";
+import { ThoughtSplitter, type ThoughtPiece } from "./thoughts.js";
+import { plausibleUsage, reservedPromptTokens } from "./usage.js";
 
 export type RelayEvent =
-  | { type: "text"; kind: "student" | "teacher"; text: string }
+  /** `thought`: reasoning of a thinking model (shown apart from the answer, never as ghost text). */
+  | { type: "text"; kind: "student" | "teacher"; text: string; thought?: boolean }
   | { type: "teacher-start"; requested: number; granted: number; model: string }
   | { type: "span"; span: Span };
 
@@ -45,9 +49,19 @@ export interface RelayRequest {
   teacher?: Teacher;
   policy: TriggerPolicy;
   limits?: Partial<RelayLimits>;
-  /** The task prompt in the teacher's format; default: the student's own template. */
+  /**
+   * The task prompt in the teacher's format; default: the teacher's own rendering when it has
+   * one (a local GGUF teacher, a completions API given a template), else the student's template.
+   */
   teacherPromptText?: string;
+  /** A GBNF grammar for the student's own tokens (see SessionOptions.grammar). */
+  grammar?: string;
   budget?: BudgetGate;
+  /**
+   * Shared across answers (one per teacher): after a connection error, 5xx or timeout the
+   * teacher is skipped until its cool-down ends. Default: one for this answer alone.
+   */
+  breaker?: TeacherBreaker;
   /** Applied to everything sent to the teacher; default: the built-in secret redaction. */
   redact?: (text: string) => string;
   signal?: AbortSignal;
@@ -59,8 +73,10 @@ export interface RelayRequest {
 }
 
 export interface RelayResult {
-  /** What the user sees. */
+  /** The answer the user sees (command tags removed; a thinking model's reasoning left out). */
   text: string;
+  /** A thinking model's reasoning, markers removed ("" when there was none). */
+  reasoning: string;
   spans: Span[];
   stats: RelayStats;
   /** Settles when the student's sequence has been freed (after an abort it may lag a step). */
@@ -82,7 +98,10 @@ class RelayRun {
   private session: StudentSession | undefined;
   /** The open student span. */
   private current: Span;
+  /** The answer so far as the teacher continues it: tags removed, reasoning and its markers kept. */
   private visible = "";
+  /** Splits reasoning from answer for what the user sees; absent for models that do not think. */
+  private readonly thoughts: ThoughtSplitter | undefined;
   private studentTokens = 0;
   private teacherTokens = 0;
   private calls = 0;
@@ -90,13 +109,20 @@ class RelayRun {
   private ignored = 0;
   private firstTokenMs: number | null = null;
   private teacherPromptText: string | undefined;
+  private teacherTaskCut: TaskPrompt | undefined;
   private lateRelease: Promise<void> = Promise.resolve();
+  private readonly breaker: TeacherBreaker;
+  /** The budget ledger failed: no more teacher calls in this answer. */
+  private budgetBroken = false;
 
   constructor(private readonly req: RelayRequest) {
     this.limits = { ...DEFAULT_LIMITS, ...req.limits };
     this.log = req.logger ?? silentLogger;
     this.scanner = new TagScanner({ maxSpanTokens: this.limits.maxSpanTokens });
+    const format = req.student.thoughtFormat?.(req.task);
+    this.thoughts = format ? new ThoughtSplitter(format) : undefined;
     this.current = this.newStudentSpan();
+    this.breaker = req.breaker ?? new TeacherBreaker();
   }
 
   async run(): Promise<RelayResult> {
@@ -105,12 +131,14 @@ class RelayRun {
     try {
       stop = this.req.policy.teacherOnly ? await this.runTeacherOnly() : await this.runStudent();
     } catch (error) {
-      if (!isAbortError(error)) throw error;
-      stop = "aborted";
+      if (isAbortError(error)) stop = "aborted";
+      else if (isRelayError(error, "model-unloaded")) stop = "model-unloaded";
+      else throw error;
     } finally {
       released = this.session ? this.session.dispose() : this.lateRelease;
     }
-    if (stop !== "aborted") await released;
+    // A cancelled answer returns at once; its sequence is freed when the step in flight ends.
+    if (stop !== "aborted" && stop !== "model-unloaded") await released;
     this.flushScanner();
     this.closeStudentSpan();
     const stats = computeStats(this.spans, {
@@ -123,7 +151,7 @@ class RelayRun {
       stopReason: stop,
       pricing: this.req.pricing,
     });
-    return { text: answerText(this.spans), spans: this.spans, stats, released };
+    return { text: answerText(this.spans), reasoning: reasoningText(this.spans), spans: this.spans, stats, released };
   }
 
   private async runStudent(): Promise<StopReason> {
@@ -133,6 +161,7 @@ class RelayRun {
       probabilities: policy.needsProbabilities,
       temperature: this.req.temperature,
       seed: this.req.seed,
+      grammar: this.req.grammar,
     });
     try {
       this.session = await this.race(opening);
@@ -143,7 +172,7 @@ class RelayRun {
     }
     const session = this.session;
     while (true) {
-      if (signal?.aborted) return "aborted";
+      if (signal?.aborted) return isRelayError(signal.reason, "model-unloaded") ? "model-unloaded" : "aborted";
       if (this.generated >= this.limits.maxTokens) return "max-tokens";
       const step = await this.race(session.next());
       if (step === null) return session.contextFull ? "context-full" : "eos";
@@ -181,6 +210,7 @@ class RelayRun {
   /** The teacher-only baseline: the whole answer comes from the teacher, span by span. */
   private async runTeacherOnly(): Promise<StopReason> {
     while (this.generated < this.limits.maxTokens) {
+      if (!this.canCall()) return this.calls >= this.limits.maxCallsPerAnswer ? "max-calls" : "error";
       const want = Math.min(this.limits.maxSpanTokens, this.limits.maxTokens - this.generated);
       const outcome = await this.callTeacher(want, () => {});
       if (outcome === "eos") return "teacher-eos";
@@ -190,8 +220,8 @@ class RelayRun {
   }
 
   private canCall(): boolean {
-    if (!this.req.teacher) return false;
-    return this.calls < this.limits.maxCallsPerAnswer;
+    if (!this.req.teacher || this.budgetBroken) return false;
+    return this.calls < this.limits.maxCallsPerAnswer && this.breaker.allow();
   }
 
   private get generated(): number {
@@ -211,7 +241,8 @@ class RelayRun {
     this.closeStudentSpan();
     const startMs = Date.now() - this.t0;
     const started = Date.now();
-    this.teacherPromptText ??= this.req.teacherPromptText ?? this.req.student.renderPrompt(this.req.task);
+    // A task prompt too long for the teacher is cut in the middle (once: prefixes stay identical).
+    this.teacherPromptText ??= this.fitPrompt(this.req.teacherPromptText ?? teacher.renderPrompt?.(this.req.task) ?? this.req.student.renderPrompt(this.req.task));
     const context = buildTeacherContext(this.teacherPromptText, this.visible, {
       maxContextTokens: this.limits.maxContextTokens,
       tokenizer: this.req.student,
@@ -220,7 +251,15 @@ class RelayRun {
 
     let reservation: Reservation | null = null;
     if (this.req.budget) {
-      reservation = await this.req.budget.reserve(context.tokens, span);
+      try {
+        reservation = await this.req.budget.reserve(context.tokens, span, { promptOverhead: teacher.promptOverheadTokens });
+      } catch (error) {
+        // A ledger that cannot be written cannot guard spend: no teacher for the rest of the answer.
+        this.budgetBroken = true;
+        this.log.error(`budget: ${errorMessage(error)}`);
+        this.pushSpan({ kind: "failed-call", text: "", tokens: 0, startMs, durationMs: Date.now() - started, requested, granted: 0, model: teacher.model, error: errorMessage(error) });
+        return "refused";
+      }
       if (!reservation) {
         this.pushSpan({ kind: "budget-denied", text: "", tokens: 0, startMs, durationMs: Date.now() - started, requested, granted: 0, model: teacher.model });
         return "refused";
@@ -241,9 +280,11 @@ class RelayRun {
         }),
       );
     } catch (error) {
-      await reservation?.release();
-      if (isAbortError(error) || this.req.signal?.aborted) throw abortError();
-      this.log.warn(`teacher call failed: ${errorMessage(error)}`);
+      await this.closeReservation(() => reservation?.release());
+      if (this.req.signal?.aborted) throw abortReason(this.req.signal);
+      if (isAbortError(error)) throw abortError();
+      if (this.breaker.failure(error)) this.log.warn(`teacher unavailable, the answer goes on without it: ${errorMessage(error)}`);
+      else this.log.warn(`teacher call failed: ${errorMessage(error)}`);
       this.pushSpan({ kind: "failed-call", text: "", tokens: 0, startMs, durationMs: Date.now() - started, requested, granted, model: teacher.model, error: errorMessage(error) });
       return "refused";
     }
@@ -255,10 +296,15 @@ class RelayRun {
       text = this.req.student.truncateToTokens(text, granted);
       finish = "length";
     }
-    const usage = reply.usage
-      ? { ...reply.usage, estimated: false }
-      : { promptTokens: context.tokens, completionTokens: this.req.student.countTokens(text), estimated: true };
-    await reservation?.settle(usage);
+    this.breaker.success();
+    // The stats keep the provider's numbers when they are sane (its tokenizer may count fewer
+    // than ours): whole, not negative, not above the reservation. The budget charges by its own
+    // stricter bounds (never below what we sent and received), from the same claim.
+    const received = this.req.student.countTokens(text);
+    const sane = { promptSent: 0, promptMax: reservation?.promptTokens ?? reservedPromptTokens(context.tokens + (teacher.promptOverheadTokens ?? 0)), completionReceived: 0, completionMax: granted };
+    const plausible = reply.usage ? plausibleUsage(reply.usage, sane) : { promptTokens: context.tokens, completionTokens: received };
+    const usage = { ...reply.usage, ...plausible, estimated: !reply.usage };
+    await this.closeReservation(() => reservation?.settle({ ...(reply.usage ?? plausible), receivedTokens: received }));
 
     if (text.length === 0 && finish === "eos" && this.req.policy.teacherOnly) return "eos";
     if (text.length === 0) {
@@ -271,23 +317,86 @@ class RelayRun {
     this.teacherTokens += tokens;
     this.visible += text;
     this.firstTokenMs ??= Date.now() - this.t0;
-    if (text) this.emit({ type: "text", kind: "teacher", text });
-    this.pushSpan({ kind: "teacher", text, tokens, startMs, durationMs: Date.now() - started, requested, granted, model: teacher.model, usage, finish });
+    const thoughtBefore = this.thoughts?.inside ?? false;
+    const pieces = this.split(text);
+    for (const piece of pieces) this.emit({ type: "text", kind: "teacher", text: piece.text, ...(piece.thought ? { thought: true } : {}) });
+    const spliced: Span = { kind: "teacher", text: "", tokens, startMs, durationMs: Date.now() - started, requested, granted, model: teacher.model, usage, finish };
+    if (pieces.length <= 1) {
+      const thought = pieces[0]?.thought ?? thoughtBefore;
+      this.pushSpan({ ...spliced, text: pieces[0]?.text ?? "", ...(thought ? { thought } : {}) });
+    } else {
+      // The teacher closed (or opened) the reasoning: one span per side, the second a continuation.
+      let left = tokens;
+      pieces.forEach((piece, i) => {
+        const last = i === pieces.length - 1;
+        const part = last ? left : Math.min(left, this.req.student.countTokens(piece.text));
+        left -= part;
+        const flag = piece.thought ? { thought: true } : {};
+        if (i === 0) this.pushSpan({ ...spliced, text: piece.text, tokens: part, ...flag });
+        else this.pushSpan({ kind: "teacher", text: piece.text, tokens: part, startMs: spliced.startMs + spliced.durationMs, durationMs: 0, model: teacher.model, continued: true, ...flag });
+      });
+    }
+    setThought(this.current, this.thoughts?.inside ?? false);
     this.req.policy.onTeacherSpan();
     return finish === "eos" ? "eos" : "spliced";
   }
 
-  /** The task as a chat-style teacher sees it: redacted like everything else that is sent. */
+  /** The task as a chat-style teacher sees it: redacted and cut like everything else that is sent. */
   private teacherTask(): TaskPrompt {
+    if (this.teacherTaskCut) return this.teacherTaskCut;
     const redact = this.req.redact ?? redactSecrets;
-    const { system, user } = this.req.task;
-    return { system: system === undefined ? undefined : redact(system), user: redact(user) };
+    const { system, user, history } = this.req.task;
+    const sys = system === undefined ? undefined : redact(system);
+    const past = (history ?? []).map((h) => ({ user: redact(h.user), assistant: redact(h.assistant) }));
+    const cost = (h: { user: string; assistant: string }) => this.req.student.countTokens(h.user) + this.req.student.countTokens(h.assistant);
+    let room = Math.max(1, promptRoom(this.limits.maxContextTokens) - (sys ? this.req.student.countTokens(sys) : 0));
+    // Past turns give way (oldest first) before the question is cut: they take at most half the room.
+    let pastTokens = past.reduce((n, h) => n + cost(h), 0);
+    while (past.length && pastTokens > room / 2) pastTokens -= cost(past.shift()!);
+    room = Math.max(1, room - pastTokens);
+    const task: TaskPrompt = { system: sys, user: cutMiddle(redact(user), room, this.req.student) };
+    if (past.length) task.history = past;
+    this.teacherTaskCut = task;
+    return task;
+  }
+
+  /** The rendered task prompt, cut to the teacher's room (logged once when it is). */
+  private fitPrompt(prompt: string): string {
+    const room = promptRoom(this.limits.maxContextTokens);
+    const cut = cutMiddle(prompt, room, this.req.student);
+    if (cut !== prompt) this.log.warn(`the task prompt is longer than the teacher's context allows (${this.limits.maxContextTokens} tokens): its middle is cut for the teacher`);
+    return cut;
+  }
+
+  /** Settles or releases; a ledger failure is logged, never lost with the answer. */
+  private async closeReservation(close: () => Promise<unknown> | undefined): Promise<void> {
+    try {
+      await close();
+    } catch (error) {
+      this.budgetBroken = true;
+      this.log.error(`budget: ${errorMessage(error)}`);
+    }
   }
 
   private emitStudentText(text: string): void {
-    this.current.text += text;
     this.visible += text;
-    this.emit({ type: "text", kind: "student", text });
+    for (const piece of this.split(text)) this.showStudent(piece);
+  }
+
+  /** Student text the user sees; a change between reasoning and answer starts a new span. */
+  private showStudent(piece: ThoughtPiece): void {
+    if (piece.thought !== Boolean(this.current.thought)) {
+      // A span holding only the marker token joins the section the marker opens.
+      if (this.current.text.length > 0) this.closeStudentSpan();
+      setThought(this.current, piece.thought);
+    }
+    this.current.text += piece.text;
+    this.emit({ type: "text", kind: "student", text: piece.text, ...(piece.thought ? { thought: true } : {}) });
+  }
+
+  private split(text: string): ThoughtPiece[] {
+    if (!this.thoughts) return text ? [{ text, thought: false }] : [];
+    return this.thoughts.push(text);
   }
 
   private flushScanner(): void {
@@ -296,10 +405,13 @@ class RelayRun {
       else if (event.type === "malformed") this.malformed++;
       else this.ignored++;
     }
+    for (const piece of this.thoughts?.end() ?? []) this.showStudent(piece);
   }
 
   private newStudentSpan(): Span {
-    return { kind: "student", text: "", tokens: 0, startMs: Date.now() - this.t0, durationMs: 0 };
+    const span: Span = { kind: "student", text: "", tokens: 0, startMs: Date.now() - this.t0, durationMs: 0 };
+    if (this.thoughts?.inside) span.thought = true;
+    return span;
   }
 
   private closeStudentSpan(): void {
@@ -328,16 +440,16 @@ class RelayRun {
     }
   }
 
-  /** Settles with an abort error as soon as the signal fires, whatever the promise does. */
+  /** Settles with the abort's reason as soon as the signal fires, whatever the promise does. */
   private race<T>(promise: Promise<T>): Promise<T> {
     const signal = this.req.signal;
     if (!signal) return promise;
     if (signal.aborted) {
       promise.catch(() => {});
-      return Promise.reject(abortError());
+      return Promise.reject(abortReason(signal));
     }
     return new Promise<T>((resolve, reject) => {
-      const onAbort = () => reject(abortError());
+      const onAbort = () => reject(abortReason(signal));
       signal.addEventListener("abort", onAbort, { once: true });
       promise.then(
         (value) => {
@@ -351,4 +463,9 @@ class RelayRun {
       );
     });
   }
+}
+
+function setThought(span: Span, thought: boolean): void {
+  if (thought) span.thought = true;
+  else delete span.thought;
 }

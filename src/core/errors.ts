@@ -1,26 +1,56 @@
-/** Typed errors a user can act on. Every one carries a code the UI can map to a fix action. */
+/**
+ * The one error model: every failure a user can act on is a RelayError whose code the UI maps
+ * to a fix action (src/extension/fixActions.ts); the CLI prints its message and exits non-zero.
+ */
 
 export type RelayErrorCode =
   | "model-not-found"
   | "model-corrupt"
   | "model-out-of-memory"
+  /** The model loaded but no context could be made for it (not a memory shortage). */
+  | "model-context-failed"
   | "model-load-failed"
   | "model-download-failed"
+  /** No student model has been chosen yet (first run): nothing is downloaded until the user says so. */
+  | "model-not-chosen"
+  /** A download was asked for in Restricted Mode (untrusted workspace), where Relay downloads nothing. */
+  | "download-restricted"
+  /** The model was unloaded (settings changed, Reload, deactivation) while it was in use. */
+  | "model-unloaded"
   | "teacher-failed"
   | "teacher-timeout"
+  | "teacher-unreachable"
+  | "teacher-server-error"
+  | "teacher-rate-limited"
+  | "teacher-rejected"
+  | "teacher-redirect"
   | "teacher-bad-reply"
   | "budget-ledger-corrupt"
+  | "grader-failed"
+  | "budget-ledger-unwritable"
+  | "prompt-too-long"
   | "aborted"
-  | "invalid-argument";
+  | "invalid-argument"
+  /** A broken invariant of Relay itself: a bug to report, nothing the user did. */
+  | "internal";
+
+/** Where a teacher failure happened and what it was, for the one notification per outage. */
+export interface RelayErrorDetails {
+  url?: string;
+  /** e.g. "HTTP 500", "connection refused (ECONNREFUSED)", "no reply within 30 s". */
+  status?: string;
+}
 
 export class RelayError extends Error {
+  readonly details?: RelayErrorDetails;
   constructor(
     readonly code: RelayErrorCode,
     message: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; details?: RelayErrorDetails },
   ) {
-    super(message, options);
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = "RelayError";
+    this.details = options?.details;
   }
 }
 
@@ -33,6 +63,20 @@ export function isAbortError(error: unknown): boolean {
 
 export function abortError(): RelayError {
   return new RelayError("aborted", "The request was cancelled.");
+}
+
+/** Why `signal` fired: its reason when that is a RelayError (e.g. model-unloaded), else a plain abort. */
+export function abortReason(signal: AbortSignal | undefined): RelayError {
+  const reason: unknown = signal?.reason;
+  return reason instanceof RelayError ? reason : abortError();
+}
+
+export function isRelayError(error: unknown, code: RelayErrorCode): error is RelayError {
+  return error instanceof RelayError && error.code === code;
+}
+
+export function internalError(message: string): RelayError {
+  return new RelayError("internal", `Internal error (please report it): ${message}`);
 }
 
 export function errorMessage(error: unknown): string {

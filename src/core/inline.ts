@@ -3,6 +3,7 @@
  * complete one line or several, where to cut the model's text, and a small cache keyed on the
  * prefix (which also serves a user typing through a suggestion).
  */
+import { LRUCache } from "lru-cache";
 
 export interface InlineContextOptions {
   maxPrefixChars: number;
@@ -69,19 +70,18 @@ export interface CachedCompletion {
 
 /** LRU of completions keyed on the prefix (and suffix), serving typed-through suggestions too. */
 export class CompletionCache {
-  private readonly entries = new Map<string, { prefix: string; suffix: string; completion: CachedCompletion }>();
+  private readonly entries: LRUCache<string, { prefix: string; suffix: string; completion: CachedCompletion }>;
 
-  constructor(private readonly capacity = 250) {}
+  constructor(capacity = 250) {
+    this.entries = new LRUCache({ max: capacity });
+  }
 
   private key(prefix: string, suffix: string): string {
     return `${prefix}\u0000${suffix}`;
   }
 
   set(prefix: string, suffix: string, completion: CachedCompletion): void {
-    const key = this.key(prefix, suffix);
-    this.entries.delete(key);
-    this.entries.set(key, { prefix, suffix, completion });
-    while (this.entries.size > this.capacity) this.entries.delete(this.entries.keys().next().value as string);
+    this.entries.set(this.key(prefix, suffix), { prefix, suffix, completion });
   }
 
   /**
@@ -89,12 +89,11 @@ export class CompletionCache {
    * user has since typed into (the rest of it is returned, teacher ranges shifted).
    */
   get(prefix: string, suffix: string): CachedCompletion | undefined {
+    // get() also makes the entry the most recently used.
     const exact = this.entries.get(this.key(prefix, suffix));
-    if (exact) {
-      this.set(prefix, suffix, exact.completion);
-      return exact.completion;
-    }
-    for (const entry of [...this.entries.values()].reverse()) {
+    if (exact) return exact.completion;
+    // Most recently used first.
+    for (const entry of this.entries.values()) {
       if (entry.suffix !== suffix || !prefix.startsWith(entry.prefix)) continue;
       const typed = prefix.slice(entry.prefix.length);
       if (typed.length === 0 || typed.includes("\n") || !entry.completion.text.startsWith(typed)) continue;

@@ -2,6 +2,7 @@
 
 import type { TaskPrompt } from "./prompts.js";
 import type { TeacherUsage } from "./spans.js";
+import type { ThoughtFormat } from "./thoughts.js";
 
 export interface Tokenizer {
   /** Token count of plain text (no special tokens). */
@@ -49,12 +50,19 @@ export interface SessionOptions {
   probabilities: boolean;
   temperature?: number;
   seed?: number;
+  /**
+   * A GBNF grammar the student's own tokens must follow (spliced teacher text is not checked
+   * against it), e.g. to make a model that was never trained on `<call>` write one.
+   */
+  grammar?: string;
 }
 
 export interface Student extends Tokenizer {
   readonly name: string;
   /** The chat-templated prompt as text (what a completions-style teacher is sent). */
   renderPrompt(task: TaskPrompt): string;
+  /** The reasoning markers of a thinking model's answer to `task`; undefined for other models. */
+  thoughtFormat?(task: TaskPrompt): ThoughtFormat | undefined;
   openSession(task: TaskPrompt, options: SessionOptions): Promise<StudentSession>;
 }
 
@@ -79,5 +87,12 @@ export interface TeacherReply {
 export interface Teacher {
   readonly name: string;
   readonly model: string;
+  /**
+   * The task prompt in this teacher's own chat format, for teachers that know it (a local GGUF,
+   * or a completions API given a template). Absent: the student's template is used.
+   */
+  renderPrompt?(task: TaskPrompt): string;
+  /** Tokens its server may add around the prompt (a chat template's markers and default system prompt). */
+  readonly promptOverheadTokens?: number;
   generate(request: TeacherRequest): Promise<TeacherReply>;
 }

@@ -3,6 +3,7 @@
  * (policies keep per-answer state such as a cool-down).
  */
 
+import { RelayError } from "./errors.js";
 import { seededRandom } from "./random.js";
 
 export type PolicyName = "learned" | "confidence" | "auto" | "student-only" | "teacher-only" | "random" | "fixed-span";
@@ -40,7 +41,8 @@ export interface PolicyOptions {
 }
 
 export const DEFAULT_POLICY_OPTIONS: PolicyOptions = {
-  threshold: 0.35,
+  // About the 5th percentile of a real small student's top-1 probability on GSM8K (bench/results/real-confidence.md).
+  threshold: 0.2,
   spanTokens: 16,
   cooldownTokens: 24,
   probability: 0.01,
@@ -160,6 +162,11 @@ export function createPolicy(name: PolicyName, options: Partial<PolicyOptions> =
       return new RandomPolicy(o);
     case "fixed-span":
       return new FixedSpanPolicy(o.fixedSpanTokens);
+    default: {
+      // A name from an unchecked source (an old setting, a typo): say which, not "undefined".
+      const unknown: never = name;
+      throw new RelayError("invalid-argument", `Unknown trigger policy ${JSON.stringify(unknown)}; choose one of ${POLICY_NAMES.join(", ")}.`);
+    }
   }
 }
 

@@ -2,8 +2,17 @@
 
 export const MATH_SUFFIX = "Please reason step by step, and put your final answer within \\boxed{}.";
 
+/** One earlier exchange of the same chat. */
+export interface ChatExchange {
+  user: string;
+  /** The answer as the user saw it (a thinking model's reasoning left out, as templates do). */
+  assistant: string;
+}
+
 export interface TaskPrompt {
   system?: string;
+  /** Earlier exchanges of the same chat, oldest first (the student's KV cache keeps them). */
+  history?: readonly ChatExchange[];
   user: string;
   /**
    * Code completion: continue `prefix` (infill with `suffix` when the student supports it)

@@ -1,6 +1,8 @@
 /** The labelled spans of one answer, and the statistics derived from them. */
 
-export type SpanKind = "student" | "teacher" | "failed-call" | "budget-denied";
+/** The labels of an answer's spans (src/protocol derives its schema from this list). */
+export const SPAN_KINDS = ["student", "teacher", "failed-call", "budget-denied"] as const;
+export type SpanKind = (typeof SPAN_KINDS)[number];
 
 export interface TeacherUsage {
   promptTokens: number;
@@ -8,6 +10,8 @@ export interface TeacherUsage {
   cachedPromptTokens?: number;
   /** True when the provider returned no usage and the numbers were counted locally. */
   estimated: boolean;
+  /** The provider's own numbers, when they were not plausible and were clamped. */
+  claimed?: { promptTokens: number | string; completionTokens: number | string };
 }
 
 export interface Span {
@@ -25,6 +29,13 @@ export interface Span {
   usage?: TeacherUsage;
   finish?: "eos" | "length" | "stop";
   error?: string;
+  /** Reasoning (a thinking model's `<think>` section), shown apart from the answer. */
+  thought?: boolean;
+  /**
+   * The rest of the previous teacher span, past the end of the reasoning: the same call (not
+   * counted again; its usage and timing are on the first part).
+   */
+  continued?: boolean;
 }
 
 export interface RelayStats {
@@ -52,7 +63,8 @@ export interface RelayStats {
   stopReason: StopReason;
 }
 
-export type StopReason = "eos" | "teacher-eos" | "max-tokens" | "aborted" | "context-full" | "error";
+/** Why an answer ended; "model-unloaded": the student was unloaded mid-answer (settings, Reload). */
+export type StopReason = "eos" | "teacher-eos" | "max-tokens" | "max-calls" | "aborted" | "model-unloaded" | "context-full" | "error";
 
 export interface TeacherPricing {
   /** USD per million input and output tokens. */
@@ -85,7 +97,7 @@ export function computeStats(spans: readonly Span[], extras: StatsExtras): Relay
   for (const span of spans) {
     if (span.kind === "student") studentTokens += span.tokens;
     if (span.kind === "teacher") teacherTokens += span.tokens;
-    if (span.kind === "teacher" || span.kind === "failed-call") {
+    if ((span.kind === "teacher" && !span.continued) || span.kind === "failed-call") {
       calls++;
       teacherMs += span.durationMs;
     }
@@ -127,7 +139,18 @@ export function estimateCost(prompt: number, cached: number, completion: number,
   return ((prompt - cached) * pricing.inputPerMillion + cached * cachedRate + completion * pricing.outputPerMillion) / 1e6;
 }
 
-/** The text a user sees for a whole answer. */
+/** The answer a user sees (a thinking model's reasoning left out). */
 export function answerText(spans: readonly Span[]): string {
-  return spans.map((s) => s.text).join("");
+  return spans
+    .filter((s) => !s.thought)
+    .map((s) => s.text)
+    .join("");
+}
+
+/** The reasoning of a thinking model ("" when there was none). */
+export function reasoningText(spans: readonly Span[]): string {
+  return spans
+    .filter((s) => s.thought)
+    .map((s) => s.text)
+    .join("");
 }

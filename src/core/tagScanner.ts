@@ -23,7 +23,7 @@ const VALID_CONTENT = /^\s*(\d+)\s*$/;
 const TAG_MATERIAL = /^\s*\d*\s*(<(\/(c(a(l(l)?)?)?)?)?)?$/;
 
 export interface TagScannerOptions {
-  /** Upper clamp for n (DESIGN §1: n is clamped to [1, maxSpanTokens]). */
+  /** Upper clamp for n: a command asks for n clamped to [1, maxSpanTokens] (README, "How a relay works"). */
   maxSpanTokens: number;
 }
 

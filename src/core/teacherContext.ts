@@ -38,3 +38,24 @@ export function buildTeacherContext(promptText: string, answer: string, options:
   }
   return { promptText: prompt, answer: body, tokens: promptTokens + bodyTokens, cut };
 }
+
+/** The most of the teacher's context a task prompt may take: the answer so far keeps a quarter. */
+export function promptRoom(maxContextTokens: number): number {
+  return Math.max(1, Math.floor(maxContextTokens * 0.75));
+}
+
+export const CUT_MARKER = "\n[… cut to fit the teacher's context …]\n";
+
+/**
+ * `text` cut in the middle to at most `maxTokens` tokens: its beginning (the instructions, a
+ * chat template's opening) and its end (the question, the template's open turn) are kept.
+ * Deterministic, so every request of one answer sends the same bytes.
+ */
+export function cutMiddle(text: string, maxTokens: number, tokenizer: Tokenizer): string {
+  const total = tokenizer.countTokens(text);
+  if (total <= maxTokens) return text;
+  const room = Math.max(2, maxTokens - tokenizer.countTokens(CUT_MARKER));
+  const head = tokenizer.truncateToTokens(text, Math.ceil(room / 2));
+  const tail = tokenizer.lastTokens(text, Math.floor(room / 2));
+  return head + CUT_MARKER + tail;
+}

@@ -4,7 +4,10 @@ export interface TeacherLogEntry {
   ts: string;
   provider: string;
   model: string;
+  /** The URL the request really went to (after any same-origin redirect it followed). */
   url?: string;
+  /** Redirects met on the way: followed (same origin) or refused. */
+  redirects?: Array<{ status: number; from: string; to: string; followed: boolean }>;
   style?: string;
   /** The request body exactly as sent (already redacted; never contains the API key). */
   request: unknown;

@@ -1,21 +1,32 @@
 /**
- * Evaluation datasets: the six benchmarks of the RelayLLM paper by name, or any JSONL file with
- * a question/problem field and an answer/solution field. Control-character defects are repaired
- * or flagged (see controlChars.ts), and every problem is reported, never dropped silently.
+ * Evaluation datasets: the six benchmarks of the RelayLLM paper and the generated arithmetic set,
+ * by name (shipped in the package's data/ folder), or any JSONL file with a question/problem
+ * field and an answer/solution field. Control-character defects are repaired or flagged (see
+ * controlChars.ts), and every problem is reported, never dropped silently.
  */
 import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
-import { basename, dirname, extname, resolve } from "node:path";
+import { basename, dirname, extname, join, resolve } from "node:path";
 import { RelayError } from "../core/errors.js";
 import { repairControlChars } from "./controlChars.js";
 import { gsm8kGold, lastBoxed } from "./extract.js";
+import { packageRoot } from "./packageRoot.js";
 
 /** The benchmarks by name, with the item counts of their public test sets. */
 export const BENCHMARKS = { gsm8k: 1319, math500: 500, minervamath: 272, olympiadbench: 674, aime24: 30, aime25: 30 } as const;
 export type BenchmarkName = keyof typeof BENCHMARKS;
 export const BENCHMARK_NAMES = Object.keys(BENCHMARKS) as BenchmarkName[];
 
-export const DEFAULT_DATA_DIR = "../shared/data";
+/**
+ * Generated sets with known answers, kept apart from the benchmarks (never mixed into their
+ * averages by name): `arith` = `python -m relaytools.arith --split test --count 200 --seed 0`.
+ */
+export const GENERATED_SETS = { arith: 200 } as const;
+export type DatasetName = BenchmarkName | keyof typeof GENERATED_SETS;
+export const DATASET_NAMES = [...BENCHMARK_NAMES, ...Object.keys(GENERATED_SETS)] as DatasetName[];
+
+/** The package's own data/ folder (see packageRoot): never relative to the working directory. */
+export const DEFAULT_DATA_DIR = join(packageRoot(), "data");
 
 export interface EvalItem {
   dataset: string;
@@ -43,9 +54,13 @@ export interface Dataset {
   issues: DataIssue[];
 }
 
-/** A benchmark name resolves to `<dataDir>/<name>/test.jsonl`; anything else is a path. */
+export function isDatasetName(spec: string): spec is DatasetName {
+  return (DATASET_NAMES as string[]).includes(spec);
+}
+
+/** A dataset name resolves to `<dataDir>/<name>/test.jsonl`; anything else is a path. */
 export function resolveDataset(spec: string, dataDir = DEFAULT_DATA_DIR): { name: string; path: string } {
-  if ((BENCHMARK_NAMES as string[]).includes(spec)) return { name: spec, path: resolve(dataDir, spec, "test.jsonl") };
+  if (isDatasetName(spec)) return { name: spec, path: resolve(dataDir, spec, "test.jsonl") };
   const path = resolve(spec);
   // ".../gsm8k/test.jsonl" is named after its folder.
   const stem = basename(path, extname(path));
@@ -58,7 +73,7 @@ export async function loadDataset(spec: string, dataDir = DEFAULT_DATA_DIR): Pro
   try {
     text = await readFile(path, "utf8");
   } catch (error) {
-    const hint = (BENCHMARK_NAMES as string[]).includes(spec) ? ` (set --data-dir to the folder holding ${spec}/test.jsonl)` : "";
+    const hint = isDatasetName(spec) ? ` (the package's data folder is ${DEFAULT_DATA_DIR}; --data-dir names another folder holding ${spec}/test.jsonl)` : "";
     throw new RelayError("invalid-argument", `Cannot read dataset ${spec} at ${path}${hint}: ${(error as Error).message}`, { cause: error });
   }
   return { name, path, ...parseDataset(name, text) };

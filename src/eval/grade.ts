@@ -1,13 +1,15 @@
 /**
- * Strict answer grading: extract the final answer, normalise both sides, then compare as
- * numbers, as lists (tuples in order, sets and answer lists in any order), or as LaTeX through
- * the Compute Engine (symbolic equivalence).
+ * The built-in grader: extract the final answer (extract.ts: Math-Verify's order, after any
+ * reasoning block), normalise both sides, then compare as numbers (Math-Verify's rule: decimals
+ * at 6 places), as matrices, as lists (tuples in order, sets and answer lists in any order), or
+ * as LaTeX through the Compute Engine (symbolic equivalence). Its agreement with Math-Verify
+ * itself is measured by test/grader/differential.test.ts.
  */
 import { extractAnswer } from "./extract.js";
 import { numericValue, symbolicallyEqual, valuesDiffer } from "./mathEngine.js";
-import { normalizeAnswer, numbersMatch, parseNumber, type ParsedNumber } from "./normalize.js";
+import { normalizeAnswer, numbersEqual, parseNumber, stripAssignment, type ParsedNumber } from "./normalize.js";
 
-export { extractAnswer, gsm8kGold, lastBoxed } from "./extract.js";
+export { answerText, boxedAnswer, extractAnswer, gsm8kGold, lastBoxed } from "./extract.js";
 
 export interface Grade {
   /** The final answer found in the response; null if none. */
@@ -39,6 +41,9 @@ type Part = { open: string; close: string; items: string[] };
 const PAIRS: Record<string, string> = { "(": ")", "[": "]", "\\{": "\\}", "\\langle": "\\rangle" };
 
 function listsMatch(c: string, g: string, scales: number[]): boolean {
+  const cm = matrixOf(c);
+  const gm = matrixOf(g);
+  if (cm || gm) return cm !== null && gm !== null && cm.length === gm.length && cm.every((row, i) => sameItemsInOrder(row, gm[i], scales));
   const cp = parts(c);
   const gp = parts(g);
   // A bracketed tuple, interval or set: same brackets, then element by element.
@@ -50,6 +55,16 @@ function listsMatch(c: string, g: string, scales: number[]): boolean {
   const gi = expandPlusMinus(topLevelSplit(g));
   if (ci.length > 1 || gi.length > 1) return sameItemsAnyOrder(ci, gi, scales);
   return scalarsMatch(c, g, scales);
+}
+
+/** The cells of `\begin{pmatrix} a & b \\ c & d \end{pmatrix}` (or bmatrix, matrix, …) by row; null if not a matrix. */
+function matrixOf(s: string): string[][] | null {
+  const m = /^\\begin\{([pbBvV]?matrix|smallmatrix)\}(.*)\\end\{\1\}$/s.exec(s.trim());
+  if (!m) return null;
+  return m[2]
+    .split(/\\\\/)
+    .map((row) => row.split("&").map((cell) => cell.trim()))
+    .filter((row) => row.some((cell) => cell.length > 0));
 }
 
 /** Items of a bracketed list "(a, b)" / "[a, b)" / "\{a, b\}"; no brackets: open is "". */
@@ -136,7 +151,10 @@ function itemsMatch(c: string, g: string, scales: number[]): boolean {
   return parts(c).items.length > 1 || parts(g).items.length > 1 ? listsMatch(c, g, scales) : scalarsMatch(c, g, scales);
 }
 
-function scalarsMatch(c: string, g: string, scales: number[]): boolean {
+function scalarsMatch(cRaw: string, gRaw: string, scales: number[]): boolean {
+  // A list item may be an assignment of its own ("x=\frac{\pi}{6}+\pi k, …").
+  const c = stripAssignment(cRaw);
+  const g = stripAssignment(gRaw);
   if (c === g) return true;
   // Words ("Evelyn", "odd") compare as text, not as products of symbols.
   if (WORDS.test(c) || WORDS.test(g)) return c.toLowerCase() === g.toLowerCase();
@@ -147,9 +165,10 @@ function scalarsMatch(c: string, g: string, scales: number[]): boolean {
 }
 
 function numbersAgree(c: string, cn: ParsedNumber, g: string, gn: ParsedNumber, scales: number[]): boolean {
-  if (!scales.some((k) => numbersMatch(cn.value * k, gn))) return false;
-  // A rounded gold ("1.6") accepts what rounds to it; an exact one must be equal, beyond float precision.
-  if (gn.unit !== undefined || scales.length > 1) return true;
+  const decimal = cn.decimal || gn.decimal;
+  if (!scales.some((k) => numbersEqual(cn.value * k, gn.value, decimal || k !== 1))) return false;
+  if (decimal || scales.length > 1) return true;
+  // Exact values must be equal beyond float precision (2^{1009} and 2^{1009}+1).
   if (INTEGER.test(c) && INTEGER.test(g)) return BigInt(c) === BigInt(g);
   return parseNumber(c) !== null && parseNumber(g) !== null ? true : !valuesDiffer(c, g);
 }
@@ -161,5 +180,5 @@ function numberOf(s: string): ParsedNumber | null {
   const plain = parseNumber(s);
   if (plain) return plain;
   const value = numericValue(s);
-  return value && value.im === 0 ? { value: value.re } : null;
+  return value && value.im === 0 ? { value: value.re, decimal: false } : null;
 }

@@ -31,8 +31,10 @@ export function normalizeAnswer(raw: string): Normalized {
   s = s.replace(/\\[dt]frac\b/g, "\\frac").replace(/\\[dt]binom\b/g, "\\binom");
   // `\left.` is an invisible delimiter: drop it with its dot.
   s = s.replace(/\\(?:left|right|[bB]igg?[lr]?)(?![A-Za-z])\s*\.?/g, "");
-  s = s.replace(/\{,\}/g, ",").replace(/\\!/g, "").replace(/(\d)\\,(?=\d{3}\b)/g, "$1");
-  s = s.replace(/\\(?:,|;|:|quad|qquad)|\\ |~/g, " ");
+  // `\!` (a negative thin space) goes with the spaces after it, as in Math-Verify: "11,\! 111" is 11,111.
+  s = s.replace(/\{,\}/g, ",").replace(/\\!\s*/g, "").replace(/(\d)\\,(?=\d{3}\b)/g, "$1");
+  // Spacing commands; `\\` (a matrix row break) is not `\ `.
+  s = s.replace(/(?<!\\)\\(?:,|;|:|quad|qquad|\s)|~/g, " ");
   s = s.replace(/\^\s*\{?\s*\\circ\s*\}?|°|\\degree\b/g, "");
   // Innermost first, so nested wrappers come off too.
   for (let i = 0, prev = ""; i < 4 && prev !== s; i++) {
@@ -41,6 +43,8 @@ export function normalizeAnswer(raw: string): Normalized {
   }
   s = s.replace(/\\(?:le|leqslant)(?![A-Za-z])/g, "\\leq").replace(/\\(?:ge|geqslant)(?![A-Za-z])/g, "\\geq").replace(/\\varnothing\b/g, "\\emptyset");
   s = s.replace(/\s+/g, " ").trim();
+  // "28 percent" is 28\% (as Math-Verify reads it).
+  s = s.replace(/\s*(?:percentage|percent|pct)$/i, "\\%");
   const percent = /\\?%$/.test(s);
   if (percent) s = s.replace(/\s*\\?%$/, "");
   s = s.replace(/(?<!\\)\.$/, "").trim();
@@ -59,18 +63,15 @@ function stripUnit(s: string): string {
 }
 
 /** "x = 5", "k=2n-1", "\theta = \pi": the right-hand side, when the left is one variable. */
-function stripAssignment(s: string): string {
+export function stripAssignment(s: string): string {
   const m = /^(?:[A-Za-z]|\\[A-Za-z]+)(?:_\{?[\w\\]+\}?)?\s*=\s*([^=]+)$/.exec(s);
   return m ? m[1].trim() : s;
 }
 
 export interface ParsedNumber {
   value: number;
-  /**
-   * For answers written as decimals ("1.6", "4.4e7"): the place of the last written digit
-   * (0.1, 1e6). A more precise value that rounds to the written one matches it.
-   */
-  unit?: number;
+  /** Written with a decimal point or in scientific notation: compared at 6 decimal places. */
+  decimal: boolean;
 }
 
 const DECIMAL = /^([+-]?)(\d+\.?\d*|\.\d+)(?:(?:e|E|\s*\\times\s*10\^|\s*\\cdot\s*10\^|\s*\*\s*10\^)\{?([+-]?\d+)\}?)?$/;
@@ -81,30 +82,30 @@ export function parseNumber(s: string): ParsedNumber | null {
   const d = DECIMAL.exec(s);
   if (d) {
     const sign = d[1] === "-" ? -1 : 1;
-    const mantissa = d[2];
-    const exponent = d[3] === undefined ? 0 : Number(d[3]);
-    const value = sign * Number(mantissa) * 10 ** exponent;
-    const decimals = mantissa.includes(".") ? mantissa.length - mantissa.indexOf(".") - 1 : 0;
-    // Integers are exact unless written in scientific notation ("1e11" is approximate).
-    const approximate = decimals > 0 || d[3] !== undefined;
-    return Number.isFinite(value) ? { value, unit: approximate ? 10 ** (exponent - decimals) : undefined } : null;
+    const value = sign * Number(d[2]) * 10 ** (d[3] === undefined ? 0 : Number(d[3]));
+    // Integers are exact unless written in scientific notation ("1e11" is a float).
+    return Number.isFinite(value) ? { value, decimal: d[2].includes(".") || d[3] !== undefined } : null;
   }
   const f = FRACTION.exec(s);
   if (f) {
     const num = Number(f[2] ?? f[4] ?? f[6]);
     const den = Number(f[3] ?? f[5] ?? f[7]);
     if (den === 0) return null;
-    return { value: (f[1] === "-" ? -1 : 1) * (num / den) };
+    return { value: (f[1] === "-" ? -1 : 1) * (num / den), decimal: false };
   }
   return null;
 }
 
-const REL_TOLERANCE = 1e-9;
-
-/** Does `candidate` equal `gold`? Exactly (relative 1e-9), or rounding to a decimal gold's last digit. */
-export function numbersMatch(candidate: number, gold: ParsedNumber): boolean {
-  const diff = Math.abs(candidate - gold.value);
-  // Relative, so tiny physical constants (5.3e-9) stay apart; a zero gold needs a float-level zero.
-  if (diff <= REL_TOLERANCE * Math.abs(gold.value) || diff < 1e-15) return true;
-  return gold.unit !== undefined && diff <= gold.unit / 2 + REL_TOLERANCE * gold.unit;
+/**
+ * Are two numbers the same answer? Math-Verify's rule: when either is written as a decimal,
+ * equal at 6 decimal places (1/3 = 0.333333; 1.62 ≠ 1.6); otherwise exactly equal (to float
+ * precision). Below 1e-6 every value rounds to 0, so there the first 6 significant digits must
+ * agree instead (5.3e-9 ≠ 5.4e-9, where Math-Verify's rounding calls them equal).
+ */
+export function numbersEqual(a: number, b: number, decimal: boolean): boolean {
+  if (a === b) return true;
+  const scale = Math.max(Math.abs(a), Math.abs(b));
+  if (!decimal || scale >= 1e9) return Math.abs(a - b) <= 1e-12 * scale;
+  if (scale < 1e-6) return Math.abs(a - b) <= 1e-6 * scale;
+  return Math.round(a * 1e6) === Math.round(b * 1e6);
 }

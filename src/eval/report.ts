@@ -5,8 +5,9 @@
  */
 import { estimateCost, type TeacherPricing } from "../core/spans.js";
 import type { DataIssue } from "./datasets.js";
+import type { GraderName } from "./grader.js";
 import type { JudgeLine, ResultLine } from "./results.js";
-import type { Calibration, Cell } from "./runEval.js";
+import type { Calibration, Cell, GraderRun } from "./runEval.js";
 
 export interface CellSummary {
   dataset: string;
@@ -29,7 +30,12 @@ export interface CellSummary {
   teacherTokensIn: number;
   teacherTokensOut: number;
   teacherCachedTokensIn: number;
+  /** Teacher input tokens per answer, and how many of them the teacher had cached. */
+  teacherTokensInPerAnswer: number;
+  teacherCachedTokensInPerAnswer: number;
   costUsd: number;
+  costPerAnswerUsd: number;
+  /** Wall time per answer. */
   meanLatencyMs: number;
   failedCalls: number;
   ignoredCalls: number;
@@ -58,7 +64,22 @@ export interface DatasetSummary {
   skipped: number;
 }
 
+/** Two graders on the same answers: per cell accuracy by each, and the answers they disagree on. */
+export interface GraderComparison {
+  /** The grader whose verdicts the report counts, then the other. */
+  graders: [GraderName, GraderName];
+  answers: number;
+  agreeing: number;
+  /** Answers each could not grade. */
+  errors: [number, number];
+  cells: Array<{ dataset: string; condition: string; answers: number; accuracy: [number, number]; agreeing: number }>;
+  disagreements: Array<{ dataset: string; condition: string; index: number; sample: number; gold: string; extracted: [string | null, string | null]; correct: [boolean, boolean] }>;
+}
+
 export interface EvalReport {
+  /** The grader whose verdicts the accuracies are. */
+  grader: GraderName;
+  graderComparison: GraderComparison | null;
   cells: CellSummary[];
   averages: AverageRow[];
   calibrations: Calibration[];
@@ -76,6 +97,8 @@ export interface ReportInput {
   datasets: Array<{ name: string; items: unknown[]; issues: DataIssue[] }>;
   pricing?: TeacherPricing;
   judgeModel?: string;
+  /** The graders' verdicts, the counting one first (default: the rows' own grades, builtin). */
+  graders?: GraderRun[];
   /** False when the run was interrupted or some answers failed. */
   complete?: boolean;
 }
@@ -83,9 +106,12 @@ export interface ReportInput {
 export function buildReport(input: ReportInput): EvalReport {
   const judged = input.judgeModel !== undefined || input.judgements.size > 0;
   const cells = input.cells.map((cell) => summarize(cell, input.rows.filter((r) => r.signature === cell.signature && r.dataset === cell.dataset), input, judged));
+  const shown = cells.filter((c) => c.answers > 0);
   return {
-    cells: cells.filter((c) => c.answers > 0),
-    averages: averages(cells.filter((c) => c.answers > 0)),
+    grader: input.graders?.[0]?.grader ?? "builtin",
+    graderComparison: input.graders && input.graders.length > 1 ? compareGraders(input, input.graders[0], input.graders[1]) : null,
+    cells: shown,
+    averages: averages(shown),
     calibrations: input.calibrations,
     datasets: input.datasets.map((d) => ({ name: d.name, items: d.items.length, ...issueCounts(d.issues) })),
     judgeModel: input.judgeModel ?? null,
@@ -118,12 +144,38 @@ function summarize(cell: Cell, rows: ResultLine[], input: ReportInput, judged: b
     teacherTokensIn: prompt,
     teacherTokensOut: completion,
     teacherCachedTokensIn: cached,
+    teacherTokensInPerAnswer: prompt / n,
+    teacherCachedTokensInPerAnswer: cached / n,
     costUsd: estimateCost(prompt, cached, completion, input.pricing),
+    costPerAnswerUsd: estimateCost(prompt, cached, completion, input.pricing) / n,
     meanLatencyMs: sum((r) => r.stats.durationMs) / n,
     failedCalls: sum((r) => r.stats.failedCalls),
     ignoredCalls: sum((r) => r.stats.ignoredCalls),
     ...(calibration ? { targetCallRatio: calibration.targetRatio } : {}),
   };
+}
+
+function compareGraders(input: ReportInput, counting: GraderRun, other: GraderRun): GraderComparison {
+  const cmp: GraderComparison = { graders: [counting.grader, other.grader], answers: 0, agreeing: 0, errors: [counting.errors, other.errors], cells: [], disagreements: [] };
+  for (const cell of input.cells) {
+    const rows = input.rows.filter((r) => r.signature === cell.signature && r.dataset === cell.dataset);
+    if (rows.length === 0) continue;
+    let agreeing = 0;
+    const right = [0, 0];
+    for (const r of rows) {
+      const a = counting.verdicts.get(r.key);
+      const b = other.verdicts.get(r.key);
+      if (!a || !b) continue;
+      right[0] += a.correct ? 1 : 0;
+      right[1] += b.correct ? 1 : 0;
+      if (a.correct === b.correct) agreeing++;
+      else cmp.disagreements.push({ dataset: r.dataset, condition: cell.condition, index: r.index, sample: r.sample, gold: r.gold, extracted: [a.extracted, b.extracted], correct: [a.correct, b.correct] });
+    }
+    cmp.cells.push({ dataset: cell.dataset, condition: cell.condition, answers: rows.length, accuracy: [right[0] / rows.length, right[1] / rows.length], agreeing });
+    cmp.answers += rows.length;
+    cmp.agreeing += agreeing;
+  }
+  return cmp;
 }
 
 /** Macro averages over datasets (each dataset weighs the same, as in the paper's "Avg"). */
@@ -160,7 +212,7 @@ const secs = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 
 export function reportMarkdown(report: EvalReport): string {
   const judged = report.judgeModel !== null || report.cells.some((c) => c.judgedAccuracy !== null);
-  const head = ["dataset", "condition", "answers", "accuracy", ...(judged ? ["judged"] : []), "call ratio", "calls/answer", "teacher in", "teacher out", "est. cost", "mean latency"];
+  const head = ["dataset", "condition", "answers", "accuracy", ...(judged ? ["judged"] : []), "call ratio", "calls/answer", "teacher in/answer (cached)", "teacher in", "teacher out", "est. cost", "cost/answer", "wall time/answer"];
   const align = ["---", "---", ...head.slice(2).map(() => "---:")];
   const row = (cells: string[]) => `| ${cells.join(" | ")} |`;
   const judgedCell = (c: { judgedAccuracy: number | null }, pending = 0) => (judged ? [c.judgedAccuracy === null ? "–" : pct(c.judgedAccuracy) + (pending ? ` (${pending} pending)` : "")] : []);
@@ -169,7 +221,8 @@ export function reportMarkdown(report: EvalReport): string {
   lines.push(row(head), row(align));
   for (const c of report.cells) {
     const name = c.randomP !== undefined ? `${c.condition} (p=${c.randomP})` : c.condition;
-    lines.push(row([c.dataset, name, `${c.items}×${c.samples}`, pct(c.accuracy), ...judgedCell(c, c.judgePending), pct(c.callRatio), c.callsPerAnswer.toFixed(2), int(c.teacherTokensIn), int(c.teacherTokensOut), usd(c.costUsd), secs(c.meanLatencyMs)]));
+    const perAnswer = `${int(c.teacherTokensInPerAnswer)} (${int(c.teacherCachedTokensInPerAnswer)})`;
+    lines.push(row([c.dataset, name, `${c.items}×${c.samples}`, pct(c.accuracy), ...judgedCell(c, c.judgePending), pct(c.callRatio), c.callsPerAnswer.toFixed(2), perAnswer, int(c.teacherTokensIn), int(c.teacherTokensOut), usd(c.costUsd), usd(c.costPerAnswerUsd), secs(c.meanLatencyMs)]));
   }
   if (report.averages.length > 0 && new Set(report.cells.map((c) => c.dataset)).size > 1) {
     lines.push("", "Average over datasets (each dataset weighs the same):", "");
@@ -186,6 +239,21 @@ export function reportMarkdown(report: EvalReport): string {
       lines.push(`- ${k.dataset}: p = ${k.probability} (span ${k.span}) for ${k.reference}'s call ratio ${pct(k.targetRatio)}; measured ${measured ? pct(measured.callRatio) : "–"}`);
     }
   }
+  const cmp = report.graderComparison;
+  if (cmp) {
+    const [a, b] = cmp.graders;
+    lines.push("", `Graders compared on the same answers (${a} counts above; ${b} beside it): they agree on ${cmp.agreeing} of ${cmp.answers} answers (${pct(cmp.answers ? cmp.agreeing / cmp.answers : 1)}).`, "");
+    lines.push(row(["dataset", "condition", "answers", a, b, "agree"]), row(["---", "---", "---:", "---:", "---:", "---:"]));
+    for (const c of cmp.cells) lines.push(row([c.dataset, c.condition, String(c.answers), pct(c.accuracy[0]), pct(c.accuracy[1]), `${c.agreeing}/${c.answers}`]));
+    if (cmp.errors.some((n) => n > 0)) lines.push("", `Answers a grader could not grade (counted wrong): ${a} ${cmp.errors[0]}, ${b} ${cmp.errors[1]}.`);
+    if (cmp.disagreements.length > 0) {
+      const code = (x: string | null) => (x === null ? "–" : `\`${x.replace(/`/g, "'").replace(/\|/g, "\\|")}\``);
+      lines.push("", `Answers they grade differently (${a} / ${b}):`, "");
+      lines.push(row(["dataset", "condition", "item", "gold", `${a} extracted`, `${b} extracted`, `${a}`, `${b}`]), row(["---", "---", "---:", "---", "---", "---", "---", "---"]));
+      for (const d of cmp.disagreements.slice(0, 50)) lines.push(row([d.dataset, d.condition, String(d.index), code(d.gold), code(d.extracted[0]), code(d.extracted[1]), d.correct[0] ? "right" : "wrong", d.correct[1] ? "right" : "wrong"]));
+      if (cmp.disagreements.length > 50) lines.push("", `… and ${cmp.disagreements.length - 50} more in report.json.`);
+    }
+  }
   const issues = report.datasets.filter((d) => d.repaired + d.flagged + d.skipped > 0);
   if (issues.length > 0) {
     lines.push("", "Data defects:", "");
@@ -193,9 +261,12 @@ export function reportMarkdown(report: EvalReport): string {
   }
   lines.push(
     "",
-    "Accuracy: strict grading (last \\boxed{}, numeric and symbolic equivalence), averaged over all samples (avg@k)." +
+    (report.grader === "math-verify"
+      ? "Accuracy: graded by Math-Verify 0.9.0 (the paper's grader; boxed answer first), averaged over all samples (avg@k)."
+      : "Accuracy: the built-in grader (Math-Verify's extraction order: boxed answer first; numeric and symbolic equivalence), averaged over all samples (avg@k).") +
       (judged ? ` Judged: strictly correct, or judged equivalent by ${report.judgeModel ?? "the judge"}.` : "") +
       " Call ratio: teacher tokens / all generated tokens (student's tokenizer), pooled over answers." +
+      " Teacher in/answer: input tokens sent to the teacher per answer, in brackets those the teacher reported as cached." +
       (report.pricing ? ` Cost at $${report.pricing.inputPerMillion}/M input and $${report.pricing.outputPerMillion}/M output tokens.` : " No prices given (--input-price, --output-price): cost shows as $0."),
     "",
   );

@@ -3,8 +3,12 @@
  * prompt, graded strictly and appended to the results file as soon as it is done. Answers
  * already in the file are reused, so a rerun resumes where an interrupted one stopped.
  * A random router without a given p is calibrated per dataset to the measured call ratio of
- * a relay condition, so it runs after that condition.
+ * a relay condition, so it runs after that condition. Once every answer is made, all of them
+ * (new and reused) are graded in one batch by each grader asked for: the first one's verdicts
+ * are the results (so a rerun regrades old answers with today's grader), the others' are kept
+ * to compare.
  */
+import { fnv1a } from "../core/hash.js";
 import { DEFAULT_LIMITS, runRelay, type RelayLimits } from "../core/controller.js";
 import { RelayError, errorMessage, isAbortError } from "../core/errors.js";
 import type { Logger } from "../core/logger.js";
@@ -14,7 +18,9 @@ import { DEFAULT_POLICY_OPTIONS } from "../core/policies.js";
 import { mathPrompt } from "../core/prompts.js";
 import { needsTeacher, policyFor, randomProbabilityFor, withProbability, type Condition } from "./conditions.js";
 import type { Dataset, EvalItem } from "./datasets.js";
+import { builtinGrader } from "./createGrader.js";
 import { gradeResponse } from "./grade.js";
+import type { Grader, GraderName, GraderVerdict } from "./grader.js";
 import type { Judge } from "./judge.js";
 import { resultKey, rowStats, type JudgeLine, type ResultLine, type ResultsFile } from "./results.js";
 
@@ -24,11 +30,22 @@ export interface ProgressSink {
   advance(info: { label: string; correct?: boolean }): void;
 }
 
+/**
+ * How many items of each dataset: one number for all, or per dataset name with an optional
+ * default (`{ arith: 80, "*": 25 }`); a dataset without an entry and no default is not limited.
+ */
+export type ItemLimit = number | Readonly<Record<string, number>>;
+
+export function limitFor(limit: ItemLimit | undefined, dataset: string): number | undefined {
+  if (limit === undefined || typeof limit === "number") return limit;
+  return limit[dataset] ?? limit["*"];
+}
+
 export interface EvalRun {
   datasets: Dataset[];
   conditions: Condition[];
-  /** The first `limit` items of each dataset. */
-  limit?: number;
+  /** The first `limit` items of each dataset (see ItemLimit). */
+  limit?: ItemLimit;
   /** Answers per item (avg@k). */
   samples: number;
   student: Student;
@@ -40,9 +57,19 @@ export interface EvalRun {
   /** Answers in flight at once; more than the student's sequences just queue. */
   concurrency: number;
   judge?: Judge;
+  /** Graders of the finished answers; the first one's verdicts count (default: builtin). */
+  graders?: Grader[];
   signal?: AbortSignal;
   progress?: ProgressSink;
   logger?: Logger;
+}
+
+/** One grader's verdicts on the run's answers, by result key. */
+export interface GraderRun {
+  grader: GraderName;
+  verdicts: Map<string, GraderVerdict>;
+  /** Answers it could not grade (counted wrong). */
+  errors: number;
 }
 
 /** How a random router was calibrated on one dataset. */
@@ -70,6 +97,8 @@ export interface EvalOutcome {
   rows: ResultLine[];
   judgements: Map<string, JudgeLine>;
   calibrations: Calibration[];
+  /** Every grader's verdicts, the counting one first; empty when the run stopped before grading. */
+  graders: GraderRun[];
   ran: number;
   reused: number;
   judged: number;
@@ -89,7 +118,7 @@ export async function runEval(run: EvalRun): Promise<EvalOutcome> {
   const log = run.logger ?? silentLogger;
   const missing = run.conditions.filter((c) => needsTeacher(c) && !run.teacher);
   if (missing.length > 0) throw new RelayError("invalid-argument", `${missing.map((c) => c.name).join(", ")} need(s) a teacher (--teacher-gguf or --teacher-url).`);
-  const outcome: EvalOutcome = { cells: [], rows: [], judgements: run.results.judgements, calibrations: [], ran: 0, reused: 0, judged: 0, failures: [], aborted: false };
+  const outcome: EvalOutcome = { cells: [], rows: [], judgements: run.results.judgements, calibrations: [], graders: [], ran: 0, reused: 0, judged: 0, failures: [], aborted: false };
   const planned: Task[] = [];
 
   const direct = run.conditions.filter((c) => !c.calibrateTo);
@@ -117,6 +146,7 @@ export async function runEval(run: EvalRun): Promise<EvalOutcome> {
     }
   }
 
+  if (!outcome.aborted) await gradeAnswers(run, planned, outcome, log);
   if (run.judge && !outcome.aborted) await judgeWrong(run, run.judge, planned, outcome, log);
 
   const seen = new Set<string>();
@@ -135,7 +165,8 @@ export async function runEval(run: EvalRun): Promise<EvalOutcome> {
 }
 
 function itemsOf(run: EvalRun, dataset: Dataset): EvalItem[] {
-  return run.limit === undefined ? dataset.items : dataset.items.slice(0, run.limit);
+  const limit = limitFor(run.limit, dataset.name);
+  return limit === undefined ? dataset.items : dataset.items.slice(0, limit);
 }
 
 function tasksFor(run: EvalRun, condition: Condition, dataset: Dataset): Task[] {
@@ -220,6 +251,43 @@ async function answer(run: EvalRun, task: Task): Promise<ResultLine | null> {
   };
 }
 
+/**
+ * Grades every planned answer with each grader, in one batch per grader. The first grader's
+ * verdicts replace the rows' grades in memory (the results file keeps what was graded when the
+ * answer was made); an answer it could not grade counts as wrong.
+ */
+async function gradeAnswers(run: EvalRun, planned: Task[], outcome: EvalOutcome, log: Logger): Promise<void> {
+  const graders = run.graders && run.graders.length > 0 ? run.graders : [builtinGrader];
+  const rows = [...new Set(planned.map((t) => t.key))].flatMap((key) => run.results.results.get(key) ?? []);
+  const pairs = rows.map((r) => ({ response: r.text, gold: r.gold }));
+  for (const grader of graders) {
+    let verdicts: GraderVerdict[];
+    try {
+      verdicts = await grader.gradeAll(pairs, run.signal);
+    } catch (error) {
+      if (isAbortError(error) || run.signal?.aborted) {
+        outcome.aborted = true;
+        return;
+      }
+      throw error;
+    }
+    const graded: GraderRun = { grader: grader.name, verdicts: new Map(), errors: 0 };
+    rows.forEach((row, i) => {
+      graded.verdicts.set(row.key, verdicts[i]);
+      if (verdicts[i].error) {
+        graded.errors++;
+        log.warn(`${grader.name} could not grade ${row.key}: ${verdicts[i].error}`);
+      }
+    });
+    outcome.graders.push(graded);
+  }
+  const counting = outcome.graders[0];
+  for (const row of rows) {
+    const v = counting.verdicts.get(row.key) as GraderVerdict;
+    run.results.results.set(row.key, { ...row, correct: v.correct, extracted: v.extracted });
+  }
+}
+
 /** Re-grades the strictly wrong answers that have no verdict yet. */
 async function judgeWrong(run: EvalRun, judge: Judge, planned: Task[], outcome: EvalOutcome, log: Logger): Promise<void> {
   const todo = planned.filter((t) => {
@@ -257,10 +325,5 @@ async function pool<T>(items: T[], concurrency: number, signal: AbortSignal | un
 
 /** A seed per (dataset, item, sample), the same for every condition: paired comparisons. */
 export function taskSeed(seed: number, dataset: string, index: number, sample: number): number {
-  let h = 0x811c9dc5;
-  for (const ch of `${seed}|${dataset}|${index}|${sample}`) {
-    h ^= ch.charCodeAt(0);
-    h = Math.imul(h, 0x01000193) >>> 0;
-  }
-  return h;
+  return fnv1a(`${seed}|${dataset}|${index}|${sample}`);
 }

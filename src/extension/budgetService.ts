@@ -1,18 +1,22 @@
 /**
- * This workspace's teacher-token budget: the durable ledger, the status bar item (used / limit,
- * warning at 80%, error when spent) and its actions.
+ * This workspace's teacher-token budget: the durable ledger, the status bar item and its
+ * actions. The item shows the teacher's state when it is not on (each state its own text), else
+ * used / limit with a warning background near the limit and an error background when spent;
+ * "spent" comes from one place (core/budgetStatus.ts) for the item, its tooltip, the
+ * notification and the chat, so they always agree.
  */
 import { createHash } from "node:crypto";
 import * as vscode from "vscode";
 import { BudgetLedger, type BudgetConfig, type BudgetUsage } from "../core/budget.js";
 import type { BudgetGate, Reservation } from "../core/budgetGate.js";
+import { RelayError, errorMessage } from "../core/errors.js";
+import { budgetNumbers, budgetStatus, spentSentence, type BudgetRefusal, type BudgetStatus } from "../core/budgetStatus.js";
 import type { Logger } from "../core/logger.js";
 import { FileLedgerStore } from "../io/fileLedgerStore.js";
 import { readConfig } from "./config.js";
 import type { TeacherService } from "./teacherService.js";
 
 const WORKSPACE_LIMIT_KEY = "relay.budget.workspaceLimit";
-const WARN_AT = 0.8;
 
 export function formatTokens(n: number): string {
   if (!Number.isFinite(n)) return "∞";
@@ -22,10 +26,14 @@ export function formatTokens(n: number): string {
 }
 
 export class BudgetService implements vscode.Disposable, BudgetGate {
-  private ledger!: BudgetLedger;
+  private ledger: BudgetLedger | undefined;
+  /** Why the ledger cannot be used (unwritable): the teacher is refused until it can. */
+  private ledgerError: string | undefined;
   private readonly item: vscode.StatusBarItem;
   private readonly subscriptions: vscode.Disposable[] = [];
   private notifiedPeriod: string | undefined;
+  /** The last refused reservation: the budget counts as spent from it until more room is made. */
+  private refusal: BudgetRefusal | undefined;
   readonly ledgerPath: string;
 
   constructor(
@@ -51,11 +59,31 @@ export class BudgetService implements vscode.Disposable, BudgetGate {
   }
 
   async init(): Promise<void> {
-    this.ledger = await BudgetLedger.open(new FileLedgerStore(this.ledgerPath), this.config());
-    for (const p of this.ledger.problems) this.log.warn(`budget ledger: ${p}`);
-    this.ledger.onChange(() => this.render());
-    this.render();
     this.item.show();
+    try {
+      this.ledger = await BudgetLedger.open(new FileLedgerStore(this.ledgerPath), this.config());
+    } catch (error) {
+      // No ledger, no spend: every teacher call is refused with this reason, and the user told.
+      this.ledgerError = errorMessage(error);
+      this.log.error(`budget: ${this.ledgerError}`);
+      void vscode.window.showErrorMessage(`Relay: ${this.ledgerError} The teacher is off until the ledger can be written.`, "Show Log").then((c) => c && vscode.commands.executeCommand("relay.showLog"));
+      this.render();
+      return;
+    }
+    const ledger = this.ledger;
+    for (const p of ledger.problems) this.log.warn(`budget ledger: ${p}`);
+    if (ledger.keptAt) {
+      void vscode.window
+        .showWarningMessage(`Relay: the budget ledger was damaged; a copy is kept at ${ledger.keptAt}.${ledger.usage().unknownSpend ? " Its spend is unknown, so the teacher is refused this period until you reset it." : ""}`, "Show Log", "Reset Budget Period")
+        .then((c) => c && vscode.commands.executeCommand(c === "Show Log" ? "relay.showLog" : "relay.resetBudgetPeriod"));
+    }
+    ledger.onChange(() => this.render());
+    this.render();
+  }
+
+  private get open(): BudgetLedger {
+    if (!this.ledger) throw new RelayError("budget-ledger-unwritable", this.ledgerError ?? "The budget ledger is not open.");
+    return this.ledger;
   }
 
   private config(): BudgetConfig {
@@ -65,42 +93,72 @@ export class BudgetService implements vscode.Disposable, BudgetGate {
   }
 
   usage(): BudgetUsage {
-    return this.ledger.usage();
+    return this.ledger?.usage() ?? { period: this.config().period, periodKey: "-", limit: this.config().limit, settled: 0, reserved: 0, used: 0, remaining: 0, calls: 0, unknownSpend: false };
   }
 
-  async reserve(promptTokens: number, spanTokens: number): Promise<Reservation | null> {
-    const reservation = await this.ledger.reserve(promptTokens, spanTokens);
-    if (!reservation) this.notifyExhausted();
+  /** The budget's one status (see core/budgetStatus.ts). */
+  status(): BudgetStatus {
+    return budgetStatus(this.usage(), this.refusal);
+  }
+
+  async reserve(promptTokens: number, spanTokens: number, options?: { promptOverhead?: number }): Promise<Reservation | null> {
+    const reservation = await this.open.reserve(promptTokens, spanTokens, options);
+    if (!reservation) {
+      const u = this.open.usage();
+      this.refusal = { periodKey: u.periodKey, limit: u.limit, remaining: u.remaining };
+      this.render();
+      this.notifyExhausted();
+    }
     return reservation;
   }
 
   /** One notification per period when the teacher is refused; the student carries on. */
   private notifyExhausted(): void {
-    const usage = this.ledger.usage();
-    if (this.notifiedPeriod === usage.periodKey) return;
-    this.notifiedPeriod = usage.periodKey;
-    this.log.warn(`teacher budget spent: ${usage.used} / ${usage.limit} (${usage.periodKey})`);
+    const status = this.status();
+    if (this.notifiedPeriod === status.periodKey) return;
+    this.notifiedPeriod = status.periodKey;
+    const sentence = spentSentence(status);
+    this.log.warn(`${sentence} (${status.periodKey})`);
     void vscode.window
-      .showWarningMessage(`Relay: the teacher budget for this ${usage.period} is spent (${usage.used} / ${usage.limit} tokens). The student carries on alone.`, "Set Budget…")
-      .then((choice) => choice && vscode.commands.executeCommand("relay.setWorkspaceBudget"));
+      .showWarningMessage(`Relay: ${sentence.charAt(0).toUpperCase()}${sentence.slice(1)}. The student carries on alone.`, "Set Budget…", "Show Budget Actions")
+      .then((choice) => choice && vscode.commands.executeCommand(choice === "Set Budget…" ? "relay.setWorkspaceBudget" : "relay.budgetActions"));
   }
 
   render(): void {
-    if (!this.ledger) return;
-    const u = this.ledger.usage();
-    const off = this.teacher.offReason();
-    const limited = u.limit > 0;
-    const ratio = limited ? u.used / u.limit : 0;
-    this.item.text = off ? `$(debug-disconnect) Relay: teacher off` : `$(hubot) Relay ${formatTokens(u.used)}/${formatTokens(limited ? u.limit : Infinity)}`;
-    this.item.backgroundColor = off
-      ? undefined
-      : limited && u.remaining <= 0
+    const u = this.usage();
+    const s = this.status();
+    const teacher = this.teacher.state();
+    const limited = s.level !== "unlimited";
+    const numbers = `${formatTokens(u.used)}/${formatTokens(limited ? u.limit : Infinity)}`;
+    const off: Record<Exclude<typeof teacher.kind, "on">, { text: string; label: string }> = {
+      restricted: { text: "$(shield) Relay: teacher off", label: "Relay: teacher off (Restricted Mode)" },
+      paused: { text: "$(debug-pause) Relay: teacher paused", label: "Relay: teacher paused for this workspace" },
+      "not-configured": { text: "$(circle-slash) Relay: teacher not configured", label: "Relay: teacher not configured" },
+      "student-only": { text: "$(person) Relay: student only", label: "Relay: student only (no teacher)" },
+    };
+    const unreachable = this.teacher.unreachable();
+    const shown = this.ledgerError
+      ? { text: "$(error) Relay: teacher off", label: "Relay: teacher off (the budget ledger cannot be written)" }
+      : teacher.kind !== "on"
+        ? off[teacher.kind]
+        : unreachable
+          ? { text: "$(warning) Relay: teacher unreachable", label: `Relay: teacher unreachable at ${unreachable.url} (${unreachable.error})` }
+          : undefined;
+    this.item.text = shown ? shown.text : `$(hubot) Relay ${numbers}`;
+    this.item.backgroundColor = unreachable
+      ? new vscode.ThemeColor("statusBarItem.warningBackground")
+      : shown
+        ? undefined
+      : s.level === "spent"
         ? new vscode.ThemeColor("statusBarItem.errorBackground")
-        : ratio >= WARN_AT
+        : s.level === "near"
           ? new vscode.ThemeColor("statusBarItem.warningBackground")
           : undefined;
     const tip = new vscode.MarkdownString(undefined, true);
     tip.appendMarkdown(`**Relay** — ${this.teacher.describe()}\n\n`);
+    if (unreachable) tip.appendMarkdown(`Teacher unreachable at ${unreachable.url} (${unreachable.error}); the student carries on alone.\n\n`);
+    if (this.ledgerError) tip.appendMarkdown(`${this.ledgerError}\n\n`);
+    if (s.level === "spent") tip.appendMarkdown(`**${spentSentence(s).replace(/^t/, "T")}.** The student carries on alone.\n\n`);
     tip.appendMarkdown(`| | tokens |\n|---|---:|\n`);
     tip.appendMarkdown(`| used this ${u.period} (${u.periodKey}) | ${u.used} |\n`);
     tip.appendMarkdown(`| settled | ${u.settled} |\n| in flight | ${u.reserved} |\n`);
@@ -108,9 +166,7 @@ export class BudgetService implements vscode.Disposable, BudgetGate {
     tip.appendMarkdown(`Click for actions.`);
     this.item.tooltip = tip;
     this.item.accessibilityInformation = {
-      label: off
-        ? `Relay: teacher off (${off})`
-        : `Relay teacher budget: ${u.used} of ${limited ? u.limit : "unlimited"} tokens used this ${u.period}`,
+      label: shown ? shown.label : `Relay teacher budget: ${u.used} of ${limited ? u.limit : "unlimited"} tokens used this ${u.period}${s.level === "spent" ? ", spent" : s.level === "near" ? ", near the limit" : ""}`,
     };
   }
 
@@ -124,14 +180,15 @@ export class BudgetService implements vscode.Disposable, BudgetGate {
     });
     if (value === undefined) return;
     await this.context.workspaceState.update(WORKSPACE_LIMIT_KEY, value.trim() === "" ? undefined : Number(value.trim()));
-    this.ledger.setConfig(this.config());
+    this.ledger?.setConfig(this.config());
     this.notifiedPeriod = undefined;
+    this.render();
   }
 
   async resetPeriod(): Promise<void> {
     const answer = await vscode.window.showWarningMessage("Relay: start this budget period over at 0 tokens?", { modal: true }, "Reset");
     if (answer !== "Reset") return;
-    await this.ledger.reset();
+    await this.open.reset();
     this.notifiedPeriod = undefined;
   }
 
@@ -142,10 +199,12 @@ export class BudgetService implements vscode.Disposable, BudgetGate {
       { label: "$(symbol-number) Set This Workspace's Budget…", description: `${this.config().limit || "no limit"} per ${this.config().period}`, command: "relay.setWorkspaceBudget" },
       { label: "$(debug-restart) Reset Budget Period", command: "relay.resetBudgetPeriod" },
       { label: paused ? "$(play) Resume Teacher" : "$(debug-pause) Pause Teacher", command: "relay.toggleTeacher" },
+      { label: "$(plug) Configure Teacher…", description: this.teacher.label(), command: "relay.configureTeacher" },
+      { label: "$(key) Set API Key…", command: "relay.setTeacherApiKey" },
       { label: "$(output) Show Teacher Requests", command: "relay.showTeacherLog" },
       { label: "$(list-flat) Show Log", command: "relay.showLog" },
     ];
-    const pick = await vscode.window.showQuickPick(items, { title: "Relay", placeHolder: this.teacher.describe() });
+    const pick = await vscode.window.showQuickPick(items, { title: "Relay", placeHolder: `${this.teacher.describe()} · ${budgetNumbers(this.status())}` });
     if (pick) await vscode.commands.executeCommand(pick.command);
   }
 

@@ -1,6 +1,8 @@
 /**
  * The chat side panel: a webview view that streams relay answers with teacher spans marked,
- * keeps the history per workspace, and talks to its front end over the typed protocol.
+ * keeps past conversations per workspace (New Chat starts another; Show Past Chats reopens or
+ * deletes one), shows the first-run welcome until a student model is chosen, and talks to its
+ * front end over the typed protocol.
  */
 import { randomBytes } from "node:crypto";
 import * as vscode from "vscode";
@@ -9,14 +11,52 @@ import { errorMessage } from "../core/errors.js";
 import type { Logger } from "../core/logger.js";
 import type { TaskPrompt } from "../core/prompts.js";
 import type { Span } from "../core/spans.js";
-import { parseFromWebview, type ChatTurn, type FromWebview, type SpanView, type ToWebview } from "../protocol/chat.js";
+import { parseFromWebview, type ChatTurn, type FromWebview, type SetupAction, type SetupView, type SpanView, type ToWebview } from "../protocol/chat.js";
+import { chatHistory } from "../protocol/chatContext.js";
+import { conversationTitle, emptyConversation, loadConversations, storedConversations, withTurn, type Conversation } from "../protocol/conversations.js";
 import { teacherRangesIn, type TeacherRange } from "../core/provenance.js";
+import { spentSentence } from "../core/budgetStatus.js";
+import { RECOMMENDED_STUDENT, formatBytes, modelDisplayName } from "../core/recommendedModel.js";
+import type { RelayStats } from "../core/spans.js";
+import type { BudgetService } from "./budgetService.js";
 import { HelpMarker } from "./helpMarker.js";
 import type { RelayService } from "./relayService.js";
-import type { TeacherService } from "./teacherService.js";
+import type { StudentService } from "./studentService.js";
+import type { TeacherService, TeacherState } from "./teacherService.js";
 
-const HISTORY_KEY = "relay.chat.history";
-const MAX_TURNS = 50;
+/** Version 1: one list of turns (protocol/history.ts); read once and migrated. */
+const LEGACY_HISTORY_KEY = "relay.chat.history";
+const CONVERSATIONS_KEY = "relay.chat.conversations";
+
+const SETUP_COMMANDS: Record<SetupAction, string> = {
+  "choose-model": "relay.chooseModelFile",
+  "download-model": "relay.downloadRecommendedModel",
+  "configure-teacher": "relay.configureTeacher",
+  "student-only": "relay.continueStudentOnly",
+  "open-walkthrough": "relay.getStarted",
+};
+
+/**
+ * The quiet line under an answer whose student asked for help and got none: how many calls
+ * went unanswered and why. Undefined when nothing was refused.
+ */
+export function unansweredNotice(stats: Pick<RelayStats, "deniedCalls" | "ignoredCalls">, teacher: TeacherState, spent: string | undefined): string | undefined {
+  const times = (n: number) => (n === 1 ? "once" : `${n} times`);
+  if (stats.deniedCalls > 0) {
+    const calls = `${stats.deniedCalls} teacher call${stats.deniedCalls === 1 ? " was" : "s were"} refused`;
+    return `The student asked for help; ${calls}${spent ? `: ${spent}` : " by the budget"}. This answer is the student's alone from there.`;
+  }
+  if (teacher.kind !== "on" && stats.ignoredCalls > 0) {
+    const why: Record<Exclude<TeacherState["kind"], "on">, string> = {
+      restricted: "the teacher is off in Restricted Mode",
+      paused: "the teacher is paused",
+      "not-configured": "no teacher is configured",
+      "student-only": "you chose to go on without a teacher",
+    };
+    return `The student asked for help ${times(stats.ignoredCalls)}, but ${why[teacher.kind]}: ${stats.ignoredCalls} call${stats.ignoredCalls === 1 ? "" : "s"} refused. This answer is the student's alone.`;
+  }
+  return undefined;
+}
 
 export interface TurnRequest {
   question: string;
@@ -29,25 +69,89 @@ export interface TurnRequest {
 }
 
 export function spanView(span: Span): SpanView {
-  return { kind: span.kind, text: span.text, tokens: span.tokens, model: span.model, durationMs: span.durationMs, error: span.error };
+  const view: SpanView = { kind: span.kind, text: span.text, tokens: span.tokens, model: span.model, durationMs: span.durationMs, error: span.error };
+  if (span.thought) view.thought = true;
+  return view;
 }
 
 export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disposable {
   static readonly viewId = "relay.chat";
   private view: vscode.WebviewView | undefined;
-  private turns: ChatTurn[];
+  private conversations: Conversation[];
+  private currentId: string;
   private running: AbortController | undefined;
+  /** The answer being written: close() waits for it. */
+  private answering: Promise<unknown> = Promise.resolve();
   private readonly pendingPosts: ToWebview[] = [];
   private ready = false;
+  private readonly subscriptions: vscode.Disposable[] = [];
+  /** Listeners of the current webview; replaced when VS Code resolves the view again. */
+  private viewSubscriptions: vscode.Disposable[] = [];
 
   constructor(
     private readonly context: vscode.ExtensionContext,
     private readonly relay: RelayService,
     private readonly teacher: TeacherService,
+    private readonly student: StudentService,
+    private readonly budget: BudgetService,
     private readonly log: Logger,
   ) {
-    this.turns = context.workspaceState.get<ChatTurn[]>(HISTORY_KEY, []);
-    context.subscriptions.push(teacher.onDidChange(() => this.postStatus()));
+    const loaded = loadConversations(context.workspaceState.get<unknown>(CONVERSATIONS_KEY), context.workspaceState.get<unknown>(LEGACY_HISTORY_KEY));
+    this.conversations = loaded.conversations;
+    this.currentId = loaded.current;
+    if (!this.conversations.some((c) => c.id === this.currentId)) this.conversations.push({ ...emptyConversation(), id: this.currentId });
+    if (loaded.dropped > 0) log.warn(`chat: ${loaded.dropped} unreadable part(s) of the saved chats were left out`);
+    if (loaded.migrated) {
+      void this.saveHistory();
+      void context.workspaceState.update(LEGACY_HISTORY_KEY, undefined);
+    }
+    this.subscriptions.push(
+      teacher.onDidChange(() => {
+        this.postStatus();
+        this.postSetup();
+      }),
+      student.onDidChange(() => this.postSetup()),
+      vscode.workspace.onDidGrantWorkspaceTrust(() => this.postSetup()),
+    );
+  }
+
+  private get current(): Conversation {
+    let c = this.conversations.find((x) => x.id === this.currentId);
+    if (!c) {
+      c = { ...emptyConversation(), id: this.currentId };
+      this.conversations.push(c);
+    }
+    return c;
+  }
+
+  /** The open conversation's turns. */
+  private get turns(): ChatTurn[] {
+    return this.current.turns;
+  }
+
+  private saveHistory(): Thenable<void> {
+    return this.context.workspaceState.update(CONVERSATIONS_KEY, storedConversations(this.currentId, this.conversations));
+  }
+
+  /** What the welcome view shows: the student's and the teacher's state. */
+  setupView(): SetupView {
+    const s = this.student.state();
+    const t = this.teacher.state();
+    const student: SetupView["student"] = { state: s.kind };
+    if (s.kind !== "none") student.name = modelDisplayName(s.model);
+    if (s.kind === "downloading") student.progress = s.totalBytes ? `${formatBytes(s.receivedBytes)} of ${formatBytes(s.totalBytes)}` : "starting…";
+    if (s.kind === "failed") student.error = s.error;
+    if (s.kind === "none" && s.lastDownload) student.download = { outcome: s.lastDownload.outcome, name: modelDisplayName(s.lastDownload.model), error: s.lastDownload.error };
+    return {
+      student,
+      teacher: { state: t.kind, label: this.teacher.label() },
+      recommended: { name: RECOMMENDED_STUDENT.name, size: `about ${formatBytes(RECOMMENDED_STUDENT.approxBytes)}` },
+      trusted: vscode.workspace.isTrusted,
+    };
+  }
+
+  private postSetup(): void {
+    this.post({ type: "setup", setup: this.setupView() });
   }
 
   get busy(): boolean {
@@ -60,20 +164,25 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
     const root = vscode.Uri.joinPath(this.context.extensionUri, "dist", "webview");
     view.webview.options = { enableScripts: true, localResourceRoots: [root] };
     view.webview.html = this.html(view.webview, root);
-    view.webview.onDidReceiveMessage((data: unknown) => {
-      const parsed = parseFromWebview(data);
-      if (!parsed.ok) {
-        this.log.warn(`chat: ignored an invalid message from the webview: ${parsed.error}`);
-        return;
-      }
-      void this.handle(parsed.message);
-    });
-    view.onDidDispose(() => {
-      // Closing the panel cancels the answer in progress.
-      this.running?.abort();
-      this.view = undefined;
-      this.ready = false;
-    });
+    for (const s of this.viewSubscriptions) s.dispose();
+    this.viewSubscriptions = [
+      view.webview.onDidReceiveMessage((data: unknown) => {
+        const parsed = parseFromWebview(data);
+        if (!parsed.ok) {
+          this.log.warn(`chat: ignored an invalid message from the webview: ${parsed.error}`);
+          return;
+        }
+        void this.handle(parsed.message);
+      }),
+      view.onDidDispose(() => {
+        // Closing the panel cancels the answer in progress.
+        this.running?.abort();
+        this.view = undefined;
+        this.ready = false;
+        for (const s of this.viewSubscriptions) s.dispose();
+        this.viewSubscriptions = [];
+      }),
+    ];
   }
 
   private html(webview: vscode.Webview, root: vscode.Uri): string {
@@ -106,7 +215,7 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
     switch (message.type) {
       case "ready":
         this.ready = true;
-        this.post({ type: "init", turns: this.turns, teacher: this.teacher.describe(), busy: this.busy });
+        this.postInit();
         for (const m of this.pendingPosts.splice(0)) this.post(m);
         return;
       case "ask":
@@ -115,16 +224,20 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
       case "stop":
         this.running?.abort();
         return;
-      case "new-chat":
-        this.newChat();
-        return;
       case "copy-code":
         await vscode.env.clipboard.writeText(message.code);
         return;
       case "insert-code":
         await vscode.commands.executeCommand("relay.insertCode", message.code, this.teacherRangesFor(message.code));
         return;
+      case "setup-action":
+        await vscode.commands.executeCommand(SETUP_COMMANDS[message.action]);
+        return;
     }
+  }
+
+  private postInit(): void {
+    this.post({ type: "init", turns: this.turns, teacher: this.teacher.label(), busy: this.busy, setup: this.setupView() });
   }
 
   /** Teacher-written parts of a code block the user inserts (searched in the latest answers). */
@@ -136,11 +249,78 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
     return [];
   }
 
+  /** Starts a new conversation; the last one stays in the list of past chats. */
   newChat(): void {
     this.running?.abort();
-    this.turns = [];
-    void this.context.workspaceState.update(HISTORY_KEY, this.turns);
+    if (this.turns.length > 0) {
+      const fresh = emptyConversation();
+      this.conversations.push(fresh);
+      this.currentId = fresh.id;
+    }
+    void this.saveHistory();
     this.post({ type: "cleared" });
+  }
+
+  /** Opens a past conversation in the panel. */
+  open(id: string): void {
+    if (!this.conversations.some((c) => c.id === id)) return;
+    this.running?.abort();
+    // The conversation left behind goes if it never got a turn.
+    this.conversations = this.conversations.filter((c) => c.turns.length > 0 || c.id === id);
+    this.currentId = id;
+    void this.saveHistory();
+    this.postInit();
+  }
+
+  /** Deletes a past conversation; deleting the open one leaves an empty chat. */
+  delete(id: string): void {
+    if (id === this.currentId) {
+      this.running?.abort();
+      const fresh = emptyConversation();
+      this.conversations.push(fresh);
+      this.currentId = fresh.id;
+      this.postInit();
+    }
+    this.conversations = this.conversations.filter((c) => c.id !== id);
+    void this.saveHistory();
+  }
+
+  /** The list of past chats (newest first): pick one to reopen it, the trash button deletes it. */
+  async showHistory(): Promise<void> {
+    const remove: vscode.QuickInputButton = { iconPath: new vscode.ThemeIcon("trash"), tooltip: "Delete this chat" };
+    type Item = vscode.QuickPickItem & { id: string };
+    const items = (): Item[] =>
+      this.conversations
+        .filter((c) => c.turns.length > 0)
+        .sort((a, b) => b.updatedAt - a.updatedAt)
+        .map((c) => ({
+          id: c.id,
+          label: conversationTitle(c),
+          description: `${c.turns.length} question${c.turns.length === 1 ? "" : "s"} · ${new Date(c.updatedAt).toLocaleString()}${c.id === this.currentId ? " · open" : ""}`,
+          buttons: [remove],
+        }));
+    const pick = vscode.window.createQuickPick<Item>();
+    pick.title = "Relay: past chats in this workspace";
+    pick.placeholder = "Pick a chat to reopen it; the trash button deletes it";
+    pick.items = items();
+    if (pick.items.length === 0) pick.placeholder = "No past chats in this workspace yet";
+    await new Promise<void>((done) => {
+      pick.onDidTriggerItemButton((e) => {
+        this.delete(e.item.id);
+        this.log.info(`chat: deleted a past chat (${e.item.label})`);
+        pick.items = items();
+      });
+      pick.onDidAccept(() => {
+        const chosen = pick.selectedItems[0];
+        pick.hide();
+        if (chosen) this.open(chosen.id);
+      });
+      pick.onDidHide(() => {
+        pick.dispose();
+        done();
+      });
+      pick.show();
+    });
   }
 
   /** Reveals the panel (for commands such as Explain This Step). */
@@ -149,60 +329,93 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
   }
 
   /** Runs one question through the relay, streaming into the panel. */
-  async ask(request: TurnRequest): Promise<RelayResult | undefined> {
+  ask(request: TurnRequest): Promise<RelayResult | undefined> {
+    const busy = this.running !== undefined;
+    const answer = this.answer(request);
+    if (!busy) this.answering = answer;
+    return answer;
+  }
+
+  private async answer(request: TurnRequest): Promise<RelayResult | undefined> {
     if (this.running) {
       void vscode.window.showInformationMessage("Relay: an answer is still being written — stop it first.");
       request.onDone?.();
       return undefined;
     }
+    if (this.student.state().kind === "none") {
+      // First run: point at the welcome, download nothing.
+      this.post({ type: "hint", text: "Choose a student model first (above). Nothing is downloaded until you do." });
+      this.postSetup();
+      void vscode.window.showInformationMessage("Relay: choose a student model first — the chat panel shows how. Nothing was downloaded.", "Open Chat").then((c) => c && this.reveal());
+      request.onDone?.();
+      return undefined;
+    }
     const controller = new AbortController();
     this.running = controller;
+    const conversationId = this.currentId;
+    const teacherAtStart = this.teacher.state();
     const turn: ChatTurn = { id: randomBytes(6).toString("hex"), question: request.question, title: request.title, spans: [] };
     this.post({ type: "turn-start", turn });
     this.postStatus();
     const marker = request.anchor ? new HelpMarker(request.anchor.editor, request.anchor.position) : undefined;
     const onEvent = (event: RelayEvent) => {
       marker?.onEvent(event);
-      if (event.type === "text") this.post({ type: "text", id: turn.id, kind: event.kind, text: event.text });
+      if (event.type === "text") this.post({ type: "text", id: turn.id, kind: event.kind, text: event.text, ...(event.thought ? { thought: true } : {}) });
       else if (event.type === "teacher-start") this.post({ type: "teacher-start", id: turn.id, granted: event.granted, model: event.model });
       else this.post({ type: "span", id: turn.id, span: spanView(event.span) });
     };
     try {
-      const result = await this.relay.run({ task: request.task ?? { user: request.question }, signal: controller.signal, onEvent });
+      const history = chatHistory(this.turns);
+      const task = request.task ?? { user: request.question, ...(history.length ? { history } : {}) };
+      const result = await this.relay.run({ task, signal: controller.signal, onEvent });
       turn.spans = result.spans.map(spanView);
       turn.stats = { ...result.stats };
       turn.stopped = result.stats.stopReason === "aborted";
+      const budget = this.budget.status();
+      const notice = unansweredNotice(result.stats, teacherAtStart, budget.level === "spent" ? spentSentence(budget) : undefined);
+      if (notice) turn.notice = notice;
       return result;
     } catch (error) {
       turn.error = errorMessage(error);
       this.log.error(`chat: ${turn.error}`);
       return undefined;
     } finally {
-      marker?.hide();
+      marker?.dispose();
       this.running = undefined;
-      this.turns = [...this.turns, turn].slice(-MAX_TURNS);
-      await this.context.workspaceState.update(HISTORY_KEY, this.turns);
-      this.post({ type: "turn-end", turn });
+      // The turn belongs to the conversation it was asked in, even if another one is open now.
+      this.conversations = this.conversations.map((c) => (c.id === conversationId ? withTurn(c, turn) : c));
+      if (!this.conversations.some((c) => c.id === conversationId)) this.conversations.push(withTurn({ ...emptyConversation(), id: conversationId }, turn));
+      await this.saveHistory();
+      if (conversationId === this.currentId) this.post({ type: "turn-end", turn });
       this.postStatus();
       request.onDone?.();
     }
   }
 
   private postStatus(): void {
-    this.post({ type: "status", teacher: this.teacher.describe(), busy: this.busy });
+    this.post({ type: "status", teacher: this.teacher.label(), busy: this.busy });
   }
 
   private post(message: ToWebview): void {
     if (!this.view) return;
     if (!this.ready) {
       // The front end asks for the whole state with "ready"; streaming pieces can wait for it.
-      if (message.type !== "init" && message.type !== "status") this.pendingPosts.push(message);
+      if (message.type !== "init" && message.type !== "status" && message.type !== "setup") this.pendingPosts.push(message);
       return;
     }
     void this.view.webview.postMessage(message);
   }
 
+  /** Cancels the answer in progress and waits until it has ended (deactivation). */
+  async close(): Promise<void> {
+    this.dispose();
+    await this.answering.catch(() => {});
+  }
+
   dispose(): void {
     this.running?.abort();
+    for (const s of [...this.subscriptions, ...this.viewSubscriptions]) s.dispose();
+    this.subscriptions.length = 0;
+    this.viewSubscriptions = [];
   }
 }

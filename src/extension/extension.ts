@@ -1,41 +1,64 @@
-/** Extension entry point: creates the window's services and registers commands. Kept thin. */
+/**
+ * Extension entry point: creates the window's services and registers commands. Kept thin.
+ * Every service is owned here; `deactivate()` closes them in reverse order and waits for the
+ * ones with something to wait for (the answer being written, the student's context and model,
+ * the llama.cpp runtime).
+ */
 import * as vscode from "vscode";
+import type { TeacherRange } from "../core/provenance.js";
+import { disposeSharedLlama } from "../llama/llama.js";
 import { BudgetService } from "./budgetService.js";
 import { ChatViewProvider } from "./chatView.js";
-import { explainStep } from "./explainStep.js";
-import type { TeacherRange } from "../core/provenance.js";
+import { ConfigProblems } from "./config.js";
+import { budgetNumbers } from "../core/budgetStatus.js";
+import { ExplainStep } from "./explainStep.js";
+import { openSettings } from "./fixActions.js";
 import { RelayInlineProvider } from "./inlineProvider.js";
 import { InlineStatus } from "./inlineStatus.js";
-import { Provenance } from "./provenance.js";
 import { channelLogger } from "./logger.js";
+import { Provenance } from "./provenance.js";
 import { RelayService } from "./relayService.js";
 import { StudentService } from "./studentService.js";
 import { TeacherService } from "./teacherService.js";
 
-export async function activate(context: vscode.ExtensionContext): Promise<void> {
-  const channel = vscode.window.createOutputChannel("Relay", { log: true });
-  const log = channelLogger(channel);
-  const student = new StudentService(log, context.globalStorageUri);
-  const teacher = new TeacherService(context, log);
-  const budget = new BudgetService(context, teacher, log);
-  const relay = new RelayService(student, teacher, budget, log);
-  const chat = new ChatViewProvider(context, relay, teacher, log);
-  const provenance = new Provenance();
-  const inlineStatus = new InlineStatus();
-  context.subscriptions.push(channel, student, teacher, budget, chat, provenance, inlineStatus);
-  context.subscriptions.push(vscode.languages.registerInlineCompletionItemProvider({ pattern: "**" }, new RelayInlineProvider(relay, log)));
+/** A service deactivate() waits for; plain disposables are disposed. */
+type Owned = vscode.Disposable & { close?: () => Promise<void> };
 
-  const command = (id: string, run: (...args: never[]) => unknown) => context.subscriptions.push(vscode.commands.registerCommand(id, run));
-  context.subscriptions.push(vscode.window.registerWebviewViewProvider(ChatViewProvider.viewId, chat, { webviewOptions: { retainContextWhenHidden: true } }));
+/** What this window owns, in creation order; closed in reverse. */
+let owned: Owned[] = [];
+
+export async function activate(context: vscode.ExtensionContext): Promise<void> {
+  const own = <T extends Owned>(service: T): T => {
+    owned.push(service);
+    return service;
+  };
+  const channel = own(vscode.window.createOutputChannel("Relay", { log: true }));
+  const log = channelLogger(channel);
+  const configProblems = own(new ConfigProblems(log));
+  const student = own(new StudentService(log, context.globalStorageUri));
+  const teacher = own(new TeacherService(context, log));
+  const budget = own(new BudgetService(context, teacher, log));
+  const relay = new RelayService(student, teacher, budget, log);
+  const chat = own(new ChatViewProvider(context, relay, teacher, student, budget, log));
+  const provenance = own(new Provenance());
+  own(new InlineStatus(student));
+  const explain = own(new ExplainStep(chat));
+  own(vscode.languages.registerInlineCompletionItemProvider({ pattern: "**" }, new RelayInlineProvider(relay, log)));
+  // Kept alive while hidden: an answer streaming into a hidden panel is not lost (webview/README.md).
+  own(vscode.window.registerWebviewViewProvider(ChatViewProvider.viewId, chat, { webviewOptions: { retainContextWhenHidden: true } }));
+
+  const command = (id: string, run: (...args: never[]) => unknown) => own(vscode.commands.registerCommand(id, run));
   command("relay.openChat", () => chat.reveal());
   command("relay.newChat", () => chat.newChat());
+  command("relay.showChatHistory", () => chat.showHistory());
+  command("relay.getStarted", () => vscode.commands.executeCommand("workbench.action.openWalkthrough", `${context.extension.id}#setup`, false));
   command("relay.ask", async (question?: string) => {
     const q = question ?? (await vscode.window.showInputBox({ title: "Relay: ask", prompt: "A question for the relay (student + teacher)" }));
     if (!q) return;
     await chat.reveal();
     return chat.ask({ question: q });
   });
-  command("relay.explainStep", () => explainStep(chat));
+  command("relay.explainStep", () => explain.run());
   command("relay.insertCode", async (code: string, teacherRanges: TeacherRange[] = []) => {
     const editor = vscode.window.activeTextEditor ?? vscode.window.visibleTextEditors[0];
     if (!editor) return void vscode.window.showInformationMessage("Relay: open an editor to insert the code into.");
@@ -53,6 +76,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     await c.update("enabled", !c.get("enabled", true), vscode.ConfigurationTarget.Global);
   });
   command("relay.setTeacherApiKey", () => teacher.setApiKey());
+  command("relay.configureTeacher", () => teacher.configure());
+  command("relay.continueStudentOnly", () => teacher.continueStudentOnly());
+  command("relay.openSettings", (query: string) => openSettings(query));
   command("relay.clearTeacherApiKey", () => teacher.clearApiKey());
   command("relay.showTeacherLog", () => teacher.showLog());
   command("relay.showLog", () => channel.show());
@@ -60,24 +86,42 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   command("relay.setWorkspaceBudget", () => budget.setWorkspaceBudget());
   command("relay.resetBudgetPeriod", () => budget.resetPeriod());
   command("relay.toggleTeacher", () => teacher.setPaused(!teacher.paused));
-  command("relay.reloadModel", async () => {
-    await student.unload("reload requested");
-    await student.get();
-  });
+  command("relay.reloadModel", () => student.reload());
+  command("relay.downloadRecommendedModel", () => student.download());
+  command("relay.downloadModel", (ref?: string) => student.download(ref));
   command("relay.chooseModelFile", async () => {
-    const picked = await vscode.window.showOpenDialog({ canSelectMany: false, filters: { "GGUF models": ["gguf"] }, title: "Relay: choose the student model" });
-    if (picked?.[0]) await vscode.workspace.getConfiguration("relay").update("student.model", picked[0].fsPath, vscode.ConfigurationTarget.Global);
+    const picked = await vscode.window.showOpenDialog({
+      canSelectMany: false,
+      canSelectFolders: false,
+      filters: { "GGUF models": ["gguf"] },
+      title: "Relay: choose the student model (a GGUF file)",
+      openLabel: "Use as Student Model",
+    });
+    if (picked?.[0]) await student.choose(picked[0].fsPath);
   });
   command("relay.showStatus", () => {
-    const u = budget.usage();
-    const message = `Relay: ${teacher.describe()}; ${u.used} / ${u.limit || "∞"} teacher tokens this ${u.period}.`;
+    const message = `Relay: ${student.describe()}; ${teacher.describe()}; ${budgetNumbers(budget.status())}.`;
     log.info(message);
     void vscode.window.showInformationMessage(message);
   });
 
+  configProblems.check();
   await teacher.init();
   await budget.init();
-  log.info(`Relay activated (workspace trusted: ${vscode.workspace.isTrusted}; ${teacher.describe()})`);
+  log.info(`Relay activated (workspace trusted: ${vscode.workspace.isTrusted}; ${student.describe()}; ${teacher.describe()})`);
 }
 
-export function deactivate(): void {}
+/** Closes the services in reverse order, waiting for the answer in progress and the models. */
+export async function deactivate(): Promise<void> {
+  const services = owned.reverse();
+  owned = [];
+  for (const service of services) {
+    try {
+      if (service.close) await service.close();
+      else service.dispose();
+    } catch {
+      // one service failing to close must not keep the others open
+    }
+  }
+  await disposeSharedLlama().catch(() => {});
+}

@@ -1,39 +1,23 @@
 /**
  * Inline completions through the relay: debounced, cancelled when the user types on (which
  * aborts the teacher request and frees the sequence), cached on the prefix, infill when the
- * student supports it. Teacher calls are allowed inside the budget unless turned off.
+ * student supports it. Teacher calls are allowed inside the budget unless turned off. Only a
+ * student that is loaded already is used: a keystroke never starts a model load or download.
  */
 import * as vscode from "vscode";
 import { CompletionCache, DEFAULT_INLINE_CONTEXT, inlineContext, trimCompletion, wantsMultiline, type CachedCompletion } from "../core/inline.js";
 import { errorMessage } from "../core/errors.js";
 import type { Logger } from "../core/logger.js";
 import { teacherRangesOf } from "../core/provenance.js";
+import { readConfig } from "./config.js";
 import { HelpMarker } from "./helpMarker.js";
 import type { RelayService } from "./relayService.js";
-
-export interface InlineSettings {
-  enabled: boolean;
-  languages: string[];
-  debounceMs: number;
-  maxTokens: number;
-  teacher: boolean;
-}
-
-export function readInlineSettings(): InlineSettings {
-  const c = vscode.workspace.getConfiguration("relay.inline");
-  return {
-    enabled: c.get("enabled", true),
-    languages: c.get("languages", ["*"]),
-    debounceMs: c.get("debounceMs", 300),
-    maxTokens: c.get("maxTokens", 64),
-    teacher: c.get("teacher", true),
-  };
-}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export class RelayInlineProvider implements vscode.InlineCompletionItemProvider {
   private readonly cache = new CompletionCache(250);
+  private toldNotLoaded = false;
 
   constructor(
     private readonly relay: RelayService,
@@ -46,7 +30,7 @@ export class RelayInlineProvider implements vscode.InlineCompletionItemProvider 
     context: vscode.InlineCompletionContext,
     token: vscode.CancellationToken,
   ): Promise<vscode.InlineCompletionItem[] | undefined> {
-    const settings = readInlineSettings();
+    const settings = readConfig().inline;
     if (!settings.enabled) return undefined;
     if (!settings.languages.includes("*") && !settings.languages.includes(document.languageId)) return undefined;
 
@@ -65,6 +49,11 @@ export class RelayInlineProvider implements vscode.InlineCompletionItemProvider 
       if (token.isCancellationRequested) return undefined;
     }
 
+    if (!this.relay.studentLoaded) {
+      if (!this.toldNotLoaded) this.log.info("inline completions wait for the student model: it loads with the first chat or explain, or Reload Student Model, never on a keystroke");
+      this.toldNotLoaded = true;
+      return undefined;
+    }
     const controller = new AbortController();
     const cancel = token.onCancellationRequested(() => controller.abort());
     const multiline = wantsMultiline(prefix, suffix);
@@ -73,7 +62,7 @@ export class RelayInlineProvider implements vscode.InlineCompletionItemProvider 
     let enough = false;
     let visible = "";
     try {
-      const result = await this.relay.run({
+      const result = await this.relay.runIfLoaded({
         task: { user: prefix, completion: { prefix, suffix } },
         signal: controller.signal,
         maxTokens: settings.maxTokens,
@@ -89,18 +78,17 @@ export class RelayInlineProvider implements vscode.InlineCompletionItemProvider 
           }
         },
       });
-      marker?.hide();
-      if (token.isCancellationRequested && !enough) return undefined;
+      if (!result || (token.isCancellationRequested && !enough)) return undefined;
       const completion = trimCompletion(result.text, multiline, suffix);
       if (!completion.trim()) return undefined;
       const entry: CachedCompletion = { text: completion, teacher: teacherRangesOf(result.spans, completion.length) };
       this.cache.set(prefix, suffix, entry);
       return this.items(document, position, offset, entry);
     } catch (error) {
-      marker?.hide();
       this.log.warn(`inline completion failed: ${errorMessage(error)}`);
       return undefined;
     } finally {
+      marker?.dispose();
       cancel.dispose();
     }
   }

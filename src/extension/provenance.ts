@@ -8,20 +8,20 @@ import { RangeTracker } from "../core/rangeTracker.js";
 
 type Info = Omit<TeacherRange, "start" | "end">;
 
-const teacherType = vscode.window.createTextEditorDecorationType({
-  backgroundColor: new vscode.ThemeColor("editorInfo.background"),
-  borderColor: new vscode.ThemeColor("editorInfo.foreground"),
-  borderStyle: "none none dotted none",
-  borderWidth: "0 0 1px 0",
-  rangeBehavior: vscode.DecorationRangeBehavior.ClosedClosed,
-});
-
 export class Provenance implements vscode.Disposable, vscode.HoverProvider {
   private readonly trackers = new Map<string, RangeTracker<Info>>();
   private readonly subscriptions: vscode.Disposable[] = [];
+  private readonly teacherType = vscode.window.createTextEditorDecorationType({
+    backgroundColor: new vscode.ThemeColor("editorInfo.background"),
+    borderColor: new vscode.ThemeColor("editorInfo.foreground"),
+    borderStyle: "none none dotted none",
+    borderWidth: "0 0 1px 0",
+    rangeBehavior: vscode.DecorationRangeBehavior.ClosedClosed,
+  });
 
   constructor() {
     this.subscriptions.push(
+      this.teacherType,
       vscode.workspace.onDidChangeTextDocument((e) => {
         const tracker = this.trackers.get(e.document.uri.toString());
         if (!tracker || e.contentChanges.length === 0) return;
@@ -52,7 +52,7 @@ export class Provenance implements vscode.Disposable, vscode.HoverProvider {
 
   clear(): void {
     this.trackers.clear();
-    for (const editor of vscode.window.visibleTextEditors) editor.setDecorations(teacherType, []);
+    for (const editor of vscode.window.visibleTextEditors) editor.setDecorations(this.teacherType, []);
   }
 
   provideHover(document: vscode.TextDocument, position: vscode.Position): vscode.Hover | undefined {
@@ -66,7 +66,7 @@ export class Provenance implements vscode.Disposable, vscode.HoverProvider {
   private render(document: vscode.TextDocument): void {
     const ranges = this.rangesOf(document);
     for (const editor of vscode.window.visibleTextEditors) {
-      if (editor.document === document) editor.setDecorations(teacherType, ranges);
+      if (editor.document === document) editor.setDecorations(this.teacherType, ranges);
     }
   }
 

@@ -1,11 +1,12 @@
 /** Runs one relay with the window's student, the configured teacher, policy and budget. */
+import { internalError } from "../core/errors.js";
 import { runRelay, type RelayEvent, type RelayResult } from "../core/controller.js";
 import type { Logger } from "../core/logger.js";
 import { createPolicy } from "../core/policies.js";
 import type { TaskPrompt } from "../core/prompts.js";
 import type { BudgetService } from "./budgetService.js";
 import { readConfig } from "./config.js";
-import type { StudentService } from "./studentService.js";
+import type { StudentService, StudentUse } from "./studentService.js";
 import type { TeacherService } from "./teacherService.js";
 
 export interface RelayJob {
@@ -25,15 +26,33 @@ export class RelayService {
     private readonly log: Logger,
   ) {}
 
+  /** Whether the student has loaded (inline completions run only then). */
+  get studentLoaded(): boolean {
+    return this.student.ifLoaded() !== undefined;
+  }
+
+  /** Runs the job, loading the student first if needed. */
   async run(job: RelayJob): Promise<RelayResult> {
+    const result = await this.student.use<RelayResult>({ signal: job.signal, settled: (r) => r.released }, (use) => this.relay(job, use));
+    if (!result) throw internalError("the student was not loaded for a job that loads it.");
+    return result;
+  }
+
+  /** Runs the job only if the student is loaded already (inline completions); undefined otherwise. */
+  runIfLoaded(job: RelayJob): Promise<RelayResult | undefined> {
+    return this.student.use<RelayResult>({ signal: job.signal, load: false, settled: (r) => r.released }, (use) => this.relay(job, use));
+  }
+
+  private async relay(job: RelayJob, { student, signal }: StudentUse): Promise<RelayResult> {
     const config = readConfig();
-    const student = await this.student.get();
+    if (job.allowTeacher !== false) await this.teacher.prepare();
     const teacher = job.allowTeacher === false ? undefined : this.teacher.current();
     const result = await runRelay({
       task: job.task,
       student,
       teacher,
       budget: teacher ? this.budget : undefined,
+      breaker: this.teacher.breaker,
       policy: createPolicy(config.policy, { threshold: config.confidence.threshold, spanTokens: config.confidence.spanTokens }, this.student.tagMemory),
       limits: {
         maxTokens: job.maxTokens ?? config.maxTokens,
@@ -42,7 +61,7 @@ export class RelayService {
         maxContextTokens: config.teacher.maxContextTokens,
       },
       pricing: { inputPerMillion: config.teacher.inputPricePerMillion, outputPerMillion: config.teacher.outputPricePerMillion },
-      signal: job.signal,
+      signal,
       onEvent: job.onEvent,
       logger: this.log,
     });

@@ -4,18 +4,63 @@
  * "Show Teacher Requests" command opens (exactly what left the machine).
  */
 import * as vscode from "vscode";
+import { TeacherBreaker, type BreakerStatus } from "../core/breaker.js";
 import type { Logger } from "../core/logger.js";
 import type { Teacher } from "../core/models.js";
 import type { TeacherLogEntry, TeacherRequestLog } from "../core/teacherLog.js";
 import { FileTeacherLog } from "../io/fileTeacherLog.js";
 import { OpenAITeacher } from "../teacher/openaiTeacher.js";
+import type { TaskPrompt } from "../core/prompts.js";
+import { promptRenderer } from "../llama/chatFormat.js";
 import { readConfig } from "./config.js";
+import { SETTING_SCHEMAS } from "./settings.js";
 
 const SECRET_KEY = "relay.teacher.apiKey";
 const PAUSED_KEY = "relay.teacherPaused";
+/** The user chose to go on without a teacher (the welcome view's "Continue Student-Only"). */
+const STUDENT_ONLY_KEY = "relay.studentOnly";
+
+/**
+ * Why the teacher is (not) asked now. The status bar and the chat header show each with its own
+ * text: "restricted" (Restricted Mode), "paused" (this workspace), "not-configured" (no URL or
+ * model), "student-only" (the user chose to go on without one), "on".
+ */
+export type TeacherState = { kind: "on"; model: string; url: string } | { kind: "restricted" | "paused" | "not-configured" | "student-only" };
+
+/** A URL as it may be logged and shown: no user name, password, query or fragment. */
+export function displayUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    u.username = "";
+    u.password = "";
+    u.search = "";
+    u.hash = "";
+    return u.toString().replace(/\/$/, "");
+  } catch {
+    return "(invalid URL)";
+  }
+}
+
+const REASONS: Record<string, string> = {
+  "teacher-unreachable": "no connection",
+  "teacher-timeout": "timed out",
+  "teacher-rate-limited": "rate limited",
+  "teacher-server-error": "server error",
+};
+
+/** What tripped the breaker, in a few words ("HTTP 503", "no connection"). */
+function reasonOf(status: BreakerStatus): string {
+  const last = status.last;
+  return (last?.status ?? (last ? (REASONS[last.code] ?? last.code) : "failed")).replace(/\.+$/, "");
+}
 
 export class TeacherService implements vscode.Disposable {
   private teacher: OpenAITeacher | undefined;
+  private breakerOff: () => void = () => {};
+  /** Shared by every answer of this window; a new one when the teacher settings change. */
+  breaker = this.newBreaker();
+  /** The renderer of `relay.teacher.promptTemplate`, made ready by prepare(). */
+  private renderer: { name: string; render: (task: TaskPrompt) => string } | undefined;
   private apiKey: string | undefined;
   readonly log: FileTeacherLog;
   private readonly changed = new vscode.EventEmitter<void>();
@@ -27,14 +72,20 @@ export class TeacherService implements vscode.Disposable {
     private readonly logger: Logger,
   ) {
     const summary: TeacherRequestLog = {
-      record: (e: TeacherLogEntry) =>
-        logger.info(`teacher request → ${e.model} (${e.style}): ${e.error ? `failed: ${e.error}` : `${e.usage?.completionTokens ?? "?"} tokens`} in ${e.durationMs} ms`),
+      record: (e: TeacherLogEntry) => {
+        logger.info(`teacher request → ${e.model}${e.url ? ` at ${displayUrl(e.url)}` : ""} (${e.style}): ${e.error ? `failed: ${e.error}` : `${e.usage?.completionTokens ?? "?"} tokens`} in ${e.durationMs} ms`);
+      },
     };
-    this.log = new FileTeacherLog(vscode.Uri.joinPath(context.globalStorageUri, "teacher-requests.jsonl").fsPath, summary);
+    this.log = new FileTeacherLog(vscode.Uri.joinPath(context.globalStorageUri, "teacher-requests.jsonl").fsPath, summary, {
+      onError: (error) => logger.warn(`teacher request log: could not write ${this.log.path}: ${(error as Error).message}`),
+    });
     this.subscriptions.push(
       this.changed,
       vscode.workspace.onDidChangeConfiguration((e) => {
-        if (e.affectsConfiguration("relay.teacher")) this.invalidate();
+        if (e.affectsConfiguration("relay.teacher")) {
+          this.invalidate();
+          if (e.affectsConfiguration("relay.teacher.url") || e.affectsConfiguration("relay.teacher.model") || e.affectsConfiguration("relay.teacher.apiStyle")) this.logConfigured();
+        }
       }),
       context.secrets.onDidChange((e) => {
         if (e.key === SECRET_KEY) void this.loadKey().then(() => this.invalidate());
@@ -45,6 +96,97 @@ export class TeacherService implements vscode.Disposable {
 
   async init(): Promise<void> {
     await this.loadKey();
+    this.logConfigured();
+  }
+
+  /** The teacher's URL goes to the log (never a key): where requests will go. */
+  private logConfigured(): void {
+    const t = readConfig().teacher;
+    if (t.url && t.model) this.logger.info(`teacher: ${t.model} at ${displayUrl(t.url)} (${t.apiStyle}${this.apiKey ? ", with an API key" : ""})`);
+    else this.logger.info("teacher: not configured (the student answers alone)");
+  }
+
+  /** The teacher's state now (see TeacherState). */
+  state(): TeacherState {
+    if (!vscode.workspace.isTrusted) return { kind: "restricted" };
+    const { url, model } = readConfig().teacher;
+    if (!url || !model) return { kind: this.studentOnly ? "student-only" : "not-configured" };
+    if (this.paused) return { kind: "paused" };
+    return { kind: "on", model, url };
+  }
+
+  /** Whether the user chose to go on without a teacher. */
+  get studentOnly(): boolean {
+    return this.context.globalState.get<boolean>(STUDENT_ONLY_KEY, false);
+  }
+
+  async continueStudentOnly(): Promise<void> {
+    await this.context.globalState.update(STUDENT_ONLY_KEY, true);
+    this.logger.info("going on student-only (no teacher)");
+    this.changed.fire();
+    void vscode.window.showInformationMessage("Relay: going on with the student alone. Configure a teacher any time with Relay: Configure Teacher….");
+  }
+
+  /** The chat header's text after "Teacher: " (short; the state's own words). */
+  label(): string {
+    const s = this.state();
+    switch (s.kind) {
+      case "on":
+        return this.unreachable() ? `${s.model} (unreachable)` : s.model;
+      case "restricted":
+        return "off (Restricted Mode)";
+      case "paused":
+        return "paused";
+      case "not-configured":
+        return "not configured";
+      case "student-only":
+        return "none (student only)";
+    }
+  }
+
+  /**
+   * Asks for the teacher's URL, model and (optional) API key, in that order, and saves them:
+   * URL and model in the user settings (they decide where code is sent), the key in
+   * SecretStorage. Escape at any step changes nothing.
+   */
+  async configure(): Promise<boolean> {
+    const current = readConfig().teacher;
+    const title = (step: number) => `Relay: configure the teacher (${step}/3)`;
+    const url = await vscode.window.showInputBox({
+      title: title(1),
+      prompt: "The base URL of an OpenAI-compatible API (llama-server, vLLM, a hosted provider)",
+      value: current.url || "http://127.0.0.1:8000/v1",
+      ignoreFocusOut: true,
+      validateInput: (v) => {
+        const r = SETTING_SCHEMAS["teacher.url"].safeParse(v);
+        return !r.success ? r.error.issues[0]?.message : v.trim() === "" ? "A URL is needed (Escape to cancel)" : undefined;
+      },
+    });
+    if (url === undefined) return false;
+    const model = await vscode.window.showInputBox({
+      title: title(2),
+      prompt: "The teacher model's name at that API",
+      value: current.model,
+      ignoreFocusOut: true,
+      validateInput: (v) => (v.trim() ? undefined : "A model name is needed (Escape to cancel)"),
+    });
+    if (model === undefined) return false;
+    const key = await vscode.window.showInputBox({
+      title: title(3),
+      prompt: this.apiKey ? "API key (empty keeps the saved key). Stored in VS Code's secret storage, never in settings or logs." : "API key, if the provider needs one (empty for none). Stored in VS Code's secret storage, never in settings or logs.",
+      password: true,
+      ignoreFocusOut: true,
+    });
+    if (key === undefined) return false;
+    const relay = vscode.workspace.getConfiguration("relay");
+    await relay.update("teacher.url", url.trim(), vscode.ConfigurationTarget.Global);
+    await relay.update("teacher.model", model.trim(), vscode.ConfigurationTarget.Global);
+    if (key.trim()) await this.context.secrets.store(SECRET_KEY, key.trim());
+    await this.context.globalState.update(STUDENT_ONLY_KEY, false);
+    if (this.paused) await this.setPaused(false);
+    this.changed.fire();
+    void vscode.window.showInformationMessage(`Relay: the teacher is ${model.trim()} at ${displayUrl(url.trim())}${key.trim() ? " (API key saved)" : ""}.`);
+    return true;
   }
 
   get paused(): boolean {
@@ -57,13 +199,53 @@ export class TeacherService implements vscode.Disposable {
     this.changed.fire();
   }
 
+  /**
+   * While the teacher is on but down (its breaker open: from the first failure that trips it until
+   * a request succeeds, one episode): where, and why.
+   */
+  unreachable(): { url: string; error: string } | undefined {
+    const status = this.breaker.current;
+    if (status.state === "closed" || this.state().kind !== "on") return undefined;
+    return { url: displayUrl(status.last?.url ?? readConfig().teacher.url), error: reasonOf(status) };
+  }
+
+  private newBreaker(): TeacherBreaker {
+    const breaker = new TeacherBreaker();
+    this.breakerOff();
+    this.breakerOff = breaker.onChange((status, previous) => {
+      this.changed.fire();
+      if (status.state === "open" && previous.state === "closed") this.notifyUnreachable(status);
+      if (status.state === "closed") this.logger.info("teacher reachable again");
+    });
+    return breaker;
+  }
+
+  /** One notification per outage (episode), naming the URL and the status. */
+  private notifyUnreachable(status: BreakerStatus): void {
+    const url = displayUrl(status.last?.url ?? readConfig().teacher.url);
+    const retry = Math.max(1, Math.round(((status.retryAt ?? Date.now()) - Date.now()) / 1000));
+    this.logger.warn(`teacher unreachable at ${url} (${reasonOf(status)}): ${status.last?.message ?? ""}`);
+    void vscode.window
+      .showWarningMessage(`Relay: the teacher at ${url} is unreachable (${reasonOf(status)}). The student carries on alone; the teacher is tried again in ${retry} s.`, "Configure Teacher…", "Pause Teacher", "Show Log")
+      .then((choice) => {
+        if (choice === "Configure Teacher…") void vscode.commands.executeCommand("relay.configureTeacher");
+        else if (choice === "Pause Teacher") void this.setPaused(true);
+        else if (choice === "Show Log") void vscode.commands.executeCommand("relay.showLog");
+      });
+  }
+
   /** Why there is no teacher, or undefined when there is one. */
   offReason(): string | undefined {
-    if (!vscode.workspace.isTrusted) return "Restricted Mode";
-    if (this.paused) return "paused";
-    const { url, model } = readConfig().teacher;
-    if (!url || !model) return "not configured";
-    return undefined;
+    const s = this.state();
+    return s.kind === "on" ? undefined : s.kind === "restricted" ? "Restricted Mode" : this.label();
+  }
+
+  /** Loads what current() needs that cannot be had synchronously (a teacher prompt template). */
+  async prepare(): Promise<void> {
+    const name = readConfig().teacher.promptTemplate;
+    if (name === "student" || this.renderer?.name === name) return;
+    this.renderer = { name, render: await promptRenderer(name) };
+    this.teacher = undefined;
   }
 
   /** The teacher for a request now, or undefined. */
@@ -79,14 +261,16 @@ export class TeacherService implements vscode.Disposable {
         temperature: t.temperature,
         timeoutMs: t.timeoutMs,
         log: this.log,
+        renderPrompt: t.promptTemplate !== "student" && this.renderer?.name === t.promptTemplate ? this.renderer.render : undefined,
       });
     }
     return this.teacher;
   }
 
+  /** The teacher for Show Status and the log: "teacher m at http://host/v1", "teacher paused", … */
   describe(): string {
-    const reason = this.offReason();
-    return reason ? `teacher off (${reason})` : `teacher ${readConfig().teacher.model}`;
+    const s = this.state();
+    return s.kind === "on" ? `teacher ${s.model} at ${displayUrl(s.url)}${this.unreachable() ? ` (unreachable: ${this.unreachable()!.error})` : ""}` : s.kind === "restricted" ? "teacher off (Restricted Mode)" : `teacher ${this.label()}`;
   }
 
   async setApiKey(): Promise<void> {
@@ -124,10 +308,18 @@ export class TeacherService implements vscode.Disposable {
 
   private invalidate(): void {
     this.teacher = undefined;
+    this.breaker = this.newBreaker();
     this.changed.fire();
   }
 
+  /** Stops listening and waits for the request log to be written (deactivation). */
+  async close(): Promise<void> {
+    this.dispose();
+    await this.log.close();
+  }
+
   dispose(): void {
+    this.breakerOff();
     for (const s of this.subscriptions) s.dispose();
   }
 }

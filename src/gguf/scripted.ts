@@ -42,6 +42,7 @@ import {
   llamaMetadata,
   llamaTensors,
   writeGguf,
+  type Architecture,
   type LlamaShape,
   type TensorSource,
 } from "./writer.js";
@@ -67,11 +68,29 @@ export interface ScriptedModelSpec {
    * make the student "unsure" at a known place for confidence-based policies.
    */
   confidence?: Record<string, number>;
+  /**
+   * Extra tokens with a special type, after the pieces: `control` (e.g. `<|im_start|>`: only
+   * parsed in text tokenized with special tokens, detokenized to "" unless asked) or
+   * `user-defined` (e.g. Qwen3's `<think>`: always matched, always shown).
+   */
+  specialTokens?: Array<{ text: string; type: "control" | "user-defined" }>;
+  /** The end-of-sequence token by name (default `</s>`), e.g. `<|im_end|>`. */
+  eos?: string;
+  /** tokenizer.chat_template: a real model's Jinja template. */
+  chatTemplate?: string;
+  /** Default `llama`; `qwen3` for wrappers node-llama-cpp picks by architecture. */
+  architecture?: Architecture;
+  /** general.name (node-llama-cpp also reads it to guess a chat format). */
+  name?: string;
 }
 
 export interface ScriptedModel {
   /** Token texts as stored in the GGUF (spaces as "▁"). */
   readonly tokens: readonly string[];
+  /** tokenizer.ggml.token_type of each token. */
+  readonly types: readonly number[];
+  /** The end-of-sequence token's id. */
+  readonly eos: Token;
   readonly vocabSize: number;
   readonly embeddingLength: number;
   /** next[id] is the token greedy decoding emits after a prompt ending in `id`. */
@@ -112,6 +131,13 @@ export function buildScriptedModel(spec: ScriptedModelSpec): ScriptedModel {
     vocab.scores.push(0);
     vocab.types.push(TokenType.NORMAL);
   }
+  for (const special of spec.specialTokens ?? []) {
+    if (pieceIds.has(special.text) || vocab.tokens.includes(special.text)) throw new Error(`duplicate token ${JSON.stringify(special.text)}`);
+    pieceIds.set(special.text, vocab.tokens.length);
+    vocab.tokens.push(special.text);
+    vocab.scores.push(0);
+    vocab.types.push(special.type === "control" ? TokenType.CONTROL : TokenType.USER_DEFINED);
+  }
 
   const id = (name: string): Token => {
     const stored = toStored(name);
@@ -121,6 +147,7 @@ export function buildScriptedModel(spec: ScriptedModelSpec): ScriptedModel {
   };
 
   const vocabSize = vocab.tokens.length;
+  const eos = spec.eos === undefined ? (EOS_ID as Token) : id(spec.eos);
   const next = new Array<Token>(vocabSize).fill(id(spec.defaultNext));
   const declared = new Set<number>();
   for (const [from, to] of spec.transitions) {
@@ -133,7 +160,7 @@ export function buildScriptedModel(spec: ScriptedModelSpec): ScriptedModel {
 
   const text = (tokenId: number): string => {
     if (!Number.isInteger(tokenId) || tokenId < 0 || tokenId >= vocabSize) throw new Error(`token id ${tokenId} out of range`);
-    if (tokenId < BYTE_BASE_ID) return "";
+    if (tokenId < BYTE_BASE_ID || vocab.types[tokenId] === TokenType.CONTROL) return "";
     if (tokenId < CHAR_BASE_ID) {
       const byte = tokenId - BYTE_BASE_ID;
       // A lone byte >= 0x80 is not valid UTF-8; node-llama-cpp decodes it to U+FFFD.
@@ -144,6 +171,8 @@ export function buildScriptedModel(spec: ScriptedModelSpec): ScriptedModel {
 
   return {
     tokens: vocab.tokens,
+    types: vocab.types,
+    eos,
     vocabSize,
     embeddingLength: embeddingLength(vocabSize),
     next,
@@ -157,7 +186,7 @@ export function buildScriptedModel(spec: ScriptedModelSpec): ScriptedModel {
     chain(from, maxTokens = vocabSize + 1) {
       const out: Token[] = [];
       let t = typeof from === "number" ? (from as Token) : id(from);
-      while (out.length < maxTokens && t !== EOS_ID) {
+      while (out.length < maxTokens && t !== eos) {
         t = next[t];
         out.push(t);
       }
@@ -208,9 +237,7 @@ export function writeScriptedModel(path: string, spec: ScriptedModelSpec): Scrip
     if (logit <= 0) throw new Error(`confidence ${p} is too low to stay the top-1 token`);
     weights.set(model.id(from), logit / Math.sqrt(embd));
   }
-  const baseTypes = llamaBaseVocab().types;
-  const types = model.tokens.map((_, i) => baseTypes[i] ?? TokenType.NORMAL);
-  const vocab = { tokens: [...model.tokens], scores: model.tokens.map(() => 0), types };
+  const vocab = { tokens: [...model.tokens], scores: model.tokens.map(() => 0), types: [...model.types] };
 
   const rows = (rowOf: (v: number, row: Float32Array) => void): TensorSource["data"] => ({
     *values() {
@@ -239,7 +266,13 @@ export function writeScriptedModel(path: string, spec: ScriptedModelSpec): Scrip
     }
   };
 
-  const md = llamaMetadata("relay-scripted-test-model", shape, vocab, { tensorType: "F32", addBosToken: spec.addBosToken ?? true });
-  const { bytes } = writeGguf(path, md, llamaTensors(shape, "F32", false, data));
+  const md = llamaMetadata(spec.name ?? "relay-scripted-test-model", shape, vocab, {
+    tensorType: "F32",
+    addBosToken: spec.addBosToken ?? true,
+    architecture: spec.architecture,
+    eosId: model.eos,
+    chatTemplate: spec.chatTemplate,
+  });
+  const { bytes } = writeGguf(path, md, llamaTensors(shape, "F32", false, data, spec.architecture));
   return { ...model, bytes };
 }

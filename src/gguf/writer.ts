@@ -319,7 +319,7 @@ function* mapIterable<T, U>(items: Iterable<T>, f: (item: T) => U): Iterable<U> 
 export const SPACE_MARK = "\u2581";
 
 /** llama.cpp token types (tokenizer.ggml.token_type). */
-export const TokenType = { NORMAL: 1, UNKNOWN: 2, CONTROL: 3, BYTE: 6 } as const;
+export const TokenType = { NORMAL: 1, UNKNOWN: 2, CONTROL: 3, USER_DEFINED: 4, BYTE: 6 } as const;
 
 export const UNK_ID = 0;
 export const BOS_ID = 1;
@@ -377,46 +377,60 @@ export interface LlamaShape {
 // general.file_type (llama_ftype) for a model whose big tensors are all of one type.
 const FILE_TYPE: Record<TensorType, number> = { F32: 0, F16: 1, Q8_0: 7 };
 
-export function llamaMetadata(
-  name: string,
-  shape: LlamaShape,
-  vocab: LlamaVocab,
-  opts: { tensorType: TensorType; addBosToken: boolean; ropeFreqBase?: number },
-): Record<string, MetaValue> {
+/**
+ * `llama`, or `qwen3` (the llama layout plus a per-head RMS norm of Q and K, as Qwen3 models
+ * have): node-llama-cpp picks some chat wrappers by architecture (Qwen's only for qwen*).
+ */
+export type Architecture = "llama" | "qwen3";
+
+export interface MetadataOptions {
+  tensorType: TensorType;
+  addBosToken: boolean;
+  ropeFreqBase?: number;
+  architecture?: Architecture;
+  /** tokenizer.ggml.eos_token_id; default EOS_ID (`</s>`). */
+  eosId?: number;
+  /** tokenizer.chat_template (Jinja), e.g. a real model's. */
+  chatTemplate?: string;
+}
+
+export function llamaMetadata(name: string, shape: LlamaShape, vocab: LlamaVocab, opts: MetadataOptions): Record<string, MetaValue> {
   if (vocab.tokens.length !== shape.vocab) throw new Error(`vocabulary has ${vocab.tokens.length} tokens, shape says ${shape.vocab}`);
   // llama.cpp asserts (aborting the process) that token texts are unique.
   if (new Set(vocab.tokens).size !== vocab.tokens.length) throw new Error("duplicate token texts");
+  const arch = opts.architecture ?? "llama";
   const md: Record<string, MetaValue> = {
-    "general.architecture": meta.str("llama"),
+    "general.architecture": meta.str(arch),
     "general.name": meta.str(name),
     "general.file_type": meta.u32(FILE_TYPE[opts.tensorType]),
-    "llama.context_length": meta.u32(shape.contextLength),
-    "llama.embedding_length": meta.u32(shape.embd),
-    "llama.block_count": meta.u32(shape.blocks),
-    "llama.feed_forward_length": meta.u32(shape.ffn),
-    "llama.attention.head_count": meta.u32(shape.heads),
-    "llama.attention.head_count_kv": meta.u32(shape.headsKv),
-    "llama.attention.layer_norm_rms_epsilon": meta.f32(1e-6),
-    "llama.vocab_size": meta.u32(shape.vocab),
+    [`${arch}.context_length`]: meta.u32(shape.contextLength),
+    [`${arch}.embedding_length`]: meta.u32(shape.embd),
+    [`${arch}.block_count`]: meta.u32(shape.blocks),
+    [`${arch}.feed_forward_length`]: meta.u32(shape.ffn),
+    [`${arch}.attention.head_count`]: meta.u32(shape.heads),
+    [`${arch}.attention.head_count_kv`]: meta.u32(shape.headsKv),
+    [`${arch}.attention.layer_norm_rms_epsilon`]: meta.f32(1e-6),
+    [`${arch}.vocab_size`]: meta.u32(shape.vocab),
   };
   if (shape.headDim !== undefined) {
-    md["llama.attention.key_length"] = meta.u32(shape.headDim);
-    md["llama.attention.value_length"] = meta.u32(shape.headDim);
+    md[`${arch}.attention.key_length`] = meta.u32(shape.headDim);
+    md[`${arch}.attention.value_length`] = meta.u32(shape.headDim);
   }
-  if (opts.ropeFreqBase !== undefined) md["llama.rope.freq_base"] = meta.f32(opts.ropeFreqBase);
+  if (opts.ropeFreqBase !== undefined) md[`${arch}.rope.freq_base`] = meta.f32(opts.ropeFreqBase);
   Object.assign(md, {
     "tokenizer.ggml.model": meta.str("llama"),
     "tokenizer.ggml.tokens": meta.strs(vocab.tokens),
     "tokenizer.ggml.scores": meta.f32s(vocab.scores),
     "tokenizer.ggml.token_type": meta.i32s(vocab.types),
     "tokenizer.ggml.bos_token_id": meta.u32(BOS_ID),
-    "tokenizer.ggml.eos_token_id": meta.u32(EOS_ID),
+    "tokenizer.ggml.eos_token_id": meta.u32(opts.eosId ?? EOS_ID),
     "tokenizer.ggml.unknown_token_id": meta.u32(UNK_ID),
     "tokenizer.ggml.add_bos_token": meta.bool(opts.addBosToken),
     "tokenizer.ggml.add_eos_token": meta.bool(false),
     // No implicit leading space: detokenize(tokenize(x)) === x.
     "tokenizer.ggml.add_space_prefix": meta.bool(false),
   } satisfies Record<string, MetaValue>);
+  if (opts.chatTemplate !== undefined) md["tokenizer.chat_template"] = meta.str(opts.chatTemplate);
   return md;
 }
 
@@ -432,6 +446,7 @@ export function llamaTensors(
   type: TensorType,
   tiedOutput: boolean,
   data: (role: LlamaTensorRole, dims: readonly number[]) => TensorSource["data"],
+  architecture: Architecture = "llama",
 ): TensorSource[] {
   const headDim = shape.headDim ?? shape.embd / shape.heads;
   if (!Number.isInteger(headDim)) throw new Error(`embd ${shape.embd} is not divisible by heads ${shape.heads}`);
@@ -454,6 +469,7 @@ export function llamaTensors(
       t(`${b}attn_k.weight`, "attention", [shape.embd, kv]),
       t(`${b}attn_v.weight`, "attention", [shape.embd, kv]),
       t(`${b}attn_output.weight`, "attention", [q, shape.embd]),
+      ...(architecture === "qwen3" ? [t(`${b}attn_q_norm.weight`, "norm", [headDim]), t(`${b}attn_k_norm.weight`, "norm", [headDim])] : []),
       t(`${b}ffn_norm.weight`, "norm", [shape.embd]),
       t(`${b}ffn_gate.weight`, "ffn", [shape.embd, shape.ffn]),
       t(`${b}ffn_up.weight`, "ffn", [shape.embd, shape.ffn]),

@@ -5,10 +5,11 @@
 import type { Llama } from "node-llama-cpp";
 import type { Logger } from "../core/logger.js";
 import { silentLogger } from "../core/logger.js";
-import { errorMessage } from "../core/errors.js";
+import { RelayError, errorMessage } from "../core/errors.js";
 import { chooseThreads } from "./threads.js";
 
 export type GpuSetting = "auto" | "cpu" | "cuda" | "vulkan" | "metal";
+export const GPU_SETTINGS: readonly GpuSetting[] = ["auto", "cpu", "cuda", "vulkan", "metal"];
 
 export interface LlamaSetup {
   gpu?: GpuSetting;
@@ -43,6 +44,18 @@ export function getSharedLlama(setup: LlamaSetup = {}): Promise<LlamaHandle> {
   return shared;
 }
 
+/**
+ * Disposes the process-wide Llama (extension deactivation), after its models are disposed.
+ * The next getSharedLlama() creates a new one.
+ */
+export async function disposeSharedLlama(): Promise<void> {
+  const current = shared;
+  shared = undefined;
+  sharedKey = "";
+  const handle = await current?.catch(() => undefined);
+  await handle?.llama.dispose();
+}
+
 async function createLlama(setup: LlamaSetup): Promise<LlamaHandle> {
   const log = setup.logger ?? silentLogger;
   const { getLlama, LlamaLogLevel } = await nodeLlamaCpp();
@@ -53,15 +66,19 @@ async function createLlama(setup: LlamaSetup): Promise<LlamaHandle> {
     logLevel: LlamaLogLevel.error,
     logger: (_level: unknown, message: string) => log.debug(`llama.cpp: ${message.trimEnd()}`),
   };
+  const cpu = () =>
+    getLlama({ ...common, gpu: false }).catch((error: unknown) => {
+      throw new RelayError("model-load-failed", `llama.cpp could not start on this machine: ${errorMessage(error)}`, { cause: error });
+    });
   let llama: Llama;
   if (gpu === "cpu") {
-    llama = await getLlama({ ...common, gpu: false });
+    llama = await cpu();
   } else {
     try {
       llama = await getLlama({ ...common, gpu });
     } catch (error) {
       log.warn(`GPU back-end "${gpu}" unavailable (${errorMessage(error)}); using the CPU.`);
-      llama = await getLlama({ ...common, gpu: false });
+      llama = await cpu();
     }
   }
   const threads = chooseThreads(llama.cpuMathCores, setup.threads);

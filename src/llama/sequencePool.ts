@@ -1,10 +1,12 @@
 /**
  * Hands out the context sequences of one LlamaContext to concurrent requests (chat, inline,
  * explain), queueing when all are busy. A returned sequence keeps its KV cache, and the next
- * request gets the free sequence sharing the longest prefix with its prompt.
+ * request gets the free sequence sharing the longest prefix with its prompt. `dispose()` (the
+ * model is being unloaded) rejects every queued request with a typed error.
  */
 import type { LlamaContext, LlamaContextSequence, Token } from "node-llama-cpp";
-import { abortError } from "../core/errors.js";
+import { RelayError, abortError } from "../core/errors.js";
+import { commonPrefix } from "../core/prefix.js";
 
 export interface SequenceLease {
   readonly sequence: LlamaContextSequence;
@@ -21,17 +23,16 @@ interface Waiter {
   onAbort: () => void;
 }
 
-export function commonPrefix(a: readonly Token[], b: readonly Token[]): number {
-  const n = Math.min(a.length, b.length);
-  let i = 0;
-  while (i < n && a[i] === b[i]) i++;
-  return i;
+/** The error queued and later requests get once the pool is disposed. */
+export function poolDisposedError(reason = "the model was unloaded"): RelayError {
+  return new RelayError("model-unloaded", `The student model is no longer loaded (${reason}).`);
 }
 
 export class SequencePool {
   private readonly free: LlamaContextSequence[] = [];
   private readonly waiters: Waiter[] = [];
   private busy = 0;
+  private disposed: RelayError | undefined;
 
   constructor(private readonly context: LlamaContext) {}
 
@@ -39,11 +40,13 @@ export class SequencePool {
     return this.busy;
   }
 
-  get size(): number {
-    return this.context.totalSequences;
+  /** Requests waiting for a sequence. */
+  get queued(): number {
+    return this.waiters.length;
   }
 
   acquire(prompt: readonly Token[], signal?: AbortSignal): Promise<SequenceLease> {
+    if (this.disposed) return Promise.reject(this.disposed);
     if (signal?.aborted) return Promise.reject(abortError());
     const lease = this.tryAcquire(prompt);
     if (lease) return Promise.resolve(lease);
@@ -62,6 +65,19 @@ export class SequencePool {
       signal?.addEventListener("abort", waiter.onAbort, { once: true });
       this.waiters.push(waiter);
     });
+  }
+
+  /**
+   * No more leases: queued requests are rejected with `error` (default: model-unloaded), and so
+   * is every later acquire(). Leases already out stay valid until released.
+   */
+  dispose(error: RelayError = poolDisposedError()): void {
+    this.disposed ??= error;
+    for (const waiter of this.waiters.splice(0)) {
+      waiter.signal?.removeEventListener("abort", waiter.onAbort);
+      waiter.reject(this.disposed);
+    }
+    this.free.length = 0;
   }
 
   private tryAcquire(prompt: readonly Token[]): SequenceLease | undefined {
@@ -88,7 +104,7 @@ export class SequencePool {
         if (released) return;
         released = true;
         this.busy--;
-        if (!leased.disposed) this.free.push(leased);
+        if (!leased.disposed && !this.disposed) this.free.push(leased);
         this.wake();
       },
     };

@@ -3,17 +3,20 @@
  * every request, generation that keeps the KV cache across relays (after a teacher span only
  * the spliced tokens are evaluated).
  */
-import type { ChatHistoryItem, ChatWrapper, LlamaContext, LlamaContextSequence, LlamaModel, Token } from "node-llama-cpp";
-import { RelayError } from "../core/errors.js";
+import type { ChatWrapper, LlamaContext, LlamaGrammarEvaluationState, LlamaModel, Token } from "node-llama-cpp";
+import { internalError, RelayError } from "../core/errors.js";
 import type { Logger } from "../core/logger.js";
 import { silentLogger } from "../core/logger.js";
 import type { SessionOptions, Student, StudentSession, StudentStep } from "../core/models.js";
 import type { TaskPrompt } from "../core/prompts.js";
+import type { ThoughtFormat } from "../core/thoughts.js";
 import { getSharedLlama, nodeLlamaCpp, type GpuSetting, type LlamaHandle } from "../llama/llama.js";
-import { loadGgufModel } from "../llama/loadModel.js";
-import { resolveModel, type ResolveOptions } from "../llama/modelFile.js";
-import { SequencePool, type SequenceLease } from "../llama/sequencePool.js";
+import { createContextOrRelease, loadGgufModel } from "../llama/loadModel.js";
 import { meterTotal } from "../llama/meter.js";
+import { resolveModel, type ResolveOptions } from "../llama/modelFile.js";
+import { reuseCachedPrefix } from "../llama/prefix.js";
+import { SequencePool, poolDisposedError, type SequenceLease } from "../llama/sequencePool.js";
+import { chatPromptText, chatPromptTokens, resolveWrapper, thoughtMarkers, type ThoughtMarkers } from "../llama/chatFormat.js";
 
 export interface StudentLoadOptions extends ResolveOptions {
   /** A GGUF path, an `hf:` URI or a URL. */
@@ -24,6 +27,12 @@ export interface StudentLoadOptions extends ResolveOptions {
   contextSize?: number;
   /** Concurrent requests served without queueing. */
   sequences?: number;
+  /**
+   * Thinking models (Qwen3 and kin): false renders the chat template's own no-think form (Qwen3's
+   * empty `<think></think>` block). Default true, as the model was trained. No effect on models
+   * that do not think.
+   */
+  thinking?: boolean;
   logger?: Logger;
 }
 
@@ -35,6 +44,11 @@ const MAX_PARTIAL = 4;
 export class LlamaStudent implements Student {
   readonly name: string;
   private readonly pool: SequencePool;
+  /** Sessions not yet disposed: dispose() ends them before it frees the context. */
+  private readonly sessions = new Set<LlamaStudentSession>();
+  private disposing: Promise<void> | undefined;
+  /** Set by dispose(): every later use of the model throws it. */
+  private unloaded: RelayError | undefined;
 
   private constructor(
     readonly handle: LlamaHandle,
@@ -46,26 +60,41 @@ export class LlamaStudent implements Student {
   ) {
     this.pool = new SequencePool(context);
     this.name = model.fileInfo.metadata?.general?.name ?? path.split(/[\\/]/).pop() ?? "student";
+    this.markers = thoughtMarkers(chatWrapper);
+    for (const marker of this.markers ? [this.markers.open, this.markers.close] : []) {
+      const tokens = model.tokenize(marker, true);
+      if (tokens.length === 1) this.markerTokens.add(tokens[0]);
+    }
+  }
+
+  private readonly markers: ThoughtMarkers | undefined;
+  /** Single-token reasoning markers: always shown as text, even where a model types them as control tokens. */
+  readonly markerTokens = new Set<Token>();
+
+  /** The node-llama-cpp chat wrapper that renders this model's prompts (e.g. "Qwen", "ChatML"). */
+  get chatTemplate(): string {
+    return this.chatWrapper.wrapperName;
   }
 
   static async load(options: StudentLoadOptions): Promise<LlamaStudent> {
     const log = options.logger ?? silentLogger;
     const path = await resolveModel(options.model, options);
     const handle = await getSharedLlama({ gpu: options.gpu, threads: options.threads, logger: log });
-    const model = await loadGgufModel(handle, path);
+    const model = await loadGgufModel(handle, path, { signal: options.signal });
+    const context = await createContextOrRelease(model, path, {
+      contextSize: options.contextSize ?? { max: 8192 },
+      sequences: options.sequences ?? 2,
+      threads: handle.threads,
+    }, options.signal);
     try {
-      const context = await model.createContext({
-        contextSize: options.contextSize ?? { max: 8192 },
-        sequences: options.sequences ?? 2,
-        threads: handle.threads,
-      });
-      const { resolveChatWrapper } = await nodeLlamaCpp();
-      const chatWrapper = resolveChatWrapper(model);
-      log.info(`student loaded: ${path} (context ${context.contextSize} × ${context.totalSequences} sequences, chat template ${chatWrapper.wrapperName})`);
+      const chatWrapper = await resolveWrapper(model, { thinking: options.thinking ?? true });
+      const thinks = thoughtMarkers(chatWrapper) ? `, thinking ${options.thinking === false ? "off" : "on"}` : "";
+      log.info(`student loaded: ${path} (context ${context.contextSize} × ${context.totalSequences} sequences, chat template ${chatWrapper.wrapperName}${thinks})`);
       return new LlamaStudent(handle, model, context, chatWrapper, path, log);
     } catch (error) {
+      await context.dispose();
       await model.dispose();
-      throw new RelayError("model-out-of-memory", `Could not create a context for ${path}: ${(error as Error).message}`, { cause: error });
+      throw error;
     }
   }
 
@@ -90,7 +119,13 @@ export class LlamaStudent implements Student {
 
   /** Plain text, as spliced mid-answer: no special tokens, no added leading space. */
   tokenize(text: string): Token[] {
+    this.assertLoaded();
     return text.length === 0 ? [] : this.model.tokenize(text, false, "trimLeadingSpace");
+  }
+
+  /** An answer still running when the model was unloaded ends with this error, not a crash. */
+  private assertLoaded(): void {
+    if (this.unloaded) throw this.unloaded;
   }
 
   /** Whether the model has fill-in-the-middle tokens (infill completions). */
@@ -101,12 +136,20 @@ export class LlamaStudent implements Student {
 
   /** Prompt tokens: the chat template with the model's turn opened, or a code completion. */
   promptTokens(task: TaskPrompt): Token[] {
+    this.assertLoaded();
     if (task.completion) return this.completionTokens(task.completion.prefix, task.completion.suffix);
-    const history: ChatHistoryItem[] = [];
-    if (task.system) history.push({ type: "system", text: task.system });
-    history.push({ type: "user", text: task.user }, { type: "model", response: [] });
-    const { contextText } = this.chatWrapper.generateContextState({ chatHistory: history });
-    return contextText.tokenize(this.model.tokenizer);
+    return chatPromptTokens(this.model, this.chatWrapper, task);
+  }
+
+  /** The reasoning markers when this model thinks (its chat template has a thought segment). */
+  thoughtFormat(task: TaskPrompt): ThoughtFormat | undefined {
+    if (!this.markers) return undefined;
+    const { open, close } = this.markers;
+    // A code completion is no chat turn, but should the model think anyway, ghost text must not show it.
+    if (task.completion) return { open, close, startsInside: false };
+    const prompt = this.model.detokenize(this.promptTokens(task), true);
+    const startsInside = this.markers.opensOnStart || prompt.lastIndexOf(open) > prompt.lastIndexOf(close);
+    return { open, close, startsInside };
   }
 
   /** Infill (prefix, suffix, middle) when the model supports it; plain continuation otherwise. */
@@ -123,27 +166,64 @@ export class LlamaStudent implements Student {
   renderPrompt(task: TaskPrompt): string {
     // A completions teacher continues the code itself.
     if (task.completion) return task.completion.prefix;
-    const tokens = this.promptTokens(task);
     // A server adds its own BOS; everything else is sent as text, special tokens included.
-    const body = tokens[0] === this.model.tokens.bos ? tokens.slice(1) : tokens;
-    return this.model.detokenize(body, true);
+    return chatPromptText(this.model, this.chatWrapper, task);
   }
 
   async openSession(task: TaskPrompt, options: SessionOptions): Promise<StudentSession> {
     const prompt = this.promptTokens(task);
+    // A prompt the context cannot hold would be shifted through it over and over: refuse it.
+    if (prompt.length >= this.context.contextSize) {
+      throw new RelayError("prompt-too-long", `The prompt is ${prompt.length} tokens; the student's context holds ${this.context.contextSize}. Shorten the prompt or raise the context size (--context-size, relay.student.contextSize).`);
+    }
+    const grammar = options.grammar ? await this.grammarState(options.grammar) : undefined;
     const lease = await this.pool.acquire(prompt, options.signal);
     try {
-      return await LlamaStudentSession.open(this, lease, prompt, options);
+      this.assertLoaded();
+      const session = await LlamaStudentSession.open(this, lease, prompt, options, grammar);
+      this.sessions.add(session);
+      // Unloaded while the prompt was being prepared: end it like the other live sessions.
+      if (this.unloaded) await session.end(this.unloaded);
+      this.assertLoaded();
+      return session;
     } catch (error) {
       lease.release();
-      throw error;
+      throw this.unloaded ?? error;
     }
   }
 
-  async dispose(): Promise<void> {
-    await this.context.dispose();
-    await this.model.dispose();
-    this.log.info("student unloaded");
+  /** @internal a session has freed its sequence. */
+  forget(session: LlamaStudentSession): void {
+    this.sessions.delete(session);
+  }
+
+  /**
+   * Unloads the model: queued requests are rejected, live sessions end (their next step throws
+   * a model-unloaded error) and free their sequences, then the context and the model go.
+   * Idempotent; `reason` is told to the sessions ("settings changed", "reload requested").
+   */
+  dispose(reason = "the model was unloaded"): Promise<void> {
+    this.disposing ??= (async () => {
+      const error = poolDisposedError(reason);
+      this.unloaded = error;
+      this.pool.dispose(error);
+      await Promise.all([...this.sessions].map((s) => s.end(error)));
+      await this.context.dispose();
+      await this.model.dispose();
+      this.log.info(`student unloaded (${reason})`);
+    })();
+    return this.disposing;
+  }
+
+  private async grammarState(gbnf: string): Promise<LlamaGrammarEvaluationState> {
+    const { LlamaGrammarEvaluationState } = await nodeLlamaCpp();
+    let grammar;
+    try {
+      grammar = await this.handle.llama.createGrammar({ grammar: gbnf });
+    } catch (error) {
+      throw new RelayError("invalid-argument", `Invalid grammar: ${(error as Error).message}`, { cause: error });
+    }
+    return new LlamaGrammarEvaluationState({ model: this.model, grammar });
   }
 }
 
@@ -164,6 +244,8 @@ class LlamaStudentSession implements StudentSession {
   private ended = false;
   contextFull = false;
   private disposed: Promise<void> | undefined;
+  /** Set when the student was unloaded under this session: the next step throws it. */
+  private unloaded: RelayError | undefined;
   private readonly meterStart: number;
 
   private constructor(
@@ -172,20 +254,15 @@ class LlamaStudentSession implements StudentSession {
     readonly promptTokens: number,
     input: Token[],
     private readonly options: SessionOptions,
+    private readonly grammar: LlamaGrammarEvaluationState | undefined,
   ) {
     this.input = input;
     this.meterStart = meterTotal(lease.sequence);
   }
 
-  static async open(student: LlamaStudent, lease: SequenceLease, prompt: Token[], options: SessionOptions): Promise<LlamaStudentSession> {
-    const sequence: LlamaContextSequence = lease.sequence;
-    // Reuse the cached prefix; at least one token is evaluated to get fresh logits.
-    const keep = Math.min(lease.reusable, prompt.length - 1);
-    if (keep < sequence.nextTokenIndex) {
-      await sequence.eraseContextTokenRanges([{ start: keep, end: sequence.nextTokenIndex }]);
-    }
-    const input = prompt.slice(keep);
-    const session = new LlamaStudentSession(student, lease, input.length, input, options);
+  static async open(student: LlamaStudent, lease: SequenceLease, prompt: Token[], options: SessionOptions, grammar?: LlamaGrammarEvaluationState): Promise<LlamaStudentSession> {
+    const input = await reuseCachedPrefix(lease.sequence, prompt, lease.reusable);
+    const session = new LlamaStudentSession(student, lease, input.length, input, options, grammar);
     session.recent = prompt.slice(-DETOKENIZE_CONTEXT);
     return session;
   }
@@ -195,18 +272,19 @@ class LlamaStudentSession implements StudentSession {
   }
 
   async next(): Promise<StudentStep | null> {
+    if (this.unloaded) throw this.unloaded;
     if (this.ended || this.disposed) return null;
     let step: Promise<Step>;
     if (!this.generator) {
       this.generator = this.lease.sequence.evaluateWithMetadata(
         this.input,
         { confidence: this.options.probabilities ? true : undefined },
-        { temperature: this.options.temperature ?? 0, seed: this.options.seed },
+        { temperature: this.options.temperature ?? 0, seed: this.options.seed, grammarEvaluationState: this.grammar },
       ) as AsyncGenerator<{ token: Token; confidence?: number }, void, void | Token | Token[]>;
       step = this.generator.next();
     } else {
       const feed = this.commitLast();
-      if (feed.length === 0) throw new RelayError("invalid-argument", "A discarded token must be replaced by appended text.");
+      if (feed.length === 0) throw internalError("a discarded student token was not replaced by appended text.");
       // Stop at the context's end rather than let the library shift the context: an answer
       // that forgets its own beginning is worse than a finished one.
       const sequence = this.lease.sequence;
@@ -220,6 +298,7 @@ class LlamaStudentSession implements StudentSession {
     this.inflight = step;
     const result = await step;
     this.inflight = undefined;
+    if (this.unloaded) throw this.unloaded;
     if (result.done) {
       this.ended = true;
       return null;
@@ -253,7 +332,8 @@ class LlamaStudentSession implements StudentSession {
     this.partial.push(token);
     // Earlier tokens of an incomplete character are already committed: not context.
     const context = this.recent.slice(0, Math.max(0, this.recent.length - (this.partial.length - 1)));
-    const text = this.student.model.detokenize(this.partial, false, context);
+    const special = this.partial.length === 1 && this.student.markerTokens.has(token);
+    const text = this.student.model.detokenize(this.partial, special, context);
     if (text.endsWith("\uFFFD") && this.partial.length < MAX_PARTIAL) return "";
     this.partial = [];
     return text;
@@ -264,8 +344,15 @@ class LlamaStudentSession implements StudentSession {
       await this.inflight?.catch(() => {});
       await this.generator?.return().catch(() => {});
       this.lease.release();
+      this.student.forget(this);
     })();
     return this.disposed;
+  }
+
+  /** The student is being unloaded: later steps throw `error`; resolves once the sequence is free. */
+  end(error: RelayError): Promise<void> {
+    this.unloaded ??= error;
+    return this.dispose();
   }
 }
 

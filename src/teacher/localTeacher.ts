@@ -3,13 +3,16 @@
  * evaluates only the text added since its last call (the answer grows at the end), so a
  * relay costs the teacher O(new text), not O(context).
  */
-import type { LlamaContext, LlamaContextSequence, LlamaModel, Token } from "node-llama-cpp";
-import { abortError } from "../core/errors.js";
+import type { ChatWrapper, LlamaContext, LlamaContextSequence, LlamaModel, Token } from "node-llama-cpp";
+import { RelayError, abortError, errorMessage, isAbortError } from "../core/errors.js";
 import type { Logger } from "../core/logger.js";
 import { silentLogger } from "../core/logger.js";
 import type { Teacher, TeacherReply, TeacherRequest } from "../core/models.js";
+import { commonPrefix } from "../core/prefix.js";
+import type { TaskPrompt } from "../core/prompts.js";
+import { chatPromptText, resolveWrapper } from "../llama/chatFormat.js";
 import { getSharedLlama, type GpuSetting } from "../llama/llama.js";
-import { loadGgufModel } from "../llama/loadModel.js";
+import { createContextOrRelease, loadGgufModel } from "../llama/loadModel.js";
 import { meterTotal } from "../llama/meter.js";
 import { resolveModel } from "../llama/modelFile.js";
 
@@ -20,6 +23,8 @@ export interface LocalTeacherOptions {
   contextSize?: number;
   temperature?: number;
   logger?: Logger;
+  /** Cancels the load (the model is released if it was loaded already). */
+  signal?: AbortSignal;
 }
 
 /** A token in (or waiting for) the sequence, and where its text ends in the request text. */
@@ -43,6 +48,7 @@ export class LocalTeacher implements Teacher {
   private constructor(
     private readonly llamaModel: LlamaModel,
     private readonly context: LlamaContext,
+    private readonly chatWrapper: ChatWrapper,
     private readonly options: LocalTeacherOptions,
     private readonly log: Logger,
   ) {
@@ -51,11 +57,30 @@ export class LocalTeacher implements Teacher {
   }
 
   static async load(options: LocalTeacherOptions): Promise<LocalTeacher> {
-    const path = await resolveModel(options.model);
+    const path = await resolveModel(options.model, { signal: options.signal });
     const handle = await getSharedLlama({ gpu: options.gpu, threads: options.threads, logger: options.logger });
-    const model = await loadGgufModel(handle, path);
-    const context = await model.createContext({ contextSize: options.contextSize ?? { max: 8192 }, sequences: 1, threads: handle.threads });
-    return new LocalTeacher(model, context, options, options.logger ?? silentLogger);
+    const model = await loadGgufModel(handle, path, { signal: options.signal });
+    // A failed context releases the model (createContextOrRelease), as the student's load does.
+    const context = await createContextOrRelease(model, path, { contextSize: options.contextSize ?? { max: 8192 }, sequences: 1, threads: handle.threads }, options.signal);
+    // Its own chat format, whatever the student's (a Gemma teacher for a ChatML student).
+    const chatWrapper = await resolveWrapper(model, { thinking: true });
+    return new LocalTeacher(model, context, chatWrapper, options, options.logger ?? silentLogger);
+  }
+
+  /** The loaded model (its tokenizer, for callers that count in the teacher's own tokens). */
+  get llama(): LlamaModel {
+    return this.llamaModel;
+  }
+
+  /** The node-llama-cpp chat wrapper that renders this teacher's prompts (e.g. "Gemma"). */
+  get chatTemplate(): string {
+    return this.chatWrapper.wrapperName;
+  }
+
+  /** The task in this teacher's own chat format (a code completion: the code itself). */
+  renderPrompt(task: TaskPrompt): string {
+    if (task.completion) return task.completion.prefix;
+    return chatPromptText(this.llamaModel, this.chatWrapper, task);
   }
 
   /** Tokens this teacher has evaluated in all (shows the delta-only evaluation). */
@@ -65,7 +90,12 @@ export class LocalTeacher implements Teacher {
 
   generate(request: TeacherRequest): Promise<TeacherReply> {
     // One sequence: calls are served one at a time.
-    const run = this.queue.then(() => this.generateNow(request));
+    const run = this.queue.then(() => this.generateNow(request)).catch((error: unknown) => {
+      // The same error model as the HTTP teacher: aborted, or a teacher-failed RelayError.
+      if (isAbortError(error) || request.signal?.aborted) throw abortError();
+      if (error instanceof RelayError) throw error;
+      throw new RelayError("teacher-failed", `Local teacher failed: ${errorMessage(error)}`, { cause: error });
+    });
     this.queue = run.catch(() => {});
     return run;
   }
@@ -115,7 +145,7 @@ export class LocalTeacher implements Teacher {
    * usually just the text added since the last call.
    */
   private async prepare(promptText: string, full: string): Promise<Placed[]> {
-    const common = commonPrefixLength(this.cachedText, full);
+    const common = commonPrefix(this.cachedText, full);
     let keep = 0;
     while (keep < this.placed.length && this.placed[keep].end <= common) keep++;
     if (keep < this.placed.length || this.placed.length === 0 || common < promptText.length) {
@@ -168,11 +198,4 @@ export class LocalTeacher implements Teacher {
     await this.context.dispose();
     await this.llamaModel.dispose();
   }
-}
-
-function commonPrefixLength(a: string, b: string): number {
-  const n = Math.min(a.length, b.length);
-  let i = 0;
-  while (i < n && a.charCodeAt(i) === b.charCodeAt(i)) i++;
-  return i;
 }

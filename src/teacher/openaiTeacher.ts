@@ -7,9 +7,14 @@
  * Every request of one answer starts with the same bytes, so provider prefix caches hit.
  */
 import OpenAI from "openai";
+import type { ChatCompletion, ChatCompletionChunk, ChatCompletionCreateParamsNonStreaming, ChatCompletionMessageParam } from "openai/resources/chat/completions";
+import type { Completion, CompletionCreateParamsNonStreaming, CompletionUsage } from "openai/resources/completions";
 import { RelayError, abortError, errorMessage, isAbortError } from "../core/errors.js";
 import type { Teacher, TeacherReply, TeacherRequest } from "../core/models.js";
+import type { TaskPrompt } from "../core/prompts.js";
 import type { TeacherRequestLog } from "../core/teacherLog.js";
+import { createOpenAIClient } from "./openaiClient.js";
+import { RequestGuard } from "./requestGuard.js";
 
 export type TeacherApiStyle = "completions" | "chat-prefill" | "chat";
 export const TEACHER_API_STYLES: readonly TeacherApiStyle[] = ["completions", "chat-prefill", "chat"];
@@ -22,14 +27,21 @@ export interface OpenAITeacherOptions {
   temperature?: number;
   topP?: number;
   stop?: string[];
-  /** Per request, in milliseconds. */
+  /** The whole call's deadline (retries included), in milliseconds. */
   timeoutMs?: number;
-  /** Retries of the SDK (429 with retry-after, 5xx, connection errors). */
+  /** Once the reply started: the longest silence (no bytes; no data event for a stream). */
+  idleTimeoutMs?: number;
+  /** Retries of the SDK (429 with retry-after, 5xx, connection errors), inside the deadline. */
   maxRetries?: number;
   stream?: boolean;
   log?: TeacherRequestLog;
   /** Test seam: the fetch implementation the SDK uses. */
   fetch?: typeof fetch;
+  /**
+   * `completions`: the task prompt in the teacher's own chat format (see src/llama/chatFormat.ts,
+   * `promptRenderer`). Absent: the student's template renders it.
+   */
+  renderPrompt?: (task: TaskPrompt) => string;
 }
 
 export const CONTINUE_INSTRUCTION =
@@ -37,106 +49,160 @@ export const CONTINUE_INSTRUCTION =
   "Reply with the continuation only: do not repeat the partial answer, do not add commentary or formatting around it.";
 const PARTIAL_HEADER = "Partial answer (continue it from its last character):";
 
-type Usage = { prompt_tokens?: number; completion_tokens?: number; prompt_tokens_details?: { cached_tokens?: number } | null } | null | undefined;
+/** vLLM's names for "continue the last assistant message" (llama-server does it by itself). */
+interface PrefillExtras {
+  continue_final_message?: boolean;
+  add_generation_prompt?: boolean;
+}
+
+/** The request body of each style, in the SDK's own types (streaming is set per call). */
+export type TeacherBody = { style: "completions"; body: CompletionCreateParamsNonStreaming } | { style: "chat-prefill" | "chat"; body: ChatCompletionCreateParamsNonStreaming & PrefillExtras };
+
+/** vLLM reports a matched stop string here; the SDK's types do not know it. */
+type FinishInfo = { finish_reason?: string | null; stop_reason?: unknown };
+
+/** A stream sending text far past what was asked for is cut here (the controller cuts exactly). */
+const STREAM_CHARS_PER_TOKEN = 32;
+
+export const DEFAULT_TEACHER_TIMEOUT_MS = 60_000;
+export const DEFAULT_TEACHER_IDLE_MS = 15_000;
+
+/**
+ * Tokens a chat server's template may add around the messages: role markers, and a default
+ * system prompt (Qwen2.5's "You are Qwen, created by Alibaba Cloud…" — llama-cpp-python claimed
+ * 123 prompt tokens where the messages counted 88).
+ */
+const CHAT_TEMPLATE_OVERHEAD = 48;
 
 export class OpenAITeacher implements Teacher {
   readonly name = "openai-compatible";
   readonly model: string;
   readonly style: TeacherApiStyle;
+  readonly baseURL: string;
   private readonly client: OpenAI;
+  private readonly deadlineMs: number;
+  private readonly idleMs: number;
+  readonly renderPrompt?: (task: TaskPrompt) => string;
+  readonly promptOverheadTokens: number;
 
   constructor(private readonly options: OpenAITeacherOptions) {
     this.model = options.model;
     this.style = options.style ?? "completions";
-    this.client = new OpenAI({
-      baseURL: options.baseURL,
-      // Local servers need no key; the SDK insists on a non-empty string.
-      apiKey: options.apiKey || "none",
-      timeout: options.timeoutMs ?? 60_000,
-      maxRetries: options.maxRetries ?? 2,
-      fetch: options.fetch,
-    });
+    this.baseURL = options.baseURL;
+    this.deadlineMs = options.timeoutMs ?? DEFAULT_TEACHER_TIMEOUT_MS;
+    this.idleMs = Math.min(this.deadlineMs, options.idleTimeoutMs ?? DEFAULT_TEACHER_IDLE_MS);
+    if (options.renderPrompt && this.style === "completions") this.renderPrompt = options.renderPrompt;
+    this.promptOverheadTokens = this.style === "completions" ? 0 : CHAT_TEMPLATE_OVERHEAD;
+    this.client = createOpenAIClient({ baseURL: options.baseURL, apiKey: options.apiKey, timeoutMs: this.deadlineMs, maxRetries: options.maxRetries ?? 2, fetch: options.fetch });
   }
 
   /** The request body for a style (exported through the log: exactly what is sent). */
-  buildBody(request: TeacherRequest): Record<string, unknown> {
-    const common: Record<string, unknown> = {
+  buildBody(request: TeacherRequest): TeacherBody {
+    const common = {
       model: this.model,
       max_tokens: request.maxTokens,
       temperature: this.options.temperature ?? 0.7,
+      ...(this.options.topP !== undefined ? { top_p: this.options.topP } : {}),
+      ...(this.options.stop?.length ? { stop: this.options.stop } : {}),
     };
-    if (this.options.topP !== undefined) common.top_p = this.options.topP;
-    if (this.options.stop?.length) common.stop = this.options.stop;
-    if (this.options.stream) {
-      common.stream = true;
-      common.stream_options = { include_usage: true };
-    }
-    if (this.style === "completions") return { ...common, prompt: request.promptText + request.answer };
-    const messages: Array<{ role: "system" | "user" | "assistant"; content: string }> = [];
+    if (this.style === "completions") return { style: "completions", body: { ...common, prompt: request.promptText + request.answer } };
+    const messages: ChatCompletionMessageParam[] = [];
     if (this.style === "chat-prefill") {
       if (request.task.system) messages.push({ role: "system", content: request.task.system });
+      for (const turn of request.task.history ?? []) messages.push({ role: "user", content: turn.user }, { role: "assistant", content: turn.assistant });
       messages.push({ role: "user", content: request.task.user }, { role: "assistant", content: request.answer });
-      // vLLM's names for "continue the last assistant message"; llama-server does it by itself.
-      return { ...common, messages, continue_final_message: true, add_generation_prompt: false };
+      return { style: "chat-prefill", body: { ...common, messages, continue_final_message: true, add_generation_prompt: false } };
     }
     messages.push({ role: "system", content: request.task.system ? `${CONTINUE_INSTRUCTION}\n\n${request.task.system}` : CONTINUE_INSTRUCTION });
+    for (const turn of request.task.history ?? []) messages.push({ role: "user", content: turn.user }, { role: "assistant", content: turn.assistant });
     // The growing answer goes last so consecutive requests share their prefix.
     messages.push({ role: "user", content: `${request.task.user}\n\n${PARTIAL_HEADER}\n${request.answer}` });
-    return { ...common, messages };
+    return { style: "chat", body: { ...common, messages } };
   }
 
   async generate(request: TeacherRequest): Promise<TeacherReply> {
     if (request.signal?.aborted) throw abortError();
-    const body = this.buildBody(request);
+    const built = this.buildBody(request);
+    const sent = this.options.stream ? { ...built.body, stream: true as const, stream_options: { include_usage: true } } : built.body;
+    const guard = new RequestGuard({ deadlineMs: this.deadlineMs, idleMs: this.idleMs, signal: request.signal, stream: Boolean(this.options.stream) });
+    const client = this.client.withOptions({ fetch: guard.fetch(this.options.fetch ?? fetch) });
     const started = Date.now();
-    const entry = { ts: new Date().toISOString(), provider: this.name, model: this.model, url: this.options.baseURL, style: this.style, request: body };
+    const entry = () => ({
+      ts: new Date(started).toISOString(),
+      provider: this.name,
+      model: this.model,
+      // The URL the request really went to (the last one, after any followed redirect).
+      url: guard.urls.at(-1) ?? this.baseURL,
+      ...(guard.redirects.length ? { redirects: guard.redirects } : {}),
+      style: this.style,
+      request: sent,
+    });
     try {
-      const reply = this.options.stream ? await this.streamed(body, request.signal) : await this.single(body, request.signal);
-      this.options.log?.record({ ...entry, reply: reply.text, finish: reply.finish, usage: reply.usage, durationMs: Date.now() - started });
+      const reply = await guard.race(this.options.stream ? this.streamed(client, built, request.maxTokens, guard) : this.single(client, built, guard));
+      this.options.log?.record({ ...entry(), reply: reply.text, finish: reply.finish, usage: reply.usage, durationMs: Date.now() - started });
       return reply;
     } catch (error) {
-      const aborted = isAbortError(error) || request.signal?.aborted;
-      this.options.log?.record({ ...entry, error: aborted ? "cancelled" : describe(error), durationMs: Date.now() - started });
-      if (aborted) throw abortError();
-      if (error instanceof RelayError) throw error;
-      const code = error instanceof OpenAI.APIConnectionTimeoutError ? "teacher-timeout" : "teacher-failed";
-      throw new RelayError(code, `Teacher request failed: ${describe(error)}`, { cause: error });
+      let failure = guard.failure ?? error;
+      // Out of time while the SDK waited to retry: the attempt's own failure says more.
+      const last = guard.lastAttempt;
+      if (guard.failure?.code === "teacher-timeout" && last) failure = last.error ?? new OpenAI.APIError(last.status, undefined, `${guard.failure.message} The last attempt got HTTP ${last.status}.`, new Headers());
+      const aborted = request.signal?.aborted || (isAbortError(failure) && !(failure instanceof RelayError && failure.code !== "aborted"));
+      const relayError = aborted ? abortError() : this.classify(failure, guard.urls.at(-1) ?? this.baseURL);
+      this.options.log?.record({ ...entry(), error: aborted ? "cancelled" : relayError.message, durationMs: Date.now() - started });
+      throw relayError;
+    } finally {
+      guard.dispose();
     }
   }
 
-  private async single(body: Record<string, unknown>, signal?: AbortSignal): Promise<TeacherReply> {
-    const chat = this.style !== "completions";
-    const response = (chat
-      ? await this.client.chat.completions.create(body as never, { signal })
-      : await this.client.completions.create(body as never, { signal })) as unknown as Record<string, unknown>;
-    const choice = (Array.isArray(response?.choices) ? response.choices[0] : undefined) as Record<string, unknown> | undefined;
+  private async single(client: OpenAI, built: TeacherBody, guard: RequestGuard): Promise<TeacherReply> {
+    const options = { signal: guard.signal };
+    if (built.style === "completions") {
+      const response: Completion = await client.completions.create(built.body, options);
+      const choice = response?.choices?.[0];
+      if (!choice) throw new RelayError("teacher-bad-reply", "The teacher's reply has no choices.");
+      return this.reply(textOf(choice.text), choice, response.usage);
+    }
+    const response: ChatCompletion = await client.chat.completions.create(built.body, options);
+    const choice = response?.choices?.[0];
     if (!choice) throw new RelayError("teacher-bad-reply", "The teacher's reply has no choices.");
-    const text = chat ? (choice.message as { content?: unknown } | undefined)?.content : choice.text;
-    if (text !== null && text !== undefined && typeof text !== "string") throw new RelayError("teacher-bad-reply", "The teacher's reply text is not a string.");
-    return this.reply(text ?? "", choice, response.usage as Usage);
+    return this.reply(textOf(choice.message?.content), choice, response.usage);
   }
 
-  private async streamed(body: Record<string, unknown>, signal?: AbortSignal): Promise<TeacherReply> {
-    const chat = this.style !== "completions";
-    const stream = (chat
-      ? await this.client.chat.completions.create(body as never, { signal })
-      : await this.client.completions.create(body as never, { signal })) as unknown as AsyncIterable<Record<string, unknown>>;
+  private async streamed(client: OpenAI, built: TeacherBody, maxTokens: number, guard: RequestGuard): Promise<TeacherReply> {
+    const options = { signal: guard.signal };
+    const stream_options = { include_usage: true };
+    const chunks: AsyncIterable<Completion | ChatCompletionChunk> =
+      built.style === "completions"
+        ? await client.completions.create({ ...built.body, stream: true, stream_options }, options)
+        : await client.chat.completions.create({ ...built.body, stream: true, stream_options }, options);
     let text = "";
-    let last: Record<string, unknown> | undefined;
-    let usage: Usage;
-    for await (const chunk of stream) {
-      const choice = (Array.isArray(chunk.choices) ? chunk.choices[0] : undefined) as Record<string, unknown> | undefined;
-      if (choice) {
-        const piece = chat ? (choice.delta as { content?: unknown } | undefined)?.content : choice.text;
-        if (typeof piece === "string") text += piece;
-        if (choice.finish_reason) last = choice;
+    let last: FinishInfo | undefined;
+    let usage: CompletionUsage | undefined;
+    const cap = maxTokens * STREAM_CHARS_PER_TOKEN + 256;
+    for await (const chunk of chunks) {
+      const choice = chunk.choices?.[0];
+      const piece = choice ? ("delta" in choice ? choice.delta?.content : choice.text) : undefined;
+      // Progress is text, an end or usage: a stream of empty events is a stall.
+      if (typeof piece === "string" && piece.length > 0) {
+        text += piece;
+        guard.touch();
       }
-      if (chunk.usage) usage = chunk.usage as Usage;
+      if (choice?.finish_reason) {
+        last = choice;
+        guard.touch();
+      }
+      if (chunk.usage) {
+        usage = chunk.usage;
+        guard.touch();
+      }
+      // A stream that never ends: far more text than asked for.
+      if (text.length > cap) return this.reply(text, { finish_reason: "length" }, undefined);
     }
     return this.reply(text, last ?? {}, usage);
   }
 
-  private reply(text: string, choice: Record<string, unknown>, usage: Usage): TeacherReply {
+  private reply(text: string, choice: FinishInfo, usage: CompletionUsage | null | undefined): TeacherReply {
     // "stop" without a matched stop string (vLLM reports it in stop_reason) is end-of-sequence.
     const finish = choice.finish_reason === "length" ? "length" : choice.finish_reason === "stop" ? (typeof choice.stop_reason === "string" ? "stop" : "eos") : "length";
     return {
@@ -149,9 +215,43 @@ export class OpenAITeacher implements Teacher {
           : undefined,
     };
   }
+
+  /** A typed error that says what happened, where (the URL really used) and with what status. */
+  private classify(error: unknown, url: string): RelayError {
+    if (error instanceof RelayError) return error.details ? error : new RelayError(error.code, error.message, { cause: error.cause, details: { url, status: error.code === "teacher-timeout" ? error.message : error.code } });
+    if (error instanceof OpenAI.APIConnectionTimeoutError) return new RelayError("teacher-timeout", `Teacher request failed: no reply from ${url} in time.`, { cause: error, details: { url, status: "timed out" } });
+    if (error instanceof OpenAI.APIConnectionError || (error instanceof TypeError && connectionCause(error))) {
+      const cause = connectionCause(error);
+      return new RelayError("teacher-unreachable", `Teacher request failed: cannot reach ${url}${cause ? ` (${cause})` : ""}.`, { cause: error, details: { url, status: cause ? `unreachable: ${cause}` : "unreachable" } });
+    }
+    if (error instanceof OpenAI.APIError && error.status) {
+      const status = error.status;
+      const code = status >= 500 ? "teacher-server-error" : status === 429 ? "teacher-rate-limited" : "teacher-rejected";
+      return new RelayError(code, `Teacher request failed: HTTP ${status}: ${error.message}`, { cause: error, details: { url, status: `HTTP ${status}` } });
+    }
+    if (error instanceof SyntaxError) return new RelayError("teacher-bad-reply", `Teacher request failed: the reply is not valid JSON (${error.message}).`, { cause: error, details: { url, status: "bad reply" } });
+    return new RelayError("teacher-failed", `Teacher request failed: ${errorMessage(error)}`, { cause: error, details: { url, status: "failed" } });
+  }
 }
 
-function describe(error: unknown): string {
-  if (error instanceof OpenAI.APIError && error.status) return `HTTP ${error.status}: ${error.message}`;
-  return errorMessage(error);
+function textOf(value: unknown): string {
+  if (value === null || value === undefined) return "";
+  if (typeof value !== "string") throw new RelayError("teacher-bad-reply", "The teacher's reply text is not a string.");
+  return value;
+}
+
+/** "connection refused (ECONNREFUSED)" from the SDK's error and its cause chain (undici, AggregateError). */
+function connectionCause(error: Error): string | undefined {
+  const words: Record<string, string> = { ECONNREFUSED: "connection refused", ENOTFOUND: "host not found", ECONNRESET: "connection reset", EHOSTUNREACH: "host unreachable", ETIMEDOUT: "connection timed out", EAI_AGAIN: "host not found" };
+  const seen = new Set<unknown>();
+  const queue: unknown[] = [error.cause];
+  while (queue.length) {
+    const e = queue.shift();
+    if (!(e instanceof Error) || seen.has(e)) continue;
+    seen.add(e);
+    const code = (e as NodeJS.ErrnoException).code ?? /\b(E[A-Z]{4,})\b/.exec(e.message)?.[1];
+    if (typeof code === "string" && /^E[A-Z_]+$/.test(code)) return `${words[code] ?? "connection error"} (${code})`;
+    queue.push(e.cause, ...((e as AggregateError).errors ?? []));
+  }
+  return undefined;
 }

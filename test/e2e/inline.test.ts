@@ -24,6 +24,13 @@ async function ghostText(vs: VSCode): Promise<string> {
   return parts.join("").replace(/\u00a0/g, " ");
 }
 
+/** Inline completions never load the model: load it as a user would, with Reload Student Model. */
+async function loadStudent(vs: VSCode): Promise<void> {
+  await vs.runCommand("Relay: Reload Student Model");
+  await vs.waitForLog(/student ready in/, { channel: "Relay", timeout: 60_000 });
+  await vs.waitForStatusBarText({ extension: true, id: "relay-dev.relay.relay.inline" }, /^Relay inline completions on$/);
+}
+
 async function goTo(vs: VSCode, line: number, column: number): Promise<void> {
   await vs.runCommand("Go to Line/Column...");
   await vs.page.keyboard.type(`${line}:${column}`);
@@ -50,6 +57,18 @@ describe("inline completions with the scripted pair", () => {
   const w = useWorld();
   const userSettings = w.settings;
   const suite = useVSCode({ name: "inline", nodeModules: ["node-llama-cpp"], userSettings, workspaceFiles: { "calc.txt": "", "other.txt": "" } });
+
+  suite.test("a keystroke never loads the model: no ghost text until the student is loaded", async (vs) => {
+    await vs.openFile("calc.txt");
+    await vs.typeInEditor("x = ");
+    await vs.waitForLog(/inline completions wait for the student model/, { channel: "Relay" });
+    await vs.waitForStatusBarText({ extension: true, id: "relay-dev.relay.relay.inline" }, /waiting for the student model/);
+    assert.doesNotMatch(vs.outputChannelLog("Relay"), /student (ready|loaded)/);
+    assert.equal(await ghostText(vs), "");
+    await vs.page.keyboard.press("Control+A");
+    await vs.page.keyboard.press("Delete");
+    await loadStudent(vs);
+  });
 
   suite.test("a teacher-assisted completion: help marker while the teacher is asked, typing on cancels it", async (vs) => {
     w.world.server.defaultFault = { kind: "delay", ms: 20_000 };
@@ -102,6 +121,7 @@ describe("inline completions with the teacher turned off for inline use", () => 
   const suite = useVSCode({ name: "inline-no-teacher", nodeModules: ["node-llama-cpp"], userSettings, workspaceFiles: { "calc.txt": "" } });
 
   suite.test("ghost text from the student alone; no request reaches the teacher server", async (vs) => {
+    await loadStudent(vs);
     await vs.openFile("calc.txt");
     await vs.typeInEditor("y = ");
     await waitUntil(async () => (await ghostText(vs)).includes("We need") || undefined, 60_000, "ghost text");

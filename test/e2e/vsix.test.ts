@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe } from "node:test";
-import { REPO_ROOT, useVSCode } from "./harness.js";
+import { REPO_ROOT, useVSCode, waitUntil } from "./harness.js";
 import { startWorld, type World } from "./world.js";
 
 describe("the packaged VSIX", () => {
@@ -41,7 +41,7 @@ describe("the packaged VSIX", () => {
     assert.ok(has(/^extension\/dist\/webview\/main\.js$/));
     assert.ok(has(/^extension\/node_modules\/node-llama-cpp\/package\.json$/));
     assert.ok(has(/^extension\/node_modules\/@node-llama-cpp\/linux-x64\/bins\/.*llama-addon\.node$/));
-    for (const unwanted of [/@node-llama-cpp\/linux-x64-(cuda|vulkan)/, /@node-llama-cpp\/(linux-arm|mac-|win-)/, /gitRelease\.bundle/, /^extension\/(src|test|webview|scripts)\//, /\.map$/, /^extension\/node_modules\/(typescript|esbuild|eslint|@types)\//]) {
+    for (const unwanted of [/@node-llama-cpp\/linux-x64-(cuda|vulkan)/, /@node-llama-cpp\/(linux-arm|mac-|win-)/, /gitRelease\.bundle/, /^extension\/(src|test|webview|scripts|data|python|bench)\//, /test\.jsonl$/, /\.map$/, /^extension\/node_modules\/(typescript|esbuild|eslint|@types)\//]) {
       assert.ok(!has(unwanted), `unwanted file in the VSIX: ${files.find((f) => unwanted.test(f))}`);
     }
   });
@@ -59,5 +59,34 @@ describe("the packaged VSIX", () => {
     await stats.waitFor({ state: "visible", timeout: 90_000 });
     assert.match((await stats.textContent()) ?? "", /24 tokens · 2 teacher calls/);
     await vs.screenshot("vsix-chat.png");
+  });
+
+  suite.test("its page in the Extensions view shows the user README and the icon", async (vs) => {
+    await vs.runCommand("Extensions: Show Enabled Extensions");
+    const row = vs.page.locator(".extensions-viewlet .monaco-list-row", { hasText: "Relay" }).first();
+    await row.waitFor({ state: "visible", timeout: 30_000 });
+    await row.click();
+    const page = vs.page.locator(".extension-editor");
+    await page.locator(".header .name", { hasText: "Relay" }).waitFor({ state: "visible", timeout: 30_000 });
+    // The icon is media/icon.png from the VSIX, drawn (not the default puzzle piece).
+    const icon = page.locator(".header .icon-container img.icon");
+    await icon.waitFor({ state: "visible", timeout: 15_000 });
+    await waitUntil(() => icon.evaluate((el) => (el as HTMLImageElement).complete && (el as HTMLImageElement).naturalWidth >= 128) || undefined, 15_000, "the icon to load");
+    assert.match((await icon.getAttribute("src")) ?? "", /icon\.png/);
+    // The README is rendered in a webview: find the frame that holds it.
+    const { text: readme, broken } = await waitUntil(async () => {
+      for (const frame of vs.page.frames()) {
+        const seen = await frame
+          .evaluate(() => ({ text: document.body?.innerText ?? "", broken: [...document.images].filter((i) => !(i.complete && i.naturalWidth > 0)).map((i) => i.getAttribute("src") ?? "") }))
+          .catch(() => undefined);
+        if (seen && /Getting started/.test(seen.text) && /Privacy/.test(seen.text)) return seen;
+      }
+      return undefined;
+    }, 30_000, "the README on the extension's page");
+    // VS Code shows only https images there; a VSIX packaged without a place to serve them leaves them out.
+    assert.deepEqual(broken, [], "no broken images on the extension's page");
+    assert.doesNotMatch(readme, /npm ci|npx relay demo|npm test/, "the developer README is not what users see");
+    assert.match(readme, /Choose GGUF File|Download/);
+    await vs.screenshot("vsix-extension-page.png");
   });
 });

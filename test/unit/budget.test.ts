@@ -31,38 +31,65 @@ test("reserve shrinks the span to fit and denies when nothing fits", async () =>
   assert.equal(ledger.usage().used, 70);
 });
 
+test("a chat template's overhead is reserved, so an honest claim above our count is charged as claimed; the floor stays what we sent", async () => {
+  const ledger = await BudgetLedger.open(new MemoryLedgerStore(), { limit: 1000, period: "total", ...noMargin });
+  // llama-cpp-python's Qwen2.5 chat server: 88 tokens of messages by our count, 123 claimed.
+  const plain = await ledger.reserve(88, 4);
+  assert.deepEqual(await plain!.settle({ promptTokens: 123, completionTokens: 4 }), { promptTokens: 96, completionTokens: 4, claimed: { promptTokens: 123, completionTokens: 4 } });
+  const chat = await ledger.reserve(88, 4, { promptOverhead: 48 });
+  assert.equal(chat!.promptTokens, 88 + 48 + 8);
+  assert.deepEqual(await chat!.settle({ promptTokens: 123, completionTokens: 4 }), { promptTokens: 123, completionTokens: 4 });
+  const low = await ledger.reserve(88, 4, { promptOverhead: 48 });
+  assert.equal((await low!.settle({ promptTokens: 10, completionTokens: 4 }))!.promptTokens, 88, "never below what was sent");
+});
+
 test("no limit: every call is granted in full", async () => {
   const ledger = await BudgetLedger.open(new MemoryLedgerStore(), { limit: 0, period: "day" });
   const r = await ledger.reserve(1e6, 256);
   assert.equal(r?.granted, 256);
 });
 
-test("replay: settled totals survive, a corrupt line never refunds, stale reservations count as spent", async () => {
+test("replay: a corrupt line never refunds; a reservation whose process is gone counts in full", async () => {
   const store = new MemoryLedgerStore();
   const ledger = await BudgetLedger.open(store, { limit: 1000, period: "total", ...noMargin });
   const r1 = await ledger.reserve(10, 20);
   await r1!.settle({ promptTokens: 10, completionTokens: 5 });
   const r2 = await ledger.reserve(10, 20);
   await r2!.settle({ promptTokens: 12, completionTokens: 20 });
-  const r3 = await ledger.reserve(30, 10); // the process "dies" with this one open
+  const r3 = await ledger.reserve(30, 10); // its process "dies" with this one open
   assert.ok(r3);
-  // Corrupt the last settle line (as a torn write would), and add garbage.
+  // Tear the last settle line (as a killed write would), and add garbage.
   const settleLine = store.lines.findLastIndex((l) => l.includes('"settle"'));
   store.lines[settleLine] = store.lines[settleLine].slice(0, 12);
   store.lines.push("{not json");
-  const replay = replayLedger(store.lines, "total");
+  const replay = replayLedger(store.lines, { period: "total", key: "total", now: Date.now() + 60 * 60_000, staleAfterMs: 15 * 60_000 });
   assert.equal(replay.problems.length, 2);
-  // r1 settled 15; r2's settlement is unreadable so its reservation (38) stays counted; r3 stale (48).
+  // r1 settled 15; r2's settlement is unreadable so its reservation (38) counts; r3 stale (48).
   assert.equal(replay.settled, 15 + 38 + 48);
-  const reopened = await BudgetLedger.open(store, { limit: 1000, period: "total", ...noMargin });
+  const later = () => new Date(Date.now() + 60 * 60_000);
+  const reopened = await BudgetLedger.open(store, { limit: 1000, period: "total", ...noMargin }, later);
   assert.equal(reopened.usage().settled, 101);
   assert.ok(reopened.problems.some((p) => p.includes("never settled")));
-  // Reopening again gives the same total (stale reservations were closed, not refunded).
-  const again = await BudgetLedger.open(store, { limit: 1000, period: "total", ...noMargin });
+  assert.equal(store.aside.length, 1, "the damaged ledger is kept aside");
+  // Reopening again gives the same total, and reports nothing twice.
+  const again = await BudgetLedger.open(store, { limit: 1000, period: "total", ...noMargin }, later);
   assert.equal(again.usage().settled, 101);
+  assert.deepEqual(again.problems, []);
 });
 
-test("a new period starts from zero and compacts the ledger", async () => {
+test("a live reservation of another process is never closed by a process that opens the ledger", async () => {
+  const store = new MemoryLedgerStore();
+  const a = await BudgetLedger.open(store, { limit: 1000, period: "total", ...noMargin });
+  const r = await a.reserve(10, 20);
+  // A second "process" opens while the call is in flight: it sees the reservation as in flight.
+  const b = await BudgetLedger.open(store, { limit: 1000, period: "total", ...noMargin });
+  assert.deepEqual([b.usage().settled, b.usage().reserved], [0, 38]);
+  await r!.settle({ promptTokens: 10, completionTokens: 7 });
+  await b.reload();
+  assert.deepEqual([b.usage().settled, b.usage().reserved], [17, 0], "the real settlement counts");
+});
+
+test("a new period starts from zero; the history stays (compaction keeps every period)", async () => {
   let now = new Date(2026, 10, 23, 23, 59);
   const store = new MemoryLedgerStore();
   const ledger = await BudgetLedger.open(store, { limit: 100, period: "day", ...noMargin }, () => now);
@@ -73,9 +100,9 @@ test("a new period starts from zero and compacts the ledger", async () => {
   const r2 = await ledger.reserve(10, 10);
   assert.equal(ledger.usage().periodKey, "2026-11-24");
   assert.equal(ledger.usage().settled, 0);
-  await r2!.settle({ promptTokens: 1, completionTokens: 1 });
-  assert.equal(store.lines.filter((l) => l.trim()).length, 3); // snapshot, reserve, settle
-  assert.equal((await BudgetLedger.open(store, { limit: 100, period: "day" }, () => now)).usage().settled, 2);
+  await r2!.settle({ promptTokens: 10, completionTokens: 1 });
+  assert.equal((await BudgetLedger.open(store, { limit: 100, period: "day" }, () => now)).usage().settled, 11);
+  assert.equal((await BudgetLedger.open(store, { limit: 100, period: "total" }, () => now)).usage().settled, 31);
 });
 
 test("reset starts the period over", async () => {

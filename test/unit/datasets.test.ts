@@ -3,7 +3,7 @@ import { before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { join, resolve } from "node:path";
 import { repairControlChars } from "../../src/eval/controlChars.js";
-import { BENCHMARKS, BENCHMARK_NAMES, DEFAULT_DATA_DIR, describeIssues, loadDatasets, parseDataset, resolveDataset, type Dataset } from "../../src/eval/datasets.js";
+import { BENCHMARKS, BENCHMARK_NAMES, DATASET_NAMES, DEFAULT_DATA_DIR, GENERATED_SETS, describeIssues, loadDatasets, parseDataset, resolveDataset, type Dataset } from "../../src/eval/datasets.js";
 import { answersMatch } from "../../src/eval/grade.js";
 import { numericValue, symbolicallyEqual } from "../../src/eval/mathEngine.js";
 import { normalizeAnswer, parseNumber } from "../../src/eval/normalize.js";
@@ -12,7 +12,7 @@ import { normalizeAnswer, parseNumber } from "../../src/eval/normalize.js";
 // eslint-disable-next-line no-control-regex -- looking for them is the point
 const CONTROL = /[\u0000-\u0009\u000b-\u001f\u007f]/;
 
-describe("the six benchmark files (shared/data)", () => {
+describe("the six benchmark files (the package's data/ folder)", () => {
   let sets: Map<string, Dataset>;
   before(async () => {
     sets = new Map((await loadDatasets(BENCHMARK_NAMES, DEFAULT_DATA_DIR)).map((d) => [d.name, d]));
@@ -47,13 +47,13 @@ describe("the six benchmark files (shared/data)", () => {
     }
   });
 
-  test("the grader understands 2,819 of the 2,825 gold answers (number, constant, expression or words); 6 are compared as text", () => {
+  test("the grader understands 2,820 of the 2,825 gold answers (number, constant, expression or words); 5 are compared as text", () => {
     const understood = (gold: string) => {
       const n = normalizeAnswer(gold).text;
       return parseNumber(n) !== null || numericValue(n) !== null || symbolicallyEqual(n, n) || /^[A-Za-z ]+$/.test(n);
     };
     const notUnderstood = [...sets.values()].flatMap((d) => d.items.filter((i) => !understood(i.gold)).map((i) => `${d.name} ${i.index}`));
-    assert.deepEqual(notUnderstood.map((x) => x.split(" ")[0]), [...Array(5).fill("minervamath"), "olympiadbench"]);
+    assert.deepEqual(notUnderstood.map((x) => x.split(" ")[0]), [...Array(4).fill("minervamath"), "olympiadbench"]);
     assert.equal(answersMatch("np.arcsin(10/13)", "np.arcsin(10/13)"), true);
   });
 
@@ -113,16 +113,28 @@ describe("JSONL shapes", () => {
     assert.match(issues[1].detail, /no gold answer/);
   });
 
-  test("names resolve under the data dir (default ../shared/data, from the working directory); other specs are paths", () => {
-    assert.equal(DEFAULT_DATA_DIR, "../shared/data");
-    assert.deepEqual(resolveDataset("math500"), { name: "math500", path: resolve("../shared/data/math500/test.jsonl") });
+  test("names resolve under the package's data/ folder (found from the module, not the working directory); other specs are paths", () => {
+    const repo = resolve(import.meta.dirname, "..", "..");
+    assert.equal(DEFAULT_DATA_DIR, join(repo, "data"));
+    assert.deepEqual(resolveDataset("math500"), { name: "math500", path: join(repo, "data", "math500", "test.jsonl") });
+    assert.deepEqual(resolveDataset("arith"), { name: "arith", path: join(repo, "data", "arith", "test.jsonl") });
     assert.deepEqual(resolveDataset("aime24", "/data"), { name: "aime24", path: "/data/aime24/test.jsonl" });
     assert.deepEqual(resolveDataset("/x/mine/test.jsonl"), { name: "mine", path: "/x/mine/test.jsonl" });
     assert.deepEqual(resolveDataset("extra.jsonl"), { name: "extra", path: join(process.cwd(), "extra.jsonl") });
   });
 
   test("a missing file is a clear error", async () => {
-    await assert.rejects(loadDatasets(["gsm8k"], "/nonexistent"), /Cannot read dataset gsm8k at \/nonexistent\/gsm8k\/test\.jsonl \(set --data-dir/);
+    await assert.rejects(loadDatasets(["gsm8k"], "/nonexistent"), /Cannot read dataset gsm8k at \/nonexistent\/gsm8k\/test\.jsonl \(the package's data folder is .*--data-dir names another/);
+  });
+
+  test("the generated arith set is named apart from the benchmarks, with its 200 integer answers", async () => {
+    assert.deepEqual(GENERATED_SETS, { arith: 200 });
+    assert.deepEqual(DATASET_NAMES, [...BENCHMARK_NAMES, "arith"]);
+    assert.ok(!(BENCHMARK_NAMES as string[]).includes("arith"));
+    const [arith] = await loadDatasets(["arith"]);
+    assert.equal(arith.items.length, 200);
+    assert.equal(arith.issues.length, 0);
+    for (const item of arith.items) assert.match(item.gold, /^\d+$/);
   });
 });
 

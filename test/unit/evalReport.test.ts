@@ -32,6 +32,36 @@ function row(dataset: string, condition: string, index: number, sample: number, 
   return { type: "result", key, dataset, condition, signature: condition, index, sample, itemId: `id${index}`, gold: "1", extracted: correct ? "1" : "2", correct, text: "", stats: full };
 }
 
+describe("buildReport: two graders on the same answers", () => {
+  test("the first grader's verdicts count; per cell accuracy by each, agreement, and the answers they differ on", () => {
+    const rows = [row("d1", "learned", 0, 0, true, {}), row("d1", "learned", 1, 0, true, {}), row("d1", "learned", 2, 0, false, {})];
+    const verdicts = (correct: boolean[], extracted: string[]) => new Map(rows.map((r, i) => [r.key, { correct: correct[i], extracted: extracted[i] }]));
+    const report = buildReport({
+      cells: [{ dataset: "d1", condition: "learned", signature: "learned" }],
+      rows,
+      judgements: new Map(),
+      calibrations: [],
+      datasets: [{ name: "d1", items: [1, 2, 3], issues: [] }],
+      graders: [
+        { grader: "math-verify", verdicts: verdicts([true, true, false], ["1", "1", "2"]), errors: 0 },
+        { grader: "builtin", verdicts: verdicts([true, false, false], ["1", "1 apple", "2"]), errors: 1 },
+      ],
+    });
+    assert.equal(report.grader, "math-verify");
+    const cmp = report.graderComparison!;
+    assert.deepEqual(cmp.graders, ["math-verify", "builtin"]);
+    assert.deepEqual([cmp.answers, cmp.agreeing, cmp.errors], [3, 2, [0, 1]]);
+    assert.deepEqual(cmp.cells, [{ dataset: "d1", condition: "learned", answers: 3, accuracy: [2 / 3, 1 / 3], agreeing: 2 }]);
+    assert.deepEqual(cmp.disagreements, [{ dataset: "d1", condition: "learned", index: 1, sample: 0, gold: "1", extracted: ["1", "1 apple"], correct: [true, false] }]);
+    const md = reportMarkdown(report);
+    assert.match(md, /Graders compared on the same answers \(math-verify counts above; builtin beside it\): they agree on 2 of 3 answers \(66\.67%\)/);
+    assert.match(md, /\| d1 \| learned \| 3 \| 66\.67% \| 33\.33% \| 2\/3 \|/);
+    assert.match(md, /\| d1 \| learned \| 1 \| `1` \| `1` \| `1 apple` \| right \| wrong \|/);
+    assert.match(md, /could not grade \(counted wrong\): math-verify 0, builtin 1/);
+    assert.match(md, /graded by Math-Verify 0\.9\.0/);
+  });
+});
+
 describe("buildReport", () => {
   // learned on "d1": 2 items × 2 samples; on "d2": 1 item × 1 sample.
   const rows = [
@@ -67,6 +97,9 @@ describe("buildReport", () => {
     assert.equal(d1.teacherCachedTokensIn, 400);
     assert.equal(d1.teacherTokensOut, 24);
     assert.equal(d1.costUsd, ((2000 - 400) * 2 + 400 * 1 + 24 * 10) / 1e6);
+    assert.equal(d1.costPerAnswerUsd, d1.costUsd / 4);
+    assert.equal(d1.teacherTokensInPerAnswer, 500);
+    assert.equal(d1.teacherCachedTokensInPerAnswer, 100);
     assert.equal(d1.meanLatencyMs, 250);
     assert.equal(d1.judgedAccuracy, null);
     assert.equal(report.cells[1].ignoredCalls, 2);
@@ -97,7 +130,7 @@ describe("buildReport", () => {
     assert.equal(report.cells[2].judgePending, 0);
     const md = reportMarkdown(report);
     assert.match(md, /\| dataset \| condition \| answers \| accuracy \| judged \| call ratio \|/);
-    assert.match(md, /\| d1 \| learned \| 2×2 \| 75\.00% \| 100\.00% \| 10\.00% \| 0\.75 \| 2,000 \| 24 \| \$0\.0000 \| 0\.25 s \|/);
+    assert.match(md, /\| d1 \| learned \| 2×2 \| 75\.00% \| 100\.00% \| 10\.00% \| 0\.75 \| 500 \(100\) \| 2,000 \| 24 \| \$0\.0000 \| \$0\.0000 \| 0\.25 s \|/);
     assert.match(md, /\| d2 \| learned \| 1×1 \| 0\.00% \| 0\.00% \(1 pending\) \|/);
     assert.match(md, /judged equivalent by j/);
   });
@@ -107,7 +140,8 @@ describe("buildReport", () => {
     const md = reportMarkdown(report);
     assert.match(md, /^# Relay evaluation\n\n\*\*Incomplete:\*\*/);
     assert.doesNotMatch(md, /judged/);
-    assert.match(md, /\| d1 \| learned \| 2×2 \| 75\.00% \| 10\.00% \| 0\.75 \| 2,000 \| 24 \| \$0\.0038 \| 0\.25 s \|/);
+    // Per answer: 2,000 / 4 teacher input tokens, 400 / 4 of them cached; the cost over 4 answers.
+    assert.match(md, /\| d1 \| learned \| 2×2 \| 75\.00% \| 10\.00% \| 0\.75 \| 500 \(100\) \| 2,000 \| 24 \| \$0\.0038 \| \$0\.0010 \| 0\.25 s \|/);
     assert.match(md, /Average over datasets[^\n]*\n\n\| condition \| datasets \| accuracy \|/);
     assert.match(md, /\| learned \| 2 \| 37\.50% \| 5\.00% \|/);
     assert.match(md, /- d2: 1 item\(s\) repaired, 0 flagged, 0 skipped/);
@@ -279,6 +313,23 @@ describe("runEval with in-memory models", () => {
     // The stale router answer stays in the file but not in the report.
     assert.equal(readFileSync(join(dir, "results.jsonl"), "utf8").trim().split("\n").length, 1 + 2 + 3);
     assert.equal(second.report.cells.reduce((n, c) => n + c.answers, 0), 4);
+  });
+
+  test("answers are graded once all are made, with today's grader: a stored grade from an older grader is redone", async () => {
+    const dir = tmp();
+    await evaluate(dir);
+    const path = join(dir, "results.jsonl");
+    // As an older grader would have left them: every answer marked wrong, nothing extracted.
+    const stale = readFileSync(path, "utf8").replace(/"extracted":"[^"]*","correct":true/g, '"extracted":null,"correct":false');
+    assert.notEqual(stale, readFileSync(path, "utf8"));
+    writeFileSync(path, stale);
+    const again = await evaluate(dir);
+    assert.equal(again.outcome.ran, 0);
+    assert.equal(again.report.cells.find((c) => c.condition === "learned")!.accuracy, 1);
+    assert.equal(again.outcome.graders.length, 1);
+    assert.equal(again.outcome.graders[0].grader, "builtin");
+    assert.equal(again.report.grader, "builtin");
+    assert.equal(again.report.graderComparison, null);
   });
 
   test("a condition that calls the teacher is refused without one", async () => {

@@ -17,3 +17,14 @@ test("teacher ranges inside an inserted code block", () => {
   assert.deepEqual(teacherRangesIn("const y = a * b;\n", spans).map((r) => [r.start, r.end]), [[10, 16]]);
   assert.deepEqual(teacherRangesIn("unrelated", spans), []);
 });
+
+test("issue 13: a teacher span that crosses the code fence keeps its part inside the block", () => {
+  const spans = [span("student", "Use:\n```js\nconst y = "), span("teacher", "a * b;\n```\nThat multiplies", "big"), span("student", " them.\n")];
+  const code = "const y = a * b;\n";
+  const ranges = teacherRangesIn(code, spans);
+  assert.deepEqual(ranges.map((r) => [r.start, r.end, r.model]), [[10, 16, "big"]]);
+  assert.equal(code.slice(10, 16), "a * b;");
+  // A span starting before the fence and ending inside the block.
+  const before = [span("student", "Here:"), span("teacher", "\n```py\nx = 1", "big"), span("student", "\n```\n")];
+  assert.deepEqual(teacherRangesIn("x = 1\n", before).map((r) => [r.start, r.end]), [[0, 5]]);
+});

@@ -322,6 +322,20 @@ describe("span boundaries survive Markdown", () => {
     assert.ok(renderMarkdown("\\(a^2\\) and \\[b^2\\]").includes('class="katex-display"'));
     assert.ok(renderMarkdown("\\$5").includes("$5"));
   });
+
+  test("issue 13: a bare \\boxed{…} or \\frac{…}{…} outside $…$ is math (balanced braces), not raw LaTeX", () => {
+    const boxed = renderMarkdown("So the answer is \\boxed{391}.");
+    assert.ok(boxed.includes('class="katex"'), boxed);
+    // The source stays only in KaTeX's MathML annotation (for screen readers and copy), not as text.
+    assert.ok(!boxed.replace(/<annotation[^>]*>.*?<\/annotation>/gs, "").includes("\\boxed"), boxed.slice(0, 200));
+    assert.ok(boxed.trimEnd().endsWith(".</p>"), "the text after the closing brace stays text");
+    const nested = renderMarkdown("Final: \\boxed{\\frac{3}{4}} and \\frac{1}{2}");
+    assert.equal((nested.match(/class="katex"/g) ?? []).length, 2, nested);
+    // In code it stays code; an unclosed brace stays text.
+    assert.ok(renderMarkdown("`\\boxed{1}`").includes("<code>\\boxed{1}</code>"));
+    assert.ok(!renderMarkdown("\\boxed{391").includes("katex"));
+    assert.ok(renderMarkdown("\\(x^2\\) then \\[y\\]").includes('class="katex-display"'));
+  });
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -343,7 +357,8 @@ describe("chat panel in Chromium", { skip: skipBrowser }, () => {
       assert.equal(await panel.page.locator("#transcript").getAttribute("aria-live"), "polite");
       assert.equal(await panel.page.locator("#question textarea").getAttribute("aria-label"), "Question");
       assert.equal(await panel.page.locator("#send button").getAttribute("aria-label"), "Send question");
-      assert.equal(await panel.page.locator("#new-chat button").getAttribute("aria-label"), "New chat");
+      // New Chat and Past Chats are the view's title actions, not buttons in the panel.
+      assert.equal(await panel.page.locator("header vscode-button").count(), 0);
     } finally {
       await panel.close();
     }
@@ -515,11 +530,11 @@ describe("chat panel in Chromium", { skip: skipBrowser }, () => {
       await page.locator("#stop").waitFor({ state: "visible" });
       await input.fill("queued?");
       await input.press("Enter");
-      await page.locator("#new-chat").click();
-      await waitPosted(panel, "new-chat");
+      await page.locator("#stop").click();
+      await waitPosted(panel, "stop");
       assert.deepEqual(
         (await panel.posted()).map((m) => m.type),
-        ["ready", "ask", "ask", "new-chat"],
+        ["ready", "ask", "ask", "stop"],
       );
     } finally {
       await panel.close();
@@ -542,6 +557,29 @@ describe("chat panel in Chromium", { skip: skipBrowser }, () => {
       await block.locator('[data-action="insert"]').click();
       assert.deepEqual(await waitPosted(panel, "insert-code"), { type: "insert-code", code, language: "python" });
       assert.equal(await block.locator('[data-action="insert"]').getAttribute("aria-label"), "Insert code at cursor");
+    } finally {
+      await panel.close();
+    }
+  });
+
+  test("a bare \\boxed{391} and \\frac render as math in the panel", async () => {
+    const panel = await openPanel();
+    try {
+      await panel.send(init([{ id: "b", question: "17 * 23?", spans: [student("17 * 23 = 391, so the answer is \\boxed{391}; half of it is \\frac{391}{2}.")], stats: stats() }]));
+      const answer = panel.page.locator('article[data-turn-id="b"] .answer');
+      await answer.locator(".katex").first().waitFor();
+      assert.equal(await answer.locator(".katex").count(), 2);
+      assert.equal(await answer.locator(".katex .boxpad, .katex .fbox").count() > 0, true, "\\boxed draws a box");
+      // What is drawn, without KaTeX's MathML copy for screen readers (its annotation keeps the TeX source).
+      const drawn = await answer.evaluate((el) => {
+        const copy = el.cloneNode(true) as HTMLElement;
+        copy.querySelectorAll(".katex-mathml").forEach((m) => m.remove());
+        return copy.textContent ?? "";
+      });
+      assert.doesNotMatch(drawn, /\\boxed|\\frac/);
+      assert.match(drawn, /the answer is 391\u200b?; half of it is \d+\u200b?\.\n?$/);
+      await mkdir(shotsDir, { recursive: true });
+      await panel.page.screenshot({ path: join(shotsDir, "bare-boxed.png") });
     } finally {
       await panel.close();
     }
@@ -626,16 +664,57 @@ describe("chat panel in Chromium", { skip: skipBrowser }, () => {
     }
   });
 
-  test("New chat posts new-chat; cleared empties the transcript", async () => {
+  test("cleared (New Chat from the view's title) empties the transcript", async () => {
     const panel = await openPanel();
     try {
       await panel.send(init([historyTurn]));
       await panel.page.locator("article.turn").first().waitFor();
-      await panel.page.locator("#new-chat").click();
-      assert.deepEqual(await waitPosted(panel, "new-chat"), { type: "new-chat" });
       await panel.send({ type: "cleared" });
       await panel.page.locator("article.turn").first().waitFor({ state: "detached" });
       await panel.page.locator(".empty").waitFor();
+    } finally {
+      await panel.close();
+    }
+  });
+
+  test("thinking: reasoning streams into a collapsed Thinking section, the answer below it; an opened section stays open", async () => {
+    const panel = await openPanel();
+    const page = panel.page;
+    try {
+      await panel.send(init([], true));
+      await panel.send({ type: "turn-start", turn: { id: "th", question: "What is 2+3?", spans: [] } });
+      await panel.send({ type: "text", id: "th", kind: "student", text: "The user asks for ", thought: true });
+      const turn = page.locator('article[data-turn-id="th"]');
+      const details = turn.locator("details.thinking");
+      await details.waitFor();
+      assert.equal(await details.locator("summary").textContent(), "Thinking…");
+      assert.equal(await details.evaluate((el) => (el as HTMLDetailsElement).open), false, "collapsed by default");
+      assert.equal(await details.locator(".thinking-body").isVisible(), false);
+      // The teacher asked from inside the reasoning: the marker shows there, its text is tinted there.
+      await panel.send({ type: "teacher-start", id: "th", granted: 3, model: "qwen3-8b" });
+      await details.locator(".asking").waitFor({ state: "attached" });
+      await panel.send({ type: "text", id: "th", kind: "teacher", text: "2+3, that is 5", thought: true });
+      await details.locator(".teacher").waitFor({ state: "attached" });
+      await details.locator("summary").click();
+      assert.equal(await details.evaluate((el) => (el as HTMLDetailsElement).open), true);
+      await panel.send({ type: "text", id: "th", kind: "student", text: ". Done.", thought: true });
+      await page.waitForFunction(() => document.querySelector('article[data-turn-id="th"] .thinking-body')?.textContent?.includes("Done."), null);
+      assert.equal(await details.evaluate((el) => (el as HTMLDetailsElement).open), true, "re-rendering kept it open");
+      await panel.send({ type: "text", id: "th", kind: "student", text: "The answer is $\\boxed{5}$." });
+      await page.waitForFunction(() => document.querySelector('article[data-turn-id="th"] summary')?.textContent === "Thinking", null);
+      const answerText = await turn.locator(".answer").evaluate((el) => [...el.childNodes].filter((n) => !(n instanceof HTMLDetailsElement)).map((n) => n.textContent).join(""));
+      assert.match(answerText, /^The answer is/);
+      assert.ok(!answerText.includes("user asks"), answerText);
+      assert.equal((await details.locator(".thinking-body").textContent())?.trim(), "The user asks for 2+3, that is 5. Done.");
+      // The finished turn: reasoning spans flagged in the history render the same way, collapsed.
+      await panel.send({
+        type: "turn-end",
+        turn: { id: "th", question: "What is 2+3?", spans: [{ ...student("The user asks for ", 5), thought: true }, { ...teacher("2+3, that is 5", 3), thought: true }, { ...student(". Done.", 3), thought: true }, student("The answer is $\\boxed{5}$.", 8)], stats: stats() },
+      });
+      await page.waitForFunction(() => !document.querySelector('article[data-turn-id="th"]')?.classList.contains("streaming"), null);
+      assert.equal(await turn.locator("details.thinking").count(), 1);
+      assert.equal(await turn.locator(".answer .katex").count(), 1);
+      assert.deepEqual(panel.errors, []);
     } finally {
       await panel.close();
     }

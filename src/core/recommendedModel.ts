@@ -1,0 +1,28 @@
+/**
+ * The student Relay recommends on first run (DESIGN §3): a small official Qwen3 GGUF that works
+ * under the `auto` policy without relay training. It is only ever downloaded when the user asks
+ * for it (the chat panel's welcome, the walkthrough, or the command).
+ */
+export const RECOMMENDED_STUDENT = {
+  uri: "hf:Qwen/Qwen3-1.7B-GGUF:Q8_0",
+  name: "Qwen3 1.7B (Q8_0)",
+  /** Qwen3-1.7B-Q8_0.gguf as published; shown before the download starts. */
+  approxBytes: 1_830_000_000,
+} as const;
+
+/** "1.8 GB", "640 MB": a size as a person reads it (decimal units, as download sizes are given). */
+export function formatBytes(bytes: number): string {
+  if (bytes >= 1e9) return `${(bytes / 1e9).toFixed(1)} GB`;
+  if (bytes >= 1e6) return `${Math.round(bytes / 1e6)} MB`;
+  if (bytes >= 1e3) return `${Math.round(bytes / 1e3)} kB`;
+  return `${bytes} B`;
+}
+
+/** A short name for a model reference: the recommended student's name, a file's name, or the URI. */
+export function modelDisplayName(ref: string): string {
+  if (!ref) return "none";
+  if (ref === RECOMMENDED_STUDENT.uri) return RECOMMENDED_STUDENT.name;
+  if (/^(hf:|huggingface:)/i.test(ref)) return ref.replace(/^(hf:|huggingface:)/i, "");
+  if (/^https?:\/\//i.test(ref)) return ref.split(/[?#]/)[0]!.split("/").pop() || ref;
+  return ref.split(/[\\/]/).pop() || ref;
+}
