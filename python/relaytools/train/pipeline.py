@@ -147,11 +147,13 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     template = TeacherTemplate.from_gguf(args.teacher)
     summary: dict[str, Any] = {"profile": p.name, "settings": dataclasses.asdict(p), "data": str(data)}
     stages = Stages(out, summary["settings"], args.resume)
+    resumed: list[str] = []  # stages taken from an earlier process: wall_s does not include them
 
     def stage(name: str, work: Any, needs: Path | None = None) -> Any:
         """`work()` once: its result is recorded, and a resumed run takes the recorded one."""
         if (done := stages.done(name, needs)) is not None:
             timings[name] = done["seconds"]
+            resumed.append(name)
             return done["result"]
         t0 = time.monotonic()
         result = work()
@@ -203,7 +205,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     gguf = export.to_gguf(out / "grpo", args.converter, out / "student.gguf")
     lap("export", t0)
     summary |= {"gguf": str(gguf), "timings_s": timings, "wall_s": round(time.monotonic() - started, 1),
-                "heldout_prompt": heldout[0]["question"], "sft_log": sft_log, "grpo_log": grpo_log}
+                "resumed": resumed, "heldout_prompt": heldout[0]["question"], "sft_log": sft_log, "grpo_log": grpo_log}
     (out / "summary.json").write_text(json.dumps(summary, indent=2))
     curves_svg(out / "sft-loss.svg", "Warm-up (SFTTrainer): loss on student tokens", sft_log, ["loss"])
     curves_svg(out / "grpo.svg", "GRPO (GRPOTrainer, relay rollouts)", grpo_log,

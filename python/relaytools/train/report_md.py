@@ -63,7 +63,8 @@ def render(summary: dict[str, Any], evals: list[tuple[str, str]], commands: str,
         f" batch {settings['sft']['batch_size']}.",
         f"- GRPO: G = {settings['grpo']['group_size']}, β = {settings['grpo']['beta']}, T = {settings['grpo']['temperature']},"
         f" lr {settings['grpo']['learning_rate']}.",
-        f"- Wall time: {summary['wall_s'] / 60:.1f} min ({', '.join(f'{k} {v:.0f} s' for k, v in summary['timings_s'].items())}).",
+        f"- Wall time: {summary['wall_s'] / 60:.1f} min ({', '.join(f'{k} {v:.0f} s' for k, v in summary['timings_s'].items())})"
+        + (f"; resumed, so not counting {', '.join(summary['resumed'])}." if summary.get("resumed") else "."),
         "",
         "![SFT loss](sft-loss.svg)",
         "",
