@@ -22,7 +22,7 @@ test("relay eval --data gsm8k,arith --limit 5 works from any folder, with both g
   const cwd = mkdtempSync(join(tmpdir(), "relay-anywhere-"));
   assert.ok(!existsSync(join(cwd, "..", "shared")) && !existsSync(join(cwd, "data")), "nothing to find beside the working directory");
   const args = [CLI, "eval", "--data", "gsm8k,arith", "--limit", "5", "--student", student, "--conditions", "student-only", "--grader", "math-verify"];
-  const { stderr } = await run(process.execPath, [...args, "--gpu", "cpu", "--threads", "1", "--context-size", "512", "--max-tokens", "32", "--out", "out", "--no-progress"], { cwd, env: { ...process.env, NO_COLOR: "1" } });
+  const { stderr } = await run(process.execPath, [...args, "--gpu", "cpu", "--threads", "1", "--context-size", "2048", "--max-tokens", "32", "--out", "out", "--no-progress"], { cwd, env: { ...process.env, NO_COLOR: "1" } });
   assert.match(stderr, /10 answer\(s\) made, 0 reused/);
   const report = JSON.parse(readFileSync(join(cwd, "out", "report.json"), "utf8")) as EvalReport;
   assert.deepEqual(report.datasets.map((d) => [d.name, d.items]), [["gsm8k", 1319], ["arith", 200]]);
