@@ -54,7 +54,8 @@ async function hoverAt(vs: VSCode, line: number, column: number, timeout = 10_00
 }
 
 describe("inline completions with the scripted pair", () => {
-  const w = useWorld();
+  // Inline teacher calls are off by default: this suite is about the ones a user turned on.
+  const w = useWorld({ "relay.inline.teacher": true });
   const userSettings = w.settings;
   const suite = useVSCode({ name: "inline", nodeModules: ["node-llama-cpp"], userSettings, workspaceFiles: { "calc.txt": "", "other.txt": "" } });
 

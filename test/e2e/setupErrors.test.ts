@@ -97,7 +97,7 @@ describe("Open Settings from a student error, in a remote window (code-server is
     const byOrder = Object.entries(properties)
       .sort(([, a], [, b]) => (a.order ?? 1e9) - (b.order ?? 1e9))
       .map(([key]) => settingTitle(key));
-    assert.deepEqual(byOrder.slice(0, 4), ["Student: Model", "Student: Gpu", "Teacher: Url", "Teacher: Model"]);
+    assert.deepEqual(byOrder.slice(0, 5), ["Student: Model", "Student: Gpu", "Student: Thinking", "Teacher: Url", "Teacher: Model"]);
     // The User tab: everything but the machine-scoped student settings, in `order`.
     await vs.runCommand("Preferences: Open User Settings");
     await vs.page.locator(".settings-editor .settings-tabs-widget .action-label.checked", { hasText: "User" }).waitFor({ state: "visible", timeout: 15_000 });

@@ -78,6 +78,6 @@ describe("teacher health: connection refused", () => {
   const suite = useVSCode({ name: "teacher-health-refused", nodeModules: ["node-llama-cpp"], userSettings: w.settings });
 
   suite.test("status bar 'teacher unreachable', one notification naming the URL and the refusal", async (vs) => {
-    await outage(vs, refused, /no connection/);
+    await outage(vs, refused, /unreachable/);
   });
 });

@@ -42,7 +42,7 @@ describe("teacher settings", () => {
   suite.test("the status bar's quick pick pauses the teacher, and resumes it", async (vs) => {
     await vs.page.locator("#relay-dev\\.relay\\.relay\\.budget").click();
     await vs.pickQuickItem(/Pause Teacher/);
-    await vs.waitForStatusBarText(BUDGET_ITEM, /teacher off/);
+    await vs.waitForStatusBarText(BUDGET_ITEM, /teacher paused/);
     const from = w.world.server.requests.length;
     assert.match(await askChat(vs, "What is 17 * 23 while paused?"), /0 teacher calls/);
     assert.equal(w.world.server.requests.length, from);
@@ -50,6 +50,6 @@ describe("teacher settings", () => {
 
     await vs.page.locator("#relay-dev\\.relay\\.relay\\.budget").click();
     await vs.pickQuickItem(/Resume Teacher/);
-    await waitUntil(async () => !/teacher off/.test(await vs.statusBarText(BUDGET_ITEM)) || undefined, 10_000, "the teacher back on");
+    await waitUntil(async () => !/teacher paused/.test(await vs.statusBarText(BUDGET_ITEM)) || undefined, 10_000, "the teacher back on");
   });
 });
