@@ -17,6 +17,7 @@ import type { BenchEnv } from "./env.js";
 import { repoRoot } from "./models.js";
 import { pseudoWords } from "./prompts.js";
 import { pairedRatio, ratio, round, roundSummary, summarize, type Summary } from "./stats.js";
+import { timedDecode, timedTokens } from "./timedDecode.js";
 
 /** node-llama-cpp's thread cap without a `maxThreads` (Llama.js: max(4, math cores) on a CPU). */
 const LIBRARY_MIN_THREADS = 4;
@@ -202,61 +203,24 @@ export async function loadChild(spec: LoadChildSpec): Promise<LoadModelResult> {
   }
 }
 
-/**
- * Decode speed: tokens after the first (which carries the prompt evaluation) over their time;
- * 0 when the cap came before a second token (a NaN would drop the worst runs from the median).
- */
-function speedOf(n: number, tFirst: number, tLast: number): number {
-  return n > 1 ? (n - 1) / ((tLast - tFirst) / 1000) : 0;
-}
-
 /** The governor ignores answers with fewer decoded tokens: its answers run at least this far. */
 const GOVERNOR_MIN_TOKENS = GOVERNOR_DEFAULTS.minTokens + 1;
 
 async function governed(student: LlamaStudent, task: { user: string }, spec: LoadChildSpec) {
   const session = await student.openSession(task, { probabilities: false, temperature: 0 });
-  const t0 = performance.now();
-  let n = 0;
-  let tFirst = 0;
-  let tLast = 0;
-  let capped = false;
   try {
-    while (n < spec.maxTokens && (await session.next()) !== null) {
-      tLast = performance.now();
-      if (n === 0) tFirst = tLast;
-      n++;
-      // The product has no cap: an answer too short to measure would leave the governor blind.
-      if (n >= GOVERNOR_MIN_TOKENS && tLast - t0 > spec.capSeconds * 1000) {
-        capped = true;
-        break;
-      }
-    }
+    // The product has no cap: an answer too short to measure would leave the governor blind.
+    return await timedDecode(async () => (await session.next()) !== null, { maxTokens: spec.maxTokens, capMs: spec.capSeconds * 1000, minTokens: GOVERNOR_MIN_TOKENS });
   } finally {
     await session.dispose();
   }
-  return { tokensPerSecond: speedOf(n, tFirst, tLast), capped };
 }
 
 async function plain(context: LlamaContext, prompt: Token[], spec: LoadChildSpec) {
   const sequence = context.getSequence();
-  const t0 = performance.now();
-  let n = 0;
-  let tFirst = 0;
-  let tLast = 0;
-  let capped = false;
   try {
-    for await (const _token of sequence.evaluate(prompt, { temperature: 0, yieldEogToken: true })) {
-      tLast = performance.now();
-      if (n === 0) tFirst = tLast;
-      n++;
-      if (n >= spec.maxTokens) break;
-      if (tLast - t0 > spec.capSeconds * 1000) {
-        capped = true;
-        break;
-      }
-    }
+    return await timedTokens(sequence.evaluate(prompt, { temperature: 0, yieldEogToken: true }), { maxTokens: spec.maxTokens, capMs: spec.capSeconds * 1000 });
   } finally {
     sequence.dispose();
   }
-  return { tokensPerSecond: speedOf(n, tFirst, tLast), capped };
 }

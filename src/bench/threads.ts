@@ -12,6 +12,7 @@ import { runChild } from "./child.js";
 import type { BenchEnv } from "./env.js";
 import { pseudoWords } from "./prompts.js";
 import { round, roundSummary, summarize, type Summary } from "./stats.js";
+import { timedTokens } from "./timedDecode.js";
 
 export interface ThreadsChildSpec {
   kind: "threads";
@@ -95,27 +96,13 @@ export async function threadsChild(spec: ThreadsChildSpec): Promise<ThreadsChild
         const context = await model.createContext({ contextSize: 512, sequences: 1, ...(c.requested === null ? {} : { threads: c.requested }) });
         try {
           const sequence = context.getSequence();
-          const t0 = performance.now();
-          let tFirst = 0;
-          let tLast = 0;
-          let n = 0;
-          let capped = false;
-          for await (const _token of sequence.evaluate(prompt, { temperature: 0, yieldEogToken: true })) {
-            tLast = performance.now();
-            if (n === 0) tFirst = tLast;
-            n++;
-            if (n >= spec.maxTokens) break;
-            if (tLast - t0 > spec.capSeconds * 1000) {
-              capped = true;
-              break;
-            }
-          }
+          const run = await timedTokens(sequence.evaluate(prompt, { temperature: 0, yieldEogToken: true }), { maxTokens: spec.maxTokens, capMs: spec.capSeconds * 1000 });
           const entry = runs.get(c.label) ?? { threads: context.idealThreads, decode: [], prompt: [], capped: 0 };
-          entry.decode.push(n > 1 ? (n - 1) / ((tLast - tFirst) / 1000) : NaN);
-          entry.prompt.push(prompt.length / ((tFirst - t0) / 1000));
-          if (capped) entry.capped++;
+          entry.decode.push(run.tokensPerSecond);
+          entry.prompt.push(prompt.length / (run.firstTokenMs / 1000));
+          if (run.capped) entry.capped++;
           runs.set(c.label, entry);
-          process.stderr.write(`threads: ${c.label} (${context.idealThreads}): ${(entry.decode[entry.decode.length - 1]).toFixed(1)} tok/s${capped ? " (capped)" : ""}\n`);
+          process.stderr.write(`threads: ${c.label} (${context.idealThreads}): ${(entry.decode[entry.decode.length - 1]).toFixed(1)} tok/s${run.capped ? " (capped)" : ""}\n`);
         } finally {
           await context.dispose();
         }

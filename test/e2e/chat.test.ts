@@ -8,6 +8,7 @@ import { EXPECTED_RELAY_TEXT } from "../../src/demo/scriptedPair.js";
 import { useVSCode, waitUntil, type PWFrame, type VSCode } from "./harness.js";
 import { useWorld } from "./world.js";
 import { xssStudentPath } from "../fixtures/xssStudent.js";
+import { BUDGET_ITEM } from "./relayUi.js";
 
 const SOLUTION = "Problem: 17 * 23\n17 * 20 = 340\n17 * 3 = 51\n340 + 51 = 391\n";
 
@@ -38,7 +39,7 @@ async function finishedFooter(frame: PWFrame): Promise<string> {
 /** The budget status bar's exact numbers, from its accessible label. */
 async function budgetUsed(vs: VSCode): Promise<number> {
   // The item shows at once; its numbers come once the ledger is open (it is read under a lock).
-  const item = await vs.statusBarItem({ extension: true, id: "relay-dev.relay.relay.budget", ariaLabel: /budget: \d+ of/ });
+  const item = await vs.statusBarItem({ ...BUDGET_ITEM, ariaLabel: /budget: \d+ of/ });
   const m = /budget: (\d+) of/.exec(item.ariaLabel);
   assert.ok(m, `no budget in ${item.ariaLabel}`);
   return Number(m[1]);
@@ -147,7 +148,7 @@ describe("chat, explain and budget with the scripted pair", () => {
     // Answer our input box, not the closing command palette.
     await vs.page.locator(".quick-input-widget .quick-input-title", { hasText: "teacher budget" }).waitFor({ state: "visible" });
     await vs.answerInputBox("50");
-    await waitUntil(async () => (await vs.statusBarItem({ extension: true, id: "relay-dev.relay.relay.budget" })).ariaLabel.includes("of 50 tokens") || undefined, 10_000, "the new budget");
+    await waitUntil(async () => (await vs.statusBarItem(BUDGET_ITEM)).ariaLabel.includes("of 50 tokens") || undefined, 10_000, "the new budget");
     const frame = await chat(vs);
     const requestsBefore = w.world.server.requests.length;
     await ask(frame, "What is 17 * 23 on a budget?");
@@ -157,7 +158,7 @@ describe("chat, explain and budget with the scripted pair", () => {
     assert.match(footer, /denied by budget/);
     assert.equal(w.world.server.requests.length, requestsBefore);
     await note;
-    const item = await vs.statusBarItem({ extension: true, id: "relay-dev.relay.relay.budget" });
+    const item = await vs.statusBarItem(BUDGET_ITEM);
     assert.match(item.ariaLabel, /of 50 tokens/);
     await vs.screenshot("budget-spent.png");
   });
@@ -193,6 +194,6 @@ describe("Restricted Mode sends nothing to the teacher", () => {
     const footer = await finishedFooter(frame);
     assert.match(footer, /0 teacher calls/);
     assert.equal(w.world.server.requests.length, 0);
-    assert.match(await vs.statusBarText({ extension: true, id: "relay-dev.relay.relay.budget" }), /teacher off/);
+    assert.match(await vs.statusBarText(BUDGET_ITEM), /teacher off/);
   });
 });

@@ -8,8 +8,8 @@ import assert from "node:assert/strict";
 import { describe } from "node:test";
 import { useVSCode, waitUntil, type PWFrame, type VSCode } from "./harness.js";
 import { useWorld } from "./world.js";
+import { BUDGET_ITEM } from "./relayUi.js";
 
-const budgetItem = { extension: true, id: "relay-dev.relay.relay.budget" } as const;
 
 async function chat(vs: VSCode): Promise<PWFrame> {
   await vs.runCommand("Relay: Open Chat");
@@ -86,7 +86,7 @@ describe("everyday use with the scripted pair", () => {
       await askAndWait(frame, "What is 17 * 23, teacher down?");
       const note = await vs.waitForNotification(/the teacher at http:\/\/127\.0\.0\.1:\d+\/v1\/completions is unreachable \(HTTP 503\)/, { timeout: 30_000 });
       assert.equal(note.severity, "warning");
-      await vs.waitForStatusBarText(budgetItem, /Relay: teacher unreachable/);
+      await vs.waitForStatusBarText(BUDGET_ITEM, /Relay: teacher unreachable/);
       assert.match((await frame.locator("#teacher-status").textContent()) ?? "", /scripted-teacher \(unreachable\)/);
       const title = (await frame.locator("article.turn").last().locator(".call-note.failed-call").first().getAttribute("title")) ?? "";
       assert.doesNotMatch(title, /\.\./, "no double period in the failed-call hover");
@@ -102,27 +102,27 @@ describe("everyday use with the scripted pair", () => {
     // The breaker lets a trial call through once its cool-down (30 s) has passed: ask until it has.
     await waitUntil(async () => {
       await askAndWait(frame, "What is 17 * 23, teacher back?");
-      return /Relay \d/.test(await vs.statusBarText(budgetItem)) || undefined;
+      return /Relay \d/.test(await vs.statusBarText(BUDGET_ITEM)) || undefined;
     }, 120_000, "the teacher to be asked again after the cool-down");
     await vs.waitForLog(/teacher reachable again/, { channel: "Relay" });
   }, { timeout: 300_000 });
 
   suite.test("Pause Teacher: the status bar reads 'teacher paused' (not 'not configured'); Resume brings the numbers back", async (vs) => {
     await vs.runCommand("Relay: Pause/Resume Teacher");
-    await vs.waitForStatusBarText(budgetItem, /Relay: teacher paused/);
+    await vs.waitForStatusBarText(BUDGET_ITEM, /Relay: teacher paused/);
     await vs.screenshot("teacher-paused.png");
     await vs.runCommand("Relay: Pause/Resume Teacher");
-    await vs.waitForStatusBarText(budgetItem, /Relay \d/);
+    await vs.waitForStatusBarText(BUDGET_ITEM, /Relay \d/);
   });
 
   suite.test("a spent budget: the toast, the status bar and the answer's line give the same numbers", async (vs) => {
-    const used = Number(/budget: (\d+) of/.exec((await vs.statusBarItem(budgetItem)).ariaLabel)?.[1]);
+    const used = Number(/budget: (\d+) of/.exec((await vs.statusBarItem(BUDGET_ITEM)).ariaLabel)?.[1]);
     assert.ok(used > 0);
     const limit = used + 5;
     await vs.runCommand("Relay: Set This Workspace's Budget");
     await vs.page.locator(".quick-input-widget .quick-input-title", { hasText: "teacher budget" }).waitFor({ state: "visible" });
     await vs.answerInputBox(String(limit));
-    await waitUntil(async () => (await vs.statusBarItem(budgetItem)).ariaLabel.includes(`of ${limit} tokens`) || undefined, 10_000, "the new budget");
+    await waitUntil(async () => (await vs.statusBarItem(BUDGET_ITEM)).ariaLabel.includes(`of ${limit} tokens`) || undefined, 10_000, "the new budget");
     await vs.clearNotifications();
     const frame = await chat(vs);
     const note = vs.waitForNotification(/teacher budget for this month is spent/, { timeout: 90_000 });
@@ -130,7 +130,7 @@ describe("everyday use with the scripted pair", () => {
     const toast = (await note).message;
     const numbers = /\(([\d,]+) \/ ([\d,]+) tokens used this month/.exec(toast);
     assert.ok(numbers, toast);
-    const item = await vs.statusBarItem(budgetItem);
+    const item = await vs.statusBarItem(BUDGET_ITEM);
     assert.match(item.ariaLabel, new RegExp(`budget: ${numbers[1].replace(/,/g, "")} of ${numbers[2].replace(/,/g, "")} tokens used this month, spent`));
     const line = (await frame.locator("article.turn").last().locator(".turn-notice").textContent()) ?? "";
     assert.match(line, new RegExp(`${numbers[1]} / ${numbers[2]} tokens used this month`));

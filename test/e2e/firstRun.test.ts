@@ -8,6 +8,7 @@ import { after, before, describe } from "node:test";
 import { ModelHost } from "../fixtures/modelHost.js";
 import { scriptedPairPaths } from "../fixtures/pair.js";
 import { useVSCode, waitUntil, type PWFrame, type VSCode } from "./harness.js";
+import { BUDGET_ITEM } from "./relayUi.js";
 
 async function chat(vs: VSCode): Promise<PWFrame> {
   await vs.runCommand("Relay: Open Chat");
@@ -16,7 +17,6 @@ async function chat(vs: VSCode): Promise<PWFrame> {
   return frame;
 }
 
-const budgetItem = { extension: true, id: "relay-dev.relay.relay.budget" } as const;
 
 describe("first run: no model chosen, offline", () => {
   const host = new ModelHost();
@@ -46,7 +46,7 @@ describe("first run: no model chosen, offline", () => {
     }
     assert.match((await frame.locator("#welcome-download-model").textContent()) ?? "", /Download Qwen3 1\.7B \(Q8_0\) \(about 1\.8 GB\)/);
     assert.match((await frame.locator("#teacher-status").textContent()) ?? "", /^Teacher: not configured$/);
-    assert.match(await vs.statusBarText(budgetItem), /Relay: teacher not configured/);
+    assert.match(await vs.statusBarText(BUDGET_ITEM), /Relay: teacher not configured/);
     await vs.screenshot("first-run-welcome.png");
 
     // Inline: pauses while typing in an editor start nothing and say nothing.
@@ -137,7 +137,7 @@ describe("first run: no model chosen, offline", () => {
     await frame.locator("#welcome-student-only").click();
     await vs.waitForNotification(/going on with the student alone/);
     await frame.locator("#welcome").waitFor({ state: "hidden", timeout: 15_000 });
-    assert.match(await vs.statusBarText(budgetItem), /Relay: student only/);
+    assert.match(await vs.statusBarText(BUDGET_ITEM), /Relay: student only/);
     await vs.runCommand("Relay: Show Status");
     await vs.waitForNotification(/Relay: student .*\.gguf \(loaded\); teacher none \(student only\)/);
   });

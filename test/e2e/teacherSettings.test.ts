@@ -4,21 +4,9 @@
  */
 import assert from "node:assert/strict";
 import { describe } from "node:test";
-import { useVSCode, waitUntil, type VSCode } from "./harness.js";
+import { useVSCode, waitUntil } from "./harness.js";
 import { useWorld } from "./world.js";
-
-const BUDGET_ITEM = { extension: true as const, id: "relay-dev.relay.relay.budget" };
-
-async function askChat(vs: VSCode, question: string): Promise<string> {
-  await vs.runCommand("Relay: Open Chat");
-  const frame = await vs.webviewFrame("relay.chat");
-  const turns = await frame.locator("article.turn").count();
-  await frame.locator("#question textarea").fill(question);
-  await frame.locator("#send").click();
-  const stats = frame.locator("article.turn").nth(turns).locator(".turn-footer .stats");
-  await stats.waitFor({ state: "visible", timeout: 60_000 });
-  return (await stats.textContent()) ?? "";
-}
+import { askChat, BUDGET_ITEM } from "./relayUi.js";
 
 describe("teacher settings", () => {
   const w = useWorld();
