@@ -6,7 +6,7 @@
 
 import { TeacherBreaker } from "./breaker.js";
 import type { BudgetGate, Reservation } from "./budgetGate.js";
-import { abortError, abortReason, errorMessage, isAbortError, isRelayError } from "./errors.js";
+import { abortError, abortReason, errorMessage, isAbortError, isRelayError, RelayError, type RelayErrorCode } from "./errors.js";
 import type { Logger } from "./logger.js";
 import { silentLogger } from "./logger.js";
 import type { Student, StudentSession, Teacher, TeacherReply } from "./models.js";
@@ -19,6 +19,9 @@ import { TagScanner, visibleText } from "./tagScanner.js";
 import { buildTeacherContext, cutMiddle, promptRoom } from "./teacherContext.js";
 import { ThoughtSplitter, type ThoughtPiece } from "./thoughts.js";
 import { plausibleUsage, reservedPromptTokens } from "./usage.js";
+
+/** Teacher failures that mean the server did not take the request (nothing to charge). */
+const WARMING_NOT_SENT: ReadonlySet<RelayErrorCode> = new Set(["teacher-unreachable", "teacher-rejected", "teacher-redirect", "teacher-rate-limited", "teacher-server-error"]);
 
 export type RelayEvent =
   /** `thought`: reasoning of a thinking model (shown apart from the answer, never as ghost text). */
@@ -238,7 +241,7 @@ class RelayRun {
   /** Prefill warming (RelayRequest.warmTeacher): the prompt prefix, no answer yet, 1 token. */
   private async warmTeacher(): Promise<void> {
     const teacher = this.req.teacher;
-    if (!teacher?.warm || !teacher.warmable || !this.canCall()) return;
+    if (!teacher?.warm || !teacher.warmable || !this.canCall() || this.req.signal?.aborted) return;
     const context = this.teacherContext(teacher);
     let reservation: Reservation | null = null;
     try {
@@ -257,8 +260,16 @@ class RelayRun {
       w.completionTokens += usage.completionTokens;
       w.cachedPromptTokens += Math.min(usage.promptTokens, reply.usage?.cachedPromptTokens ?? 0);
     } catch (error) {
-      // Warming is an optimisation: a failure costs nothing but the reservation, released.
-      await reservation?.release().catch(() => {});
+      // Warming is an optimisation, but a request the server may have prefilled (a timeout, a
+      // stream cut off, a cancel in flight) is charged what was sent; one it refused is not.
+      const refused = error instanceof RelayError && WARMING_NOT_SENT.has(error.code);
+      if (refused || !reservation) await reservation?.release().catch(() => {});
+      else {
+        await reservation.settle({ promptTokens: context.tokens, completionTokens: 0, receivedTokens: 0 }).catch(() => {});
+        const w = (this.warmed ??= { calls: 0, promptTokens: 0, completionTokens: 0, cachedPromptTokens: 0 });
+        w.calls++;
+        w.promptTokens += context.tokens;
+      }
       if (!isAbortError(error)) this.log.debug(`teacher warming failed: ${errorMessage(error)}`);
     }
   }
@@ -316,6 +327,17 @@ class RelayRun {
     }
     const granted = reservation?.granted ?? span;
     this.emit({ type: "teacher-start", requested, granted, model: teacher.model });
+    // A warming request still prefilling: the call's prefix is not cached yet, and a one-slot
+    // server (llama-cpp-python's) would cut the warming short for it. Its rest is shorter than
+    // the prefill the call would pay.
+    if (this.warming) {
+      try {
+        await this.race(this.warming);
+      } catch (error) {
+        await this.closeReservation(() => reservation?.release());
+        throw error;
+      }
+    }
 
     let reply: TeacherReply;
     try {

@@ -132,3 +132,96 @@ test("never sent without a teacher (off, paused, untrusted) or while the teacher
   assert.equal(cooling.stats.warmingCalls, 0);
   assert.equal(seen.length, 0);
 });
+
+/** A second server whose warming requests (max_tokens 1) can be held, cut off or refused. */
+type WarmBehaviour = "hold" | "cut" | "refuse";
+async function warmServer(behaviour: WarmBehaviour) {
+  const events: string[] = [];
+  const srv = createServer((req, res) => {
+    let body = "";
+    req.on("data", (c) => (body += c));
+    req.on("end", () => {
+      const json = JSON.parse(body) as Seen & { stream?: boolean };
+      const warming = json.max_tokens === 1;
+      events.push(warming ? "warm-start" : "call-start");
+      const usage = { prompt_tokens: 40, completion_tokens: Math.min(2, json.max_tokens), total_tokens: 42, prompt_tokens_details: { cached_tokens: 32 } };
+      const reply = () => {
+        res.setHeader("content-type", "application/json");
+        res.end(JSON.stringify({ id: "x", object: "text_completion", created: 0, model: "m", choices: [{ index: 0, text: " 391", finish_reason: "length" }], usage }));
+      };
+      if (!warming) return reply();
+      if (behaviour === "refuse") {
+        res.statusCode = 400;
+        res.setHeader("content-type", "application/json");
+        res.end(JSON.stringify({ error: { message: "no" } }));
+        return void events.push("warm-end");
+      }
+      if (behaviour === "cut") {
+        // Headers and one event, then the connection drops: the server took the request.
+        res.writeHead(200, { "content-type": "text/event-stream" });
+        res.write(`data: ${JSON.stringify({ id: "x", object: "text_completion", created: 0, model: "m", choices: [{ index: 0, text: " 3", finish_reason: null }] })}\n\n`);
+        setTimeout(() => {
+          events.push("warm-end");
+          res.socket?.destroy();
+        }, 20);
+        return;
+      }
+      setTimeout(() => {
+        events.push("warm-end");
+        reply();
+      }, 400);
+    });
+  });
+  await new Promise<void>((r) => srv.listen(0, "127.0.0.1", r));
+  const url = `http://127.0.0.1:${(srv.address() as AddressInfo).port}/v1`;
+  return { url, events, close: () => new Promise<void>((r) => srv.close(() => r())) };
+}
+
+function trackingBudget() {
+  const settled: SettleUsage[] = [];
+  let released = 0;
+  const budget: BudgetGate = {
+    reserve: async (prompt, span) => ({ granted: span, promptTokens: prompt + 64, settle: async (u) => void settled.push(u), release: async () => void released++ }),
+  };
+  return { budget, settled, released: () => released };
+}
+
+test("the call waits for a warming request still in flight instead of racing it (a one-slot server would cut the warming off)", async () => {
+  const srv = await warmServer("hold");
+  try {
+    const teacher = new OpenAITeacher({ baseURL: srv.url, model: "m", style: "completions", assumePromptCache: true });
+    const result = await answer(teacher, { warm: true });
+    assert.equal(result.stats.warmingCalls, 1);
+    assert.deepEqual(srv.events, ["warm-start", "warm-end", "call-start"]);
+    assert.ok(result.spans.some((s) => s.kind === "teacher"), "the call still spliced its span");
+  } finally {
+    await srv.close();
+  }
+});
+
+test("a warming request cut off after the server took it is charged what was sent; one the server refused is not", async () => {
+  const cut = await warmServer("cut");
+  try {
+    const teacher = new OpenAITeacher({ baseURL: cut.url, model: "m", style: "completions", stream: true, maxRetries: 0, assumePromptCache: true });
+    const { budget, settled, released } = trackingBudget();
+    const result = await answer(teacher, { warm: true, budget });
+    assert.equal(result.stats.warmingCalls, 1);
+    assert.ok(result.stats.warmingPromptTokens > 0, `warming counted: ${JSON.stringify(result.stats)}`);
+    const warm = settled.find((u) => u.completionTokens === 0);
+    assert.ok(warm && warm.promptTokens === result.stats.warmingPromptTokens, JSON.stringify(settled));
+    assert.equal(released(), 0);
+  } finally {
+    await cut.close();
+  }
+  const refuse = await warmServer("refuse");
+  try {
+    const teacher = new OpenAITeacher({ baseURL: refuse.url, model: "m", style: "completions", maxRetries: 0, assumePromptCache: true });
+    const { budget, settled, released } = trackingBudget();
+    const result = await answer(teacher, { warm: true, budget });
+    assert.equal(result.stats.warmingCalls, 0);
+    assert.equal(released(), 1, "the refused warming's reservation is released");
+    assert.equal(settled.length, 1, "only the call is settled");
+  } finally {
+    await refuse.close();
+  }
+});

@@ -60,7 +60,8 @@ def build(model: Any, tokenizer: Any, items: Sequence[dict[str, str]], plan: Cal
                      temperature=student_temperature, stop_at_call=False)
         for p, s in zip(active, got):
             a = p.answer
-            cut = insertion.cut_at(rng, len(s.ids), plan, s.stop == "eos") if p.calls_left > 0 else None
+            pieces = [tokenizer.decode([t]) for t in s.ids] if p.calls_left > 0 else None
+            cut = insertion.cut_at(rng, len(s.ids), plan, s.stop == "eos", pieces) if pieces is not None else None
             if cut is None:
                 a.segments.append(Segment("student", s.ids, tokenizer.decode(s.ids)))
                 a.finish = "eos" if s.stop == "eos" else "length"

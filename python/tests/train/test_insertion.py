@@ -44,3 +44,27 @@ def test_n_and_call_counts_are_sampled_within_the_plan():
 def test_bad_plans_are_refused(bad):
     with pytest.raises(ValueError):
         CallPlan(**bad)
+
+
+def test_word_boundaries_keep_calls_out_of_words_and_numbers():
+    # "The sum is 1234.5 apples\n" as a tokenizer might split it.
+    pieces = ["The", " sum", " is", " 12", "34", ".", "5", " app", "les", "\n", "So"]
+    inside = {4, 5, 6, 8}  # "12|34", "34|.", ".|5", "app|les"
+    between = {1, 2, 3, 7, 9, 10}
+    rng = random.Random(0)
+    seen = {insertion.cut_at(rng, len(pieces), CallPlan(), False, pieces) for _ in range(400)}
+    assert seen == between
+    assert not seen & inside
+    # The reference's behaviour is still there: any token.
+    anywhere = {insertion.cut_at(rng, len(pieces), CallPlan(boundaries="tokens"), False, pieces) for _ in range(400)}
+    assert anywhere == set(range(1, len(pieces)))
+
+
+def test_a_segment_without_word_boundaries_still_gets_its_call():
+    pieces = ["12", "34", "56", "78"]
+    cut = insertion.cut_at(random.Random(1), len(pieces), CallPlan(), False, pieces)
+    assert cut in range(1, 4)
+    with pytest.raises(ValueError):
+        insertion.cut_at(random.Random(1), 5, CallPlan(), False, pieces)
+    with pytest.raises(ValueError):
+        CallPlan(boundaries="sentences")
