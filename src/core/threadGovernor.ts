@@ -11,6 +11,10 @@
  *   it only if it pays; a probe that is clearly slower is abandoned mid-answer (check), and each
  *   failed probe doubles the wait before the next one (capped), so a slow setting costs a few
  *   tokens now and then, not whole answers.
+ * - between answers, takes a hint of the cores other processes left free (hint): threads on a
+ *   core someone else holds step down before the answer starts, and a core freed since the
+ *   last look is probed at once instead of at the next scheduled probe (the speed it brings
+ *   still decides whether it is kept).
  * An explicit thread setting bypasses all of this (the caller then never creates a governor).
  */
 
@@ -42,7 +46,7 @@ export interface DecodeSample {
   ms: number;
 }
 
-export type GovernorDecision = "kept" | "backed-off" | "probing" | "probe-kept" | "probe-dropped" | "probe-abandoned" | "too-short";
+export type GovernorDecision = "kept" | "backed-off" | "probing" | "probe-kept" | "probe-dropped" | "probe-abandoned" | "too-short" | "cores-taken" | "core-freed";
 
 export interface GovernorStep {
   threads: number;
@@ -51,6 +55,10 @@ export interface GovernorStep {
   /** The speed the sample was judged against (the best at ≥ its count, or the probe's origin). */
   reference?: number;
 }
+
+type HintClass = "taken" | "room" | "neutral";
+/** How far (in cores) the free cores must fall short of the threads, or exceed them, to count. */
+const HINT_SLACK = 0.75;
 
 export const GOVERNOR_DEFAULTS = { minThreads: 1, slowdown: 0.5, probeEvery: 6, maxProbeEvery: 48, probeGain: 1.1, minTokens: 16, probeTokens: 4 };
 
@@ -65,6 +73,9 @@ export class ThreadGovernor {
   private probeFrom: number | undefined;
   /** Direction of the last probe, so a count between the bounds tries both ways in turn. */
   private lastProbeUp = false;
+  /** The last hint's class (hint acts on changes only) and a core freed not yet probed. */
+  private lastHint: HintClass = "neutral";
+  private roomPending = false;
 
   constructor(options: GovernorOptions) {
     const { startThreads, ...rest } = options;
@@ -127,6 +138,42 @@ export class ThreadGovernor {
     return { threads: this.threads, decision: "backed-off", tokensPerSecond: speed, reference };
   }
 
+  /**
+   * Before an answer: `freeCores` is what other processes left of the cores since the last
+   * look (cores minus their average use). Only a change acts, so a hint that stays the same
+   * never overrides what the speeds showed: other work taking a core our threads use
+   * (about a core fewer free than threads) steps down to the free cores at once, and a core
+   * becoming free (about a core more than threads) probes one more thread at the next
+   * chance. Returns a step when the count changes.
+   */
+  hint(freeCores: number): GovernorStep | undefined {
+    if (!Number.isFinite(freeCores)) return undefined;
+    const { minThreads, maxThreads } = this.options;
+    const t = this.threads;
+    const now: HintClass = freeCores <= t - HINT_SLACK ? "taken" : freeCores >= t + HINT_SLACK ? "room" : "neutral";
+    const changed = now !== this.lastHint;
+    this.lastHint = now;
+    if (now !== "room") this.roomPending = false;
+    else if (changed) this.roomPending = true;
+    if (now === "taken" && changed && t > minThreads) {
+      // A probe in flight is given up too: the machine changed under it.
+      this.probeFrom = undefined;
+      this.threads = Math.min(t - 1, Math.max(minThreads, Math.floor(freeCores + 1 - HINT_SLACK)));
+      this.sinceProbe = 0;
+      this.interval = this.options.probeEvery;
+      return { threads: this.threads, decision: "cores-taken" };
+    }
+    if (this.roomPending && t < maxThreads && this.probeFrom === undefined && this.recent.has(t)) {
+      this.roomPending = false;
+      this.lastProbeUp = true;
+      this.probeFrom = t;
+      this.threads = t + 1;
+      this.sinceProbe = 0;
+      return { threads: this.threads, decision: "core-freed" };
+    }
+    return undefined;
+  }
+
   /** Records one answer's decode speed (its last sample) and decides the count for the next one. */
   record(sample: DecodeSample): GovernorStep {
     if (sample.tokens < this.options.minTokens || sample.ms <= 0 || sample.threads !== this.threads) {
@@ -170,6 +217,7 @@ export class ThreadGovernor {
     if (++this.sinceProbe >= this.interval && maxThreads > minThreads) {
       const up = t < maxThreads && (t === minThreads || !this.lastProbeUp);
       this.lastProbeUp = up;
+      if (up) this.roomPending = false;
       this.probeFrom = t;
       this.threads = up ? t + 1 : t - 1;
       this.sinceProbe = 0;

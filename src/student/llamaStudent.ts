@@ -17,6 +17,7 @@ import { createContextOrRelease, loadGgufModel } from "../llama/loadModel.js";
 import { meterTotal } from "../llama/meter.js";
 import { resolveModel, type ResolveOptions } from "../llama/modelFile.js";
 import { reuseCachedPrefix } from "../llama/prefix.js";
+import { otherCpuMeter } from "../llama/otherCpu.js";
 import { machineLoad } from "../llama/threads.js";
 import { SequencePool, poolDisposedError, type SequenceLease } from "../llama/sequencePool.js";
 import { chatPromptText, chatPromptTokens, resolveWrapper, thoughtMarkers, type ThoughtMarkers } from "../llama/chatFormat.js";
@@ -42,6 +43,12 @@ export interface StudentLoadOptions extends ResolveOptions {
    * (default: this machine's now). 0 starts at the ceiling (tests, benches).
    */
   loadAverage?: number;
+  /**
+   * Cores other processes used since the last call, for the governor's hints between answers
+   * (default: measured from the OS, otherCpuMeter); false: no hints (tests that steer the
+   * governor by hand).
+   */
+  otherCores?: (() => number) | false;
   logger?: Logger;
 }
 
@@ -58,6 +65,9 @@ export class LlamaStudent implements Student {
   private disposing: Promise<void> | undefined;
   /** Set by dispose(): every later use of the model throws it. */
   private unloaded: RelayError | undefined;
+  /** Cores this process may use, and the meter of what other processes use of them. */
+  private cores = 1;
+  private readonly otherCores: (() => number) | undefined;
   /** Adapts the thread count per answer; absent when the thread count was set explicitly. */
   readonly governor: ThreadGovernor | undefined;
   /** The last answer's decode sample and the governor's step on it (for logs and tests). */
@@ -71,11 +81,14 @@ export class LlamaStudent implements Student {
     readonly path: string,
     private readonly log: Logger,
     loadAverage: number | undefined,
+    otherCores: (() => number) | false | undefined,
   ) {
     this.pool = new SequencePool(context);
     if (handle.adaptive) {
       const ceiling = Math.max(1, context.idealThreads);
       const machine = machineLoad();
+      this.cores = machine.cores;
+      if (otherCores !== false) this.otherCores = otherCores ?? otherCpuMeter();
       const start = startThreads(ceiling, machine.cores, loadAverage ?? machine.loadAverage);
       this.governor = new ThreadGovernor({ maxThreads: ceiling, startThreads: start });
       if (start < ceiling) log.info(`student threads start at ${start} of ${ceiling}: load average ${(loadAverage ?? machine.loadAverage).toFixed(1)} on ${machine.cores} core(s)`);
@@ -114,7 +127,7 @@ export class LlamaStudent implements Student {
       const chatWrapper = await resolveWrapper(model, { thinking: options.thinking ?? true });
       const thinks = thoughtMarkers(chatWrapper) ? `, thinking ${options.thinking === false ? "off" : "on"}` : "";
       log.info(`student loaded: ${path} (context ${context.contextSize} × ${context.totalSequences} sequences, chat template ${chatWrapper.wrapperName}${thinks})`);
-      return new LlamaStudent(handle, model, context, chatWrapper, path, log, options.loadAverage);
+      return new LlamaStudent(handle, model, context, chatWrapper, path, log, options.loadAverage, options.otherCores);
     } catch (error) {
       await context.dispose();
       await model.dispose();
@@ -240,6 +253,12 @@ export class LlamaStudent implements Student {
   private applyThreads(): number | undefined {
     if (!this.governor) return this.handle.threads;
     if (this.pool.inUse > 1) return undefined;
+    const others = this.otherCores?.();
+    if (others !== undefined) {
+      const before = this.governor.current;
+      const step = this.governor.hint(this.cores - others);
+      if (step) this.log.info(`student threads ${before} → ${step.threads} (${step.decision}: other processes used ${others.toFixed(2)} of ${this.cores} cores since the last answer)`);
+    }
     const llama = this.handle.llama;
     if (llama.maxThreads !== this.governor.current) llama.maxThreads = this.governor.current;
     return this.governor.current;

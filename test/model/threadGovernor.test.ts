@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { after, describe, test } from "node:test";
 import { DEMO_QUESTION } from "../../src/demo/scriptedPair.js";
 import { disposeSharedLlama } from "../../src/llama/llama.js";
+import { machineLoad } from "../../src/llama/threads.js";
 import { LlamaStudent } from "../../src/student/llamaStudent.js";
 import { scriptedPairPaths } from "../fixtures/pair.js";
 
@@ -31,7 +32,7 @@ describe("student threads", () => {
   after(() => disposeSharedLlama());
 
   test("the default adapts: the governor's decision is what the next answer runs with", async () => {
-    const student = await LlamaStudent.load({ model: (await scriptedPairPaths()).student, gpu: "cpu", contextSize: 512, sequences: 1, loadAverage: 0 });
+    const student = await LlamaStudent.load({ model: (await scriptedPairPaths()).student, gpu: "cpu", contextSize: 512, sequences: 1, loadAverage: 0, otherCores: false });
     try {
       const governor = student.governor;
       assert.ok(governor, "no governor without an explicit thread count");
@@ -62,7 +63,7 @@ describe("student threads", () => {
   });
 
   test("spliced teacher text is not counted as decoding, and short answers do not move the count", async () => {
-    const student = await LlamaStudent.load({ model: (await scriptedPairPaths()).student, gpu: "cpu", contextSize: 512, sequences: 1, loadAverage: 0 });
+    const student = await LlamaStudent.load({ model: (await scriptedPairPaths()).student, gpu: "cpu", contextSize: 512, sequences: 1, loadAverage: 0, otherCores: false });
     try {
       const made = await answer(student, 24, " the teacher's words");
       // The step after the splice evaluated the spliced tokens: not a decode step.
@@ -77,7 +78,7 @@ describe("student threads", () => {
   });
 
   test("a probe abandoned mid-answer takes effect at the next token (node-llama-cpp re-reads the thread cap)", async () => {
-    const student = await LlamaStudent.load({ model: (await scriptedPairPaths()).student, gpu: "cpu", contextSize: 512, sequences: 1, loadAverage: 0 });
+    const student = await LlamaStudent.load({ model: (await scriptedPairPaths()).student, gpu: "cpu", contextSize: 512, sequences: 1, loadAverage: 0, otherCores: false });
     try {
       const governor = student.governor;
       assert.ok(governor);
@@ -103,6 +104,38 @@ describe("student threads", () => {
       assert.equal(student.handle.llama.maxThreads, high - 1);
       assert.equal(governor.current, high - 1);
       assert.equal(governor.probeInterval, 12, "a failed probe doubles the wait");
+    } finally {
+      await student.dispose();
+    }
+  });
+
+  test("other processes taking a core between answers: the next answer starts with fewer threads; a core freed is probed at once", async () => {
+    // What other processes used before each answer, in cores: a build starts, then stops.
+    const others = [0, 0, 1, 1, 0, 0];
+    let asked = 0;
+    const student = await LlamaStudent.load({ model: (await scriptedPairPaths()).student, gpu: "cpu", contextSize: 512, sequences: 1, loadAverage: 0, otherCores: () => others[asked++] ?? 0 });
+    try {
+      const governor = student.governor;
+      assert.ok(governor);
+      const high = governor.ceiling;
+      assert.ok(high >= 2, `this test needs a thread ceiling of at least 2; this machine gives ${high}`);
+      const cores = machineLoad().cores;
+      // The count each answer started with (a probe may be abandoned after its first token).
+      const ran: number[] = [];
+      for (let i = 0; i < others.length; i++) {
+        const session = await student.openSession(task, { probabilities: false, temperature: 0 });
+        try {
+          for (let n = 0; n < 20 && (await session.next()) !== null; n++) if (n === 0) ran.push(student.context.currentThreads);
+        } finally {
+          await session.dispose();
+        }
+      }
+      assert.equal(asked, others.length, "one look before each answer");
+      // With `cores` cores and one taken, the answers ran at cores - 1 from the first busy look on.
+      assert.equal(ran[0], high);
+      assert.equal(ran[2], Math.min(high, cores - 1), JSON.stringify(ran));
+      // The core came back: the answer after it probed one more thread at once.
+      assert.equal(ran[4], high, JSON.stringify(ran));
     } finally {
       await student.dispose();
     }

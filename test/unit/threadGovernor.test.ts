@@ -193,3 +193,53 @@ test("each step reports the speed it measured and the reference it was judged ag
   assert.equal(at1.reference, 25);
   assert.equal(at1.decision, "kept");
 });
+
+test("hints between answers: a core taken steps down before the answer, a core freed is probed at once; only changes act", () => {
+  const g = new ThreadGovernor({ maxThreads: 2 });
+  replay(g, quiet, 2);
+  assert.equal(g.hint(2), undefined, "quiet: nothing to do");
+  // A build takes a core: the next answer starts at 1 thread, without 16 slow tokens first.
+  assert.deepEqual(g.hint(1), { threads: 1, decision: "cores-taken" });
+  assert.equal(g.current, 1);
+  const loadedRun = replay(g, loaded, 3);
+  assert.ok(loadedRun.every((a) => a.threads === 1 && (a.tokensAt.get(2) ?? 0) === 0), JSON.stringify(loadedRun.map((a) => [a.threads, a.decision])));
+  assert.equal(g.hint(1), undefined, "still busy: nothing new");
+  // The build ends: one more thread at once, kept because it pays.
+  assert.deepEqual(g.hint(2), { threads: 2, decision: "core-freed" });
+  const back = replay(g, quiet, 1);
+  assert.equal(back[0].decision, "probe-kept");
+  assert.equal(g.current, 2);
+});
+
+test("a hint that stays wrong costs one probe, never overrides the speeds, and a taken hint gives up a probe in flight", () => {
+  // The hint says a core is free (a container counting its host), but 2 threads are slow here.
+  const g = new ThreadGovernor({ maxThreads: 2, startThreads: 1 });
+  assert.equal(g.hint(2), undefined, "no speed at 1 thread yet: nothing to compare a probe with");
+  replay(g, loaded, 1);
+  assert.equal(g.hint(2)?.decision, "core-freed");
+  const probe = replay(g, loaded, 1);
+  assert.ok(probe[0].mid.includes("probe-abandoned"));
+  for (let i = 0; i < 5; i++) {
+    assert.equal(g.hint(2), undefined, "the same hint again: no new probe");
+    replay(g, loaded, 1);
+  }
+  // The hint says busy (another tenant) while 2 threads measured fast: a change steps down once...
+  const h = new ThreadGovernor({ maxThreads: 2, probeEvery: 3 });
+  replay(h, quiet, 1);
+  assert.equal(h.hint(1)?.decision, "cores-taken");
+  // ...then the speeds decide: the scheduled probe finds 2 threads pay and keeps them, and the same hint does not undo it.
+  const trace = replay(h, quiet, 5);
+  assert.ok(trace.some((a) => a.decision === "probe-kept"), JSON.stringify(trace.map((a) => a.decision)));
+  assert.equal(h.current, 2);
+  assert.equal(h.hint(1), undefined);
+  assert.equal(h.current, 2);
+  // A probe up in flight when a core is taken is given up.
+  const p = new ThreadGovernor({ maxThreads: 2, startThreads: 1, probeEvery: 1 });
+  replay(p, quiet, 1);
+  assert.equal(p.probing, true);
+  assert.equal(p.current, 2);
+  assert.equal(p.hint(1)?.decision, "cores-taken");
+  assert.equal(p.probing, false);
+  assert.equal(p.current, 1);
+  assert.equal(p.hint(Number.NaN), undefined, "no measurement yet: no hint");
+});
