@@ -137,11 +137,16 @@ export async function loadChild(spec: LoadChildSpec): Promise<LoadModelResult> {
         for (const label of order) {
           let run: { tokensPerSecond: number; capped: boolean };
           if (label === GOVERNOR_LABEL) {
-            threadsThisPhase.push(student.threads);
             const midBefore = student.midAnswer.length;
-            run = await governed(student, task, spec);
-            const mid = student.midAnswer.slice(midBefore).map((m) => `→ ${m.threads} mid-answer (${m.decision})`);
+            const hintsBefore = student.hints.length;
+            const answer = await governed(student, task, spec);
+            run = answer;
+            threadsThisPhase.push(answer.threads);
             const where = `${phases[p]} phase ${p + 1}, answer ${rep + 1}`;
+            const hinted = student.hints.slice(hintsBefore).map((h) => h.decision);
+            if (hinted.length > 0) governorChanges.push(`${where}: ${last} → ${answer.threads} before the answer (${hinted.join(", ")})`);
+            last = answer.threads;
+            const mid = student.midAnswer.slice(midBefore).map((m) => `→ ${m.threads} mid-answer (${m.decision})`);
             if (mid.length > 0) governorChanges.push(`${where}: ${last} ${mid.join(" ")}`);
             const during = mid.length > 0 ? student.midAnswer[student.midAnswer.length - 1].threads : last;
             if (student.threads !== during) {
@@ -208,9 +213,11 @@ const GOVERNOR_MIN_TOKENS = GOVERNOR_DEFAULTS.minTokens + 1;
 
 async function governed(student: LlamaStudent, task: { user: string }, spec: LoadChildSpec) {
   const session = await student.openSession(task, { probabilities: false, temperature: 0 });
+  // Opening applied the governor's count (and any hint taken before the answer).
+  const threads = student.threads;
   try {
     // The product has no cap: an answer too short to measure would leave the governor blind.
-    return await timedDecode(async () => (await session.next()) !== null, { maxTokens: spec.maxTokens, capMs: spec.capSeconds * 1000, minTokens: GOVERNOR_MIN_TOKENS });
+    return { threads, ...(await timedDecode(async () => (await session.next()) !== null, { maxTokens: spec.maxTokens, capMs: spec.capSeconds * 1000, minTokens: GOVERNOR_MIN_TOKENS })) };
   } finally {
     await session.dispose();
   }

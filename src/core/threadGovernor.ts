@@ -7,7 +7,8 @@
  * - starts below the ceiling when the machine is already busy (startThreads);
  * - backs off one thread when an answer (or the first minTokens of one) decodes at under half of
  *   what as many threads or more did before;
- * - now and then probes a neighbouring count (one more, or one fewer from the ceiling) and keeps
+ * - probes a neighbouring count after the first measured answer and then now and then (one
+ *   more, or one fewer from the ceiling) and keeps
  *   it only if it pays; a probe that is clearly slower is abandoned mid-answer (check), and each
  *   failed probe doubles the wait before the next one (capped), so a slow setting costs a few
  *   tokens now and then, not whole answers.
@@ -26,6 +27,8 @@ export interface GovernorOptions {
   startThreads?: number;
   /** A speed below this share of the best seen at as many threads or more counts as slowed down. */
   slowdown?: number;
+  /** Measured answers before the first probe: early, since nothing is known yet (a tiny model can run best on fewer threads even on a quiet machine). */
+  firstProbeAfter?: number;
   /** Answers between probes after a change; doubles after each failed probe. */
   probeEvery?: number;
   /** The longest wait between probes, in answers. */
@@ -60,7 +63,7 @@ type HintClass = "taken" | "room" | "neutral";
 /** How far (in cores) the free cores must fall short of the threads, or exceed them, to count. */
 const HINT_SLACK = 0.75;
 
-export const GOVERNOR_DEFAULTS = { minThreads: 1, slowdown: 0.5, probeEvery: 6, maxProbeEvery: 48, probeGain: 1.1, minTokens: 16, probeTokens: 4 };
+export const GOVERNOR_DEFAULTS = { minThreads: 1, slowdown: 0.5, firstProbeAfter: 1, probeEvery: 6, maxProbeEvery: 48, probeGain: 1.1, minTokens: 16, probeTokens: 4 };
 
 export class ThreadGovernor {
   private readonly options: Required<Omit<GovernorOptions, "startThreads">>;
@@ -85,7 +88,7 @@ export class ThreadGovernor {
     if (!Number.isInteger(minThreads) || minThreads < 1 || minThreads > maxThreads) throw new RangeError(`minThreads must be in [1, ${maxThreads}]: ${minThreads}`);
     if (!(probeEvery >= 1) || !(maxProbeEvery >= 1)) throw new RangeError(`probeEvery and maxProbeEvery must be ≥ 1: ${probeEvery}, ${maxProbeEvery}`);
     this.threads = Math.min(maxThreads, Math.max(minThreads, Math.round(startThreads ?? maxThreads)));
-    this.interval = probeEvery;
+    this.interval = Math.max(1, Math.min(probeEvery, this.options.firstProbeAfter));
   }
 
   /** The thread count for the next answer (or, after check, for the rest of this one). */
@@ -236,7 +239,8 @@ export class ThreadGovernor {
   private failedProbe(): void {
     this.sinceProbe = 0;
     const { probeEvery, maxProbeEvery } = this.options;
-    this.interval = Math.min(Math.max(probeEvery, maxProbeEvery), this.interval * 2);
+    // After the first (early) probe the waits are probeEvery, doubling.
+    this.interval = Math.min(Math.max(probeEvery, maxProbeEvery), Math.max(probeEvery, this.interval * 2));
   }
 
   /** What `t` threads should reach: the best seen with at least as many (fewer never beat it quiet). */

@@ -257,6 +257,7 @@ export class LlamaStudent implements Student {
     if (others !== undefined) {
       const before = this.governor.current;
       const step = this.governor.hint(this.cores - others);
+      if (step) keepRecent(this.hints, step);
       if (step) this.log.info(`student threads ${before} → ${step.threads} (${step.decision}: other processes used ${others.toFixed(2)} of ${this.cores} cores since the last answer)`);
     }
     const llama = this.handle.llama;
@@ -281,7 +282,7 @@ export class LlamaStudent implements Student {
     if (!this.governor || this.unloaded || this.pool.inUse > 1) return undefined;
     const step = this.governor.check(sample);
     if (!step) return undefined;
-    this.midAnswer.push(step);
+    keepRecent(this.midAnswer, step);
     this.handle.llama.maxThreads = step.threads;
     this.logStep(sample, step, " mid-answer");
     return step.threads;
@@ -289,6 +290,8 @@ export class LlamaStudent implements Student {
 
   /** Mid-answer changes since the student loaded (for logs, benches and tests). */
   readonly midAnswer: GovernorStep[] = [];
+  /** Changes from the CPU hints before answers since the student loaded (for logs, benches and tests). */
+  readonly hints: GovernorStep[] = [];
 
   private logStep(sample: DecodeSample, step: GovernorStep, when: string): void {
     const speed = (v: number | undefined) => (v === undefined ? "?" : v.toFixed(1));
@@ -484,4 +487,10 @@ class LlamaStudentSession implements StudentSession {
 
 function dropBrokenChar(text: string): string {
   return text.replace(/\uFFFD+$/, "");
+}
+
+/** Appends to a diagnostic list that a long-lived student keeps: only the most recent entries. */
+function keepRecent<T>(list: T[], item: T, limit = 1000): void {
+  list.push(item);
+  if (list.length > limit) list.splice(0, list.length - limit);
 }

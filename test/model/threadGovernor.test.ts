@@ -43,6 +43,8 @@ describe("student threads", () => {
 
       // A quiet answer, then one at a tenth of its speed: the governor backs off one thread.
       governor.record({ threads: ceiling, tokens: 100, ms: 100 });
+      // The early first probe (one thread fewer) is slower: dropped.
+      assert.equal(governor.record({ threads: ceiling - 1, tokens: 100, ms: 200 }).decision, "probe-dropped");
       assert.equal(governor.record({ threads: ceiling, tokens: 100, ms: 1000 }).decision, "backed-off");
       assert.equal(student.threads, ceiling - 1);
 
@@ -85,8 +87,8 @@ describe("student threads", () => {
       assert.ok(governor.ceiling >= 2, `this test needs a thread ceiling of at least 2; this machine gives ${governor.ceiling}`);
       // Steer it to one thread below the ceiling at a speed no probe can match, then wait out the probe interval.
       const high = governor.ceiling;
-      governor.record({ threads: high, tokens: 100, ms: 100 });
-      governor.record({ threads: high, tokens: 100, ms: 1000 }); // backed off
+      governor.record({ threads: high, tokens: 100, ms: 100 }); // then the early probe of one fewer...
+      assert.equal(governor.record({ threads: high - 1, tokens: 100, ms: 1 }).decision, "probe-kept"); // ...is far faster: kept
       while (!governor.probing) governor.record({ threads: governor.current, tokens: 100, ms: 1 });
       assert.equal(governor.current, high);
 

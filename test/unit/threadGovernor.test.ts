@@ -65,10 +65,12 @@ test("a quiet machine keeps the ceiling; its probes of one thread fewer are aban
   assert.ok(trace.every((a) => a.threads === 2 || a.mid.includes("probe-abandoned")), JSON.stringify(trace.map((a) => a.threads)));
   // Each abandoned after probeTokens (4) tokens at 1 thread; the rest of the answer at 2.
   for (const { a } of probes) assert.equal(a.tokensAt.get(1), 4);
-  // Gaps between probes: 6, then doubling, capped at 48.
+  // The first probe right after the first measured answer (nothing is known yet); then gaps of
+  // 6, doubling, capped at 48.
+  assert.equal(probes[0].i, 1);
   const gaps = probes.slice(1).map((p, k) => p.i - probes[k].i);
-  assert.deepEqual(gaps, [12, 24, 48].slice(0, gaps.length));
-  assert.ok(probes.length >= 3);
+  assert.deepEqual(gaps, [6, 12, 24, 48].slice(0, gaps.length));
+  assert.ok(probes.length >= 4);
   assert.equal(g.current, 2);
 });
 
@@ -89,7 +91,7 @@ test("while the load lasts failed probes up are abandoned after one token and co
   const probes = trace.map((a, i) => ({ a, i })).filter(({ a }) => a.mid.includes("probe-abandoned"));
   // At 1.3 tokens/s one token already takes longer than 1 thread needs for 4 × 1.1.
   for (const { a } of probes) assert.equal(a.tokensAt.get(2), 1);
-  assert.deepEqual(probes.map((p) => p.i), [6, 18, 42, 90]);
+  assert.deepEqual(probes.map((p) => p.i), [1, 7, 19, 43, 91]);
   assert.equal(g.probeInterval, 48);
   // No whole answer ran at 2 threads.
   assert.ok(trace.every((a) => (a.tokensAt.get(2) ?? 0) <= 1));
@@ -115,7 +117,7 @@ test("the recorded busy machine: starting at 1, the adaptive default decodes at 
   const high = new ThreadGovernor({ maxThreads: 2 });
   const fromTop = replay(high, busyBench, 16);
   const kept = fromTop.findIndex((a) => a.decision === "probe-kept");
-  assert.equal(kept, 6);
+  assert.equal(kept, 1, "the early first probe finds it at the second answer");
   assert.ok(fromTop.slice(kept + 1).every((a) => a.threads === 1 || a.mid.includes("probe-abandoned")));
 });
 
@@ -131,7 +133,7 @@ test("a probe down is kept when as fast (headroom for the editor), a probe up on
 });
 
 test("it steps down one thread at a time and never below the minimum", () => {
-  const g = new ThreadGovernor({ maxThreads: 4, probeEvery: 100 });
+  const g = new ThreadGovernor({ maxThreads: 4, probeEvery: 100, firstProbeAfter: 100 });
   // Every count above 1 collapses after the first answer; each back-off comes after minTokens.
   const trace = replay(g, (t, i) => (i === 0 ? 40 : t === 1 ? 10 : 1), 4);
   assert.deepEqual(trace.map((a) => a.threads), [4, 4, 1, 1]);
@@ -140,7 +142,7 @@ test("it steps down one thread at a time and never below the minimum", () => {
 });
 
 test("answers too short to measure change nothing", () => {
-  const g = new ThreadGovernor({ maxThreads: 2 });
+  const g = new ThreadGovernor({ maxThreads: 2, firstProbeAfter: 6 });
   g.record({ threads: 2, tokens: 100, ms: 4000 });
   const step = g.record({ threads: 2, tokens: 3, ms: 10_000 });
   assert.equal(step.decision, "too-short");
@@ -150,7 +152,7 @@ test("answers too short to measure change nothing", () => {
 });
 
 test("a sample measured at a stale thread count is ignored", () => {
-  const g = new ThreadGovernor({ maxThreads: 2 });
+  const g = new ThreadGovernor({ maxThreads: 2, firstProbeAfter: 6 });
   g.record({ threads: 2, tokens: 100, ms: 4000 });
   assert.equal(g.record({ threads: 1, tokens: 100, ms: 100_000 }).decision, "too-short");
   assert.equal(g.check({ threads: 1, tokens: 100, ms: 100_000 }), undefined);
@@ -182,7 +184,7 @@ test("the default ceiling leaves a core for the editor on machines with more tha
 });
 
 test("each step reports the speed it measured and the reference it was judged against", () => {
-  const g = new ThreadGovernor({ maxThreads: 2 });
+  const g = new ThreadGovernor({ maxThreads: 2, firstProbeAfter: 6 });
   g.record({ threads: 2, tokens: 100, ms: 4000 }); // 25 tokens/s
   const step = g.record({ threads: 2, tokens: 100, ms: 80_000 }); // 1.25 tokens/s
   assert.equal(step.decision, "backed-off");
@@ -213,7 +215,7 @@ test("hints between answers: a core taken steps down before the answer, a core f
 
 test("a hint that stays wrong costs one probe, never overrides the speeds, and a taken hint gives up a probe in flight", () => {
   // The hint says a core is free (a container counting its host), but 2 threads are slow here.
-  const g = new ThreadGovernor({ maxThreads: 2, startThreads: 1 });
+  const g = new ThreadGovernor({ maxThreads: 2, startThreads: 1, firstProbeAfter: 6 });
   assert.equal(g.hint(2), undefined, "no speed at 1 thread yet: nothing to compare a probe with");
   replay(g, loaded, 1);
   assert.equal(g.hint(2)?.decision, "core-freed");
@@ -224,7 +226,7 @@ test("a hint that stays wrong costs one probe, never overrides the speeds, and a
     replay(g, loaded, 1);
   }
   // The hint says busy (another tenant) while 2 threads measured fast: a change steps down once...
-  const h = new ThreadGovernor({ maxThreads: 2, probeEvery: 3 });
+  const h = new ThreadGovernor({ maxThreads: 2, probeEvery: 3, firstProbeAfter: 3 });
   replay(h, quiet, 1);
   assert.equal(h.hint(1)?.decision, "cores-taken");
   // ...then the speeds decide: the scheduled probe finds 2 threads pay and keeps them, and the same hint does not undo it.
