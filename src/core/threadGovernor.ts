@@ -152,25 +152,32 @@ export class ThreadGovernor {
   hint(freeCores: number): GovernorStep | undefined {
     if (!Number.isFinite(freeCores)) return undefined;
     const { minThreads, maxThreads } = this.options;
-    const t = this.threads;
-    const now: HintClass = freeCores <= t - HINT_SLACK ? "taken" : freeCores >= t + HINT_SLACK ? "room" : "neutral";
+    // Judged against the settled count, so a probe of our own does not read as a change.
+    const settled = this.probeFrom ?? this.threads;
+    const now: HintClass = freeCores <= settled - HINT_SLACK ? "taken" : freeCores >= settled + HINT_SLACK ? "room" : "neutral";
     const changed = now !== this.lastHint;
     this.lastHint = now;
     if (now !== "room") this.roomPending = false;
     else if (changed) this.roomPending = true;
-    if (now === "taken" && changed && t > minThreads) {
-      // A probe in flight is given up too: the machine changed under it.
+    if (this.probeFrom !== undefined && this.threads > this.probeFrom && freeCores <= this.threads - HINT_SLACK) {
+      // A probe up onto a core someone else now holds would only spin: given up, not failed.
+      this.threads = this.probeFrom;
       this.probeFrom = undefined;
-      this.threads = Math.min(t - 1, Math.max(minThreads, Math.floor(freeCores + 1 - HINT_SLACK)));
+      this.sinceProbe = 0;
+      return { threads: this.threads, decision: "cores-taken" };
+    }
+    if (now === "taken" && changed && settled > minThreads) {
+      this.probeFrom = undefined;
+      this.threads = Math.min(settled - 1, Math.max(minThreads, Math.floor(freeCores + 1 - HINT_SLACK)));
       this.sinceProbe = 0;
       this.interval = this.options.probeEvery;
       return { threads: this.threads, decision: "cores-taken" };
     }
-    if (this.roomPending && t < maxThreads && this.probeFrom === undefined && this.recent.has(t)) {
+    if (this.roomPending && this.threads < maxThreads && this.probeFrom === undefined && this.recent.has(this.threads)) {
       this.roomPending = false;
       this.lastProbeUp = true;
-      this.probeFrom = t;
-      this.threads = t + 1;
+      this.probeFrom = this.threads;
+      this.threads += 1;
       this.sinceProbe = 0;
       return { threads: this.threads, decision: "core-freed" };
     }

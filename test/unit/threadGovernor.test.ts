@@ -244,4 +244,13 @@ test("a hint that stays wrong costs one probe, never overrides the speeds, and a
   assert.equal(p.probing, false);
   assert.equal(p.current, 1);
   assert.equal(p.hint(Number.NaN), undefined, "no measurement yet: no hint");
+  // Its own probe is not a change of the machine: after the early probe up fails, the same free core probes no more.
+  const q = new ThreadGovernor({ maxThreads: 2, startThreads: 1 });
+  assert.equal(q.hint(2), undefined);
+  replay(q, loaded, 1);
+  assert.equal(q.probing, true, "the early first probe");
+  assert.equal(q.hint(2), undefined);
+  assert.ok(replay(q, loaded, 1)[0].mid.includes("probe-abandoned"));
+  assert.equal(q.hint(2), undefined);
+  assert.equal(q.current, 1);
 });
