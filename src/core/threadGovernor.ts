@@ -62,6 +62,8 @@ export interface GovernorStep {
 type HintClass = "taken" | "room" | "neutral";
 /** How far (in cores) the free cores must fall short of the threads, or exceed them, to count. */
 const HINT_SLACK = 0.75;
+/** How far back a reading must come before its class is left (hysteresis). */
+const HINT_KEEP = 0.25;
 
 export const GOVERNOR_DEFAULTS = { minThreads: 1, slowdown: 0.5, firstProbeAfter: 1, probeEvery: 6, maxProbeEvery: 48, probeGain: 1.1, minTokens: 16, probeTokens: 4 };
 
@@ -154,7 +156,10 @@ export class ThreadGovernor {
     const { minThreads, maxThreads } = this.options;
     // Judged against the settled count, so a probe of our own does not read as a change.
     const settled = this.probeFrom ?? this.threads;
-    const now: HintClass = freeCores <= settled - HINT_SLACK ? "taken" : freeCores >= settled + HINT_SLACK ? "room" : "neutral";
+    // Hysteresis: a class is entered at HINT_SLACK and left only past HINT_KEEP, so readings
+    // that wobble around a threshold (other processes' small, uneven use) do not read as changes.
+    const stays = (this.lastHint === "taken" && freeCores <= settled - HINT_KEEP) || (this.lastHint === "room" && freeCores >= settled + HINT_KEEP);
+    const now: HintClass = stays ? this.lastHint : freeCores <= settled - HINT_SLACK ? "taken" : freeCores >= settled + HINT_SLACK ? "room" : "neutral";
     const changed = now !== this.lastHint;
     this.lastHint = now;
     if (now !== "room") this.roomPending = false;

@@ -254,3 +254,18 @@ test("a hint that stays wrong costs one probe, never overrides the speeds, and a
   assert.equal(q.hint(2), undefined);
   assert.equal(q.current, 1);
 });
+
+test("readings that wobble around a threshold do not read as changes (hysteresis)", () => {
+  const g = new ThreadGovernor({ maxThreads: 2, startThreads: 1, firstProbeAfter: 100 });
+  replay(g, loaded, 1);
+  assert.equal(g.hint(2)?.decision, "core-freed", "a free core: probed");
+  replay(g, loaded, 1); // the probe fails
+  // Other processes' small uneven use: 1.9, 1.6, 1.95, 1.5 free cores — still room, never a new probe.
+  for (const free of [1.9, 1.6, 1.95, 1.5]) {
+    assert.equal(g.hint(free), undefined, `free ${free}`);
+    replay(g, loaded, 1);
+  }
+  // Only a real change (a core taken, then freed again) probes again.
+  assert.equal(g.hint(1), undefined, "at 1 thread a taken core is nothing to step down from");
+  assert.equal(g.hint(2)?.decision, "core-freed");
+});
