@@ -162,11 +162,14 @@ export class ThreadGovernor {
     const now: HintClass = stays ? this.lastHint : freeCores <= settled - HINT_SLACK ? "taken" : freeCores >= settled + HINT_SLACK ? "room" : "neutral";
     const changed = now !== this.lastHint;
     this.lastHint = now;
-    if (now !== "room") this.roomPending = false;
+    const from = this.probeFrom;
+    const probingUp = from !== undefined && this.threads > from;
+    // A probe up in flight already tries the freed core.
+    if (now !== "room" || probingUp) this.roomPending = false;
     else if (changed) this.roomPending = true;
-    if (this.probeFrom !== undefined && this.threads > this.probeFrom && freeCores <= this.threads - HINT_SLACK) {
+    if (probingUp && freeCores <= this.threads - HINT_SLACK) {
       // A probe up onto a core someone else now holds would only spin: given up, not failed.
-      this.threads = this.probeFrom;
+      this.threads = from;
       this.probeFrom = undefined;
       this.sinceProbe = 0;
       return { threads: this.threads, decision: "cores-taken" };

@@ -253,6 +253,13 @@ test("a hint that stays wrong costs one probe, never overrides the speeds, and a
   assert.ok(replay(q, loaded, 1)[0].mid.includes("probe-abandoned"));
   assert.equal(q.hint(2), undefined);
   assert.equal(q.current, 1);
+  // A core that frees up while a probe up is in flight is what that probe tries: no second probe after it.
+  const r = new ThreadGovernor({ maxThreads: 2, startThreads: 1 });
+  assert.equal(r.hint(1.5), undefined, "the start: not free enough to count");
+  replay(r, loaded, 1);
+  assert.equal(r.hint(2), undefined, "freed during the early probe up");
+  assert.ok(replay(r, loaded, 1)[0].mid.includes("probe-abandoned"));
+  assert.equal(r.hint(2), undefined);
 });
 
 test("readings that wobble around a threshold do not read as changes (hysteresis)", () => {
