@@ -7,11 +7,11 @@
  * - starts below the ceiling when the machine is already busy (startThreads);
  * - backs off one thread when an answer (or the first minTokens of one) decodes at under half of
  *   what as many threads or more did before;
- * - probes a neighbouring count after the first measured answer and then now and then (one
- *   more, or one fewer from the ceiling) and keeps
- *   it only if it pays; a probe that is clearly slower is abandoned mid-answer (check), and each
- *   failed probe doubles the wait before the next one (capped), so a slow setting costs a few
- *   tokens now and then, not whole answers.
+ * - probes a neighbouring count (one more, or one fewer from the ceiling) after the first
+ *   measured answer and then now and then, and keeps it only if it pays; a probe that is
+ *   clearly slower is abandoned mid-answer (check), and each failed probe doubles the wait
+ *   before the next one (capped), so a slow setting costs a few tokens now and then, not
+ *   whole answers.
  * - between answers, takes a hint of the cores other processes left free (hint): threads on a
  *   core someone else holds step down before the answer starts, and a core freed since the
  *   last look is probed at once instead of at the next scheduled probe (the speed it brings
