@@ -254,11 +254,7 @@ class RelayRun {
       const usage = reply.usage ? plausibleUsage(reply.usage, sane) : { promptTokens: context.tokens, completionTokens: 1 };
       await reservation?.settle({ ...(reply.usage ?? usage), receivedTokens: 0 });
       reservation = null;
-      const w = (this.warmed ??= { calls: 0, promptTokens: 0, completionTokens: 0, cachedPromptTokens: 0 });
-      w.calls++;
-      w.promptTokens += usage.promptTokens;
-      w.completionTokens += usage.completionTokens;
-      w.cachedPromptTokens += Math.min(usage.promptTokens, reply.usage?.cachedPromptTokens ?? 0);
+      this.noteWarming(usage.promptTokens, usage.completionTokens, Math.min(usage.promptTokens, reply.usage?.cachedPromptTokens ?? 0));
     } catch (error) {
       // Warming is an optimisation, but a request the server may have prefilled (a timeout, a
       // stream cut off, a cancel in flight) is charged what was sent; one it refused is not.
@@ -266,12 +262,19 @@ class RelayRun {
       if (refused || !reservation) await reservation?.release().catch(() => {});
       else {
         await reservation.settle({ promptTokens: context.tokens, completionTokens: 0, receivedTokens: 0 }).catch(() => {});
-        const w = (this.warmed ??= { calls: 0, promptTokens: 0, completionTokens: 0, cachedPromptTokens: 0 });
-        w.calls++;
-        w.promptTokens += context.tokens;
+        this.noteWarming(context.tokens, 0, 0);
       }
       if (!isAbortError(error)) this.log.debug(`teacher warming failed: ${errorMessage(error)}`);
     }
+  }
+
+  /** Counts a warming request in the answer's stats. */
+  private noteWarming(promptTokens: number, completionTokens: number, cachedPromptTokens: number): void {
+    const w = (this.warmed ??= { calls: 0, promptTokens: 0, completionTokens: 0, cachedPromptTokens: 0 });
+    w.calls++;
+    w.promptTokens += promptTokens;
+    w.completionTokens += completionTokens;
+    w.cachedPromptTokens += cachedPromptTokens;
   }
 
   /** What is sent to the teacher: its prompt (cut once), the answer so far, both redacted. */
