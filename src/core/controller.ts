@@ -279,13 +279,12 @@ class RelayRun {
 
   /** What is sent to the teacher: its prompt (cut once), the answer so far, both redacted. */
   private teacherContext(teacher: Teacher) {
-    // A task prompt too long for the teacher is cut in the middle (once: prefixes stay identical).
-    this.teacherPromptText ??= this.fitPrompt(this.req.teacherPromptText ?? teacher.renderPrompt?.(this.req.task) ?? this.req.student.renderPrompt(this.req.task));
-    return buildTeacherContext(this.teacherPromptText, this.visible, {
-      maxContextTokens: this.limits.maxContextTokens,
-      tokenizer: this.req.student,
-      redact: this.req.redact ?? redactSecrets,
-    });
+    const redact = this.req.redact ?? redactSecrets;
+    // A task prompt too long for the teacher is cut in the middle (once: prefixes stay identical),
+    // after redaction: a cut through a secret (a key whose END line falls in the removed middle)
+    // would hide the rest of it from the rules that recognise it whole.
+    this.teacherPromptText ??= this.fitPrompt(redact(this.req.teacherPromptText ?? teacher.renderPrompt?.(this.req.task) ?? this.req.student.renderPrompt(this.req.task)));
+    return buildTeacherContext(this.teacherPromptText, this.visible, { maxContextTokens: this.limits.maxContextTokens, tokenizer: this.req.student, redact });
   }
 
   private canCall(): boolean {

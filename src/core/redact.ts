@@ -29,10 +29,17 @@ interface SecretRule {
 }
 
 const B64 = "A-Za-z0-9+/";
+/** A line break inside a key block: real, or escaped inside a JSON string. */
+const PEM_BREAK = String.raw`(?:\r?\n|(?:\\r)?\\n)`;
 
 // Order matters: whole blocks first, then provider-specific shapes, then URLs and headers.
 const RULES: SecretRule[] = [
   { kind: "private-key", pattern: /-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----[\s\S]*?-----END (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----/g },
+  // Only part of a block (a selection, a file cut short): the header with the lines after it
+  // (an encrypted key's Proc-Type/DEK-Info first), or the lines before a footer. Lines may be
+  // joined by real or escaped newlines (a key inside a JSON string).
+  { kind: "private-key", pattern: new RegExp(String.raw`-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----(?:${PEM_BREAK}[A-Za-z-]+: [^\n\\]*)*(?:${PEM_BREAK})*(?:${PEM_BREAK}[${B64}=]{8,})+`, "g") },
+  { kind: "private-key", pattern: new RegExp(String.raw`(?:[${B64}=]{8,}(?:${PEM_BREAK}))+-----END (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----`, "g") },
   { kind: "age-secret-key", pattern: /\bAGE-SECRET-KEY-1[QPZRY9X8GF2TVDW0S3JN54KHCE6MUA7L]{58}\b/g },
   // AI providers
   { kind: "anthropic-key", pattern: /\bsk-ant-[A-Za-z0-9_-]{20,}/g },

@@ -10,6 +10,7 @@ import { hostname } from "node:os";
 import { dirname } from "node:path";
 import lockfile from "proper-lockfile";
 import type { LedgerStore } from "../core/budget.js";
+import { PRIVATE_FILE } from "./privateFile.js";
 
 /** A lock not refreshed for this long belongs to a dead process (proper-lockfile's minimum). */
 const STALE_MS = 5_000;
@@ -68,7 +69,7 @@ export class FileLedgerStore implements LedgerStore {
   }
 
   async append(lines: string[]): Promise<void> {
-    const file = await open(this.path, "a+");
+    const file = await open(this.path, "a+", PRIVATE_FILE);
     try {
       // A torn last line (a killed process) must not swallow the next entry.
       const { size } = await file.stat();
@@ -87,7 +88,7 @@ export class FileLedgerStore implements LedgerStore {
 
   async rewrite(lines: string[]): Promise<void> {
     const tmp = `${this.path}.${process.pid}.tmp`;
-    const file = await open(tmp, "w");
+    const file = await open(tmp, "w", PRIVATE_FILE);
     try {
       await file.writeFile(lines.map((l) => l + "\n").join(""));
       await file.sync();

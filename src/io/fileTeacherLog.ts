@@ -7,6 +7,7 @@
 import { appendFile, mkdir, rename, rm, stat } from "node:fs/promises";
 import { dirname } from "node:path";
 import type { TeacherLogEntry, TeacherRequestLog } from "../core/teacherLog.js";
+import { PRIVATE_FILE } from "./privateFile.js";
 
 export interface FileTeacherLogOptions {
   /** Rotate before the file would grow past this (default 5 MB). */
@@ -55,7 +56,7 @@ export class FileTeacherLog implements TeacherRequestLog {
       this.size = await stat(this.path).then((s) => s.size, () => 0);
     }
     if (this.size > 0 && this.size + bytes > this.maxBytes) await this.rotate();
-    await appendFile(this.path, line);
+    await appendFile(this.path, line, { mode: PRIVATE_FILE });
     this.size += bytes;
   }
 
