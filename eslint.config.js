@@ -4,7 +4,7 @@
 import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
-const SRC_FOLDERS = ["core", "protocol", "llama", "student", "teacher", "io", "gguf", "demo", "eval", "bench", "cli", "extension"];
+const SRC_FOLDERS = ["core", "protocol", "llama", "student", "teacher", "io", "gguf", "demo", "eval", "router", "bench", "cli", "extension"];
 
 /** What each folder of src/ may import from its siblings; everything else is refused. */
 const LAYERS = {
@@ -17,8 +17,9 @@ const LAYERS = {
   gguf: ["core"],
   demo: ["core", "gguf"],
   eval: ["core"],
+  router: ["core", "llama", "student", "teacher", "io", "eval"],
   bench: ["core", "gguf", "llama", "student", "teacher", "io", "demo"],
-  cli: ["core", "protocol", "llama", "student", "teacher", "io", "gguf", "demo", "eval", "bench"],
+  cli: ["core", "protocol", "llama", "student", "teacher", "io", "gguf", "demo", "eval", "bench", "router"],
   extension: ["core", "protocol", "llama", "student", "teacher", "io"],
 };
 

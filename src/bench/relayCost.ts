@@ -27,8 +27,10 @@ export function periodicPolicy(every: number, span: number): TriggerPolicy {
   return {
     name: "fixed-span",
     needsProbabilities: false,
+    topK: 0,
     teacherOnly: false,
     onToken: () => (++since > every ? span : null),
+    onKept: () => {},
     onCommand: () => null,
     onTeacherSpan: () => {
       since = 0;

@@ -12,7 +12,7 @@ import { mathPrompt } from "../core/prompts.js";
 import { choiceOption, intOption, textOption } from "./options.js";
 import { stderrLogger } from "./logger.js";
 import { formatStats, streamToTerminal, toJson } from "./render.js";
-import { addModelOptions, limitsFrom, loadStudent, loadTeacher, policyFrom, type ModelOptions } from "./setup.js";
+import { addModelOptions, limitsFrom, loadStudent, loadTeacher, policyFrom, policySetup, type ModelOptions } from "./setup.js";
 
 interface AskOptions extends ModelOptions {
   json?: boolean;
@@ -58,7 +58,7 @@ export function registerAsk(program: Command): void {
         task,
         student,
         teacher,
-        policy: policyFrom(options),
+        policy: policyFrom(await policySetup(options, student, logger)),
         budget,
         limits: limitsFrom(options),
         signal: controller.signal,

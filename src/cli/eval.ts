@@ -5,6 +5,7 @@ import { CONDITION_NAMES } from "../eval/conditions.js";
 import { BENCHMARK_NAMES, DEFAULT_DATA_DIR, GENERATED_SETS } from "../eval/datasets.js";
 import { GRADER_NAMES } from "../eval/grader.js";
 import type { ItemLimit } from "../eval/runEval.js";
+import type { SweepPoint } from "../eval/conditions.js";
 import type { EvalCommandOptions } from "./evalCommand.js";
 import { addModelOptions } from "./setup.js";
 import { choiceOption, intOption, listOption, numberOption, textOption, urlOption } from "./options.js";
@@ -26,6 +27,14 @@ export function parseLimit(v: string): ItemLimit {
   return limits;
 }
 
+/** "1,2,5" → teacher shares 1%, 2%, 5%; "t=0.1,0.2" → thresholds. */
+export function parseSweep(v: string): SweepPoint[] {
+  const thresholds = v.trim().startsWith("t=");
+  const parts = listOption("--sweep")(thresholds ? v.trim().slice(2) : v);
+  const points = parts.map((p): SweepPoint => (thresholds ? { threshold: numberOption("--sweep", 0, 100)(p) } : { share: numberOption("--sweep", 0, 100, { minExclusive: true })(p) / 100 }));
+  return points;
+}
+
 export function registerEval(program: Command): void {
   addModelOptions(
     program
@@ -39,6 +48,8 @@ export function registerEval(program: Command): void {
       .option("--concurrency <n>", "answers in flight (the student gets this many context sequences)", intOption("--concurrency", 1, 64), 2)
       .option("--out <dir>", "where results.jsonl (resumable), report.md, report.json and frontier.svg go", textOption("--out"), "relay-eval")
       .option("--calibrate-to <condition>", "the relay condition whose call ratio the random router is calibrated to (without --random-p)")
+      .option("--sweep <points>", "run each scored condition at several operating points: teacher shares in percent (1,2,5,10,20; thresholds from the student's calibration on generated train problems) or thresholds (t=0.1,0.2); a random router is run at the call ratio each point of the --calibrate-to condition reached", parseSweep)
+      .option("--calibration-count <n>", "generated train problems the --sweep calibration answers (kept in <out>/calibration.json unless --calibration is given)", intOption("--calibration-count", 1, 100_000), 60)
       .option("--grader <name>", `${GRADER_NAMES.join(" or ")}: builtin needs no Python; math-verify is the paper's grader in a private Python environment (made on first use), with the built-in grader's verdicts on the same answers compared in the report`, choiceOption("--grader", GRADER_NAMES), "builtin")
       .option("--judge", "re-grade strictly wrong answers with a model behind an OpenAI-compatible chat API (default: the teacher's)")
       .option("--judge-url <url>", "judge API base URL (default: --teacher-url)", urlOption("--judge-url"))

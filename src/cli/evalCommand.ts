@@ -7,7 +7,15 @@ import { stderrLogger } from "./logger.js";
 import { limitsFrom, loadTeacher, type ModelOptions } from "./setup.js";
 import { LlamaStudent } from "../student/llamaStudent.js";
 import { FileTeacherLog } from "../io/fileTeacherLog.js";
-import { needsTeacher, parseConditions, withTeacher } from "../eval/conditions.js";
+import { expandSweep, isScored, needsTeacher, parseConditions, withTeacher, type Condition, type ConditionOptions, type SweepPoint } from "../eval/conditions.js";
+import { createHash } from "node:crypto";
+import { existsSync } from "node:fs";
+import type { Logger } from "../core/logger.js";
+import { DEFAULT_POLICY_OPTIONS, type PolicyName } from "../core/policies.js";
+import type { Router } from "../core/routing/router.js";
+import { loadRouterFile } from "../io/routerFile.js";
+import { modelFingerprint } from "../llama/fingerprint.js";
+import { readCalibration, recordCalibration, thresholdFor, writeCalibration, type CalibrationFile } from "../router/calibration.js";
 import { describeIssues, loadDatasets } from "../eval/datasets.js";
 import { builtinGrader, createGrader } from "../eval/createGrader.js";
 import type { GraderName } from "../eval/grader.js";
@@ -35,6 +43,9 @@ export interface EvalCommandOptions extends ModelOptions {
   cachedInputPrice?: number;
   outputPrice?: number;
   teacherLog?: string;
+  /** Operating points of the scored conditions: teacher shares or thresholds. */
+  sweep?: SweepPoint[];
+  calibrationCount: number;
   json?: boolean;
   progress: boolean;
   verbose?: boolean;
@@ -43,13 +54,19 @@ export interface EvalCommandOptions extends ModelOptions {
 /** Runs the command; resolves to the exit code (130 when interrupted). */
 export async function runEvalCommand(options: EvalCommandOptions): Promise<number> {
   const logger = stderrLogger(Boolean(options.verbose));
-  const conditions = parseConditions(options.conditions ?? [options.policy], {
+  const conditionOptions: ConditionOptions = {
     spanTokens: options.spanTokens,
     threshold: options.threshold,
+    cooldownTokens: options.cooldown,
     fixedSpan: options.fixedSpan,
     randomP: options.randomP,
     calibrateTo: options.calibrateTo,
-  }).map((c) => withTeacher(c, teacherIdentity(options)));
+  };
+  const names = options.conditions ?? [options.policy];
+  // Checked before any model loads; parsed again once the router is loaded.
+  parseConditions(names, conditionOptions);
+  if (names.includes("router") && !options.router) throw new RelayError("invalid-argument", "The router condition needs --router FILE (from `relay router train`).");
+  if (options.sweep && !names.some((n) => isScored(n as PolicyName))) throw new RelayError("invalid-argument", "--sweep needs a scored condition (confidence, entropy, margin, rolling-entropy, step-entropy, router, auto).");
   const datasets = await loadDatasets(options.data, options.dataDir);
   if (typeof options.limit === "object") {
     const unknown = Object.keys(options.limit).filter((name) => name !== "*" && !datasets.some((d) => d.name === name));
@@ -74,6 +91,13 @@ export async function runEvalCommand(options: EvalCommandOptions): Promise<numbe
     if (!probe.correct) throw new RelayError("grader-failed", `The math-verify helper does not grade \\boxed{1} as 1${probe.error ? `: ${probe.error}` : ""}.`);
   }
   const student = await LlamaStudent.load({ model: options.student, gpu: options.gpu, threads: options.threads, contextSize: options.contextSize, sequences: options.concurrency, thinking: options.thinking !== "off", logger });
+  let conditions: Condition[];
+  try {
+    conditions = await sweptConditions(options, names, conditionOptions, student, logger);
+  } catch (error) {
+    await student.dispose();
+    throw error;
+  }
   const controller = new AbortController();
   const onSigint = () => controller.abort();
   const progress = createProgressBar(options.progress && !options.json);
@@ -117,6 +141,45 @@ export async function runEvalCommand(options: EvalCommandOptions): Promise<numbe
     return 130;
   }
   return outcome.failures.length > 0 ? 1 : 0;
+}
+
+/**
+ * The conditions with the router loaded and, for a sweep, one condition per operating point:
+ * thresholds for teacher shares come from the student's calibration on generated train problems
+ * (--calibration, or <out>/calibration.json, recorded on first use), never from the eval items.
+ */
+async function sweptConditions(options: EvalCommandOptions, names: string[], conditionOptions: ConditionOptions, student: LlamaStudent, logger: Logger): Promise<Condition[]> {
+  const fingerprint = await modelFingerprint(student.path);
+  let router: Router | undefined;
+  if (options.router) {
+    const teacherPrint = options.teacherGguf ? { fingerprint: await modelFingerprint(options.teacherGguf) } : undefined;
+    const loaded = await loadRouterFile(options.router, { fingerprint, name: student.name }, teacherPrint);
+    for (const w of loaded.warnings) logger.warn(w);
+    router = loaded.router;
+  }
+  const routerTag = router ? createHash("sha256").update(JSON.stringify(router.file)).digest("hex").slice(0, 8) : undefined;
+  const conditions = parseConditions(names, { ...conditionOptions, router, routerTag }).map((c) => withTeacher(c, teacherIdentity(options)));
+  if (!options.sweep) return conditions;
+  const path = options.calibration ?? join(options.out, "calibration.json");
+  let calibration: CalibrationFile;
+  if (options.calibration || existsSync(path)) calibration = await readCalibration(path, fingerprint);
+  else {
+    process.stderr.write(`calibrating the teacher share on ${options.calibrationCount} generated train problems (once; kept in ${path})\n`);
+    const progress = createProgressBar(options.progress && !options.json);
+    try {
+      calibration = await recordCalibration({ student, studentId: { name: student.name, fingerprint }, count: options.calibrationCount, seed: 1, maxTokens: options.maxTokens, progress });
+    } finally {
+      progress.stop();
+    }
+    await writeCalibration(path, calibration);
+  }
+  if (calibration.maxTokens !== options.maxTokens) logger.warn(`${path} was recorded with --max-tokens ${calibration.maxTokens}; this run uses ${options.maxTokens}`);
+  const rules = { span: options.spanTokens ?? DEFAULT_POLICY_OPTIONS.spanTokens, cooldown: options.cooldown ?? DEFAULT_POLICY_OPTIONS.cooldownTokens, maxCalls: options.maxCalls };
+  return expandSweep(conditions, options.sweep, (c, share) => {
+    const found = thresholdFor(calibration, c.policy, share, rules, router);
+    logger.info(`${c.name} @${share * 100}%: threshold ${found.threshold.toPrecision(4)} (replayed share ${(found.expected * 100).toFixed(2)}%)`);
+    return found.threshold;
+  });
 }
 
 export async function writeReport(dir: string, report: EvalReport): Promise<void> {

@@ -1,11 +1,13 @@
-/** The `relay` command line: ask, demo, eval, grade, bench. */
+/** The `relay` command line: ask, demo, eval, grade, bench, router, calibrate. */
 import { Command, CommanderError } from "commander";
 import { RelayError, errorMessage } from "../core/errors.js";
 import { registerAsk } from "./ask.js";
 import { registerBench } from "./bench.js";
+import { registerCalibrate } from "./calibrate.js";
 import { registerDemo } from "./demo.js";
 import { registerEval } from "./eval.js";
 import { registerGrade } from "./grade.js";
+import { registerRouter } from "./router.js";
 
 const program = new Command()
   .name("relay")
@@ -19,6 +21,8 @@ registerAsk(program);
 registerEval(program);
 registerGrade(program);
 registerBench(program);
+registerRouter(program);
+registerCalibrate(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -5,7 +5,12 @@ import { DEFAULT_STUDENT_MODEL } from "../core/defaults.js";
 import { RelayError } from "../core/errors.js";
 import type { Logger } from "../core/logger.js";
 import type { Teacher } from "../core/models.js";
-import { createPolicy, POLICY_NAMES, type PolicyName, type TagMemory } from "../core/policies.js";
+import { createHash } from "node:crypto";
+import { createPolicy, DEFAULT_POLICY_OPTIONS, POLICY_NAMES, SCORED_POLICIES, type PolicyName, type PolicyOptions, type TagMemory } from "../core/policies.js";
+import { errorMessage, isRelayError } from "../core/errors.js";
+import { modelFingerprint } from "../llama/fingerprint.js";
+import { loadRouterFile } from "../io/routerFile.js";
+import { defaultCalibrationPath, readCalibration, thresholdFor } from "../router/calibration.js";
 import { GPU_SETTINGS, type GpuSetting } from "../llama/llama.js";
 import { PROMPT_TEMPLATES, promptRenderer, type PromptTemplateName } from "../llama/chatFormat.js";
 import { LlamaStudent } from "../student/llamaStudent.js";
@@ -34,6 +39,12 @@ export interface ModelOptions {
   contextSize?: number;
   policy: PolicyName;
   threshold?: number;
+  /** A router file (router policy; auto uses it when it matches the student). */
+  router?: string;
+  cooldown?: number;
+  /** Target teacher share in percent: the scored policy's threshold comes from the student's calibration. */
+  share?: number;
+  calibration?: string;
   spanTokens?: number;
   fixedSpan?: number;
   randomP?: number;
@@ -65,8 +76,12 @@ export function addModelOptions(cmd: Command): Command {
     .option("--threads <n>", "CPU threads (default: adapted per answer, up to the math cores available)", intOption("--threads", 1, 1024))
     .option("--context-size <n>", "student context size in tokens", intOption("--context-size", 256, 1_048_576))
     .option("--policy <name>", `trigger policy: ${POLICY_NAMES.join(", ")}`, choiceOption("--policy", POLICY_NAMES), "auto")
-    .option("--threshold <p>", "confidence policy: call below this top-1 probability (0 to 1)", numberOption("--threshold", 0, 1))
-    .option("--span-tokens <n>", "confidence/random policies: tokens per call", intOption("--span-tokens", 1, 4096))
+    .option("--threshold <t>", "confidence: call below this top-1 probability (0 to 1); entropy, margin, rolling-entropy, step-entropy, router: call above this score", numberOption("--threshold", 0, 100))
+    .option("--share <percent>", "scored policies: the teacher share to aim for (a threshold from the student's calibration, see `relay calibrate`)", numberOption("--share", 0, 100, { minExclusive: true }))
+    .option("--calibration <file>", "the student's calibration file (default: the one `relay calibrate` wrote for this student)", textOption("--calibration"))
+    .option("--router <file>", "a router file from `relay router train` (--policy router; auto uses it when it was made for this student)", textOption("--router"))
+    .option("--span-tokens <n>", "scored and random policies: tokens per call", intOption("--span-tokens", 1, 4096))
+    .option("--cooldown <n>", "scored policies: student tokens after a call (and at the start) before the next", intOption("--cooldown", 0, 100_000))
     .option("--fixed-span <n>", "fixed-span policy: tokens per call", intOption("--fixed-span", 1, 4096))
     .option("--random-p <p>", "random policy: per-token call probability (0 to 1)", numberOption("--random-p", 0, 1))
     .option("--seed <n>", "seed for sampling and the random policy", intOption("--seed", 0, 0xffffffff))
@@ -105,18 +120,59 @@ export async function loadTeacher(options: ModelOptions, logger: Logger, log?: T
   return undefined;
 }
 
-export function policyFrom(options: ModelOptions, memory?: TagMemory) {
-  return createPolicy(
-    options.policy,
-    {
-      threshold: options.threshold,
-      spanTokens: options.spanTokens,
-      fixedSpanTokens: options.fixedSpan,
-      probability: options.randomP,
-      seed: options.seed,
-    },
-    memory,
-  );
+/** The policy and its options from the command line: the router loaded, a teacher share turned into a threshold. */
+export interface PolicySetup {
+  policy: PolicyName;
+  options: Partial<PolicyOptions> & { routerTag?: string };
+}
+
+export async function policySetup(options: ModelOptions, student: { path: string; name: string }, logger: Logger): Promise<PolicySetup> {
+  let policy = options.policy;
+  const o: PolicySetup["options"] = {
+    threshold: options.threshold,
+    spanTokens: options.spanTokens,
+    cooldownTokens: options.cooldown,
+    fixedSpanTokens: options.fixedSpan,
+    probability: options.randomP,
+    seed: options.seed,
+  };
+  if (policy === "router" && !options.router) throw new RelayError("invalid-argument", "--policy router needs --router FILE (from `relay router train`).");
+  const fingerprint = options.router || options.share ? await modelFingerprint(student.path) : "";
+  if (options.router && (policy === "router" || policy === "auto")) {
+    const teacherPrint = options.teacherGguf ? { fingerprint: await modelFingerprint(options.teacherGguf) } : undefined;
+    try {
+      const { router, warnings } = await loadRouterFile(options.router, { fingerprint, name: student.name }, teacherPrint);
+      for (const w of warnings) logger.warn(w);
+      o.router = router;
+      o.routerTag = fingerprintOf(JSON.stringify(router.file));
+    } catch (error) {
+      if (!isRelayError(error, "router-invalid")) throw error;
+      // The answer goes on under the training-free policy rather than failing.
+      logger.error(`${errorMessage(error)} The answer goes on under the confidence policy.`);
+      if (policy === "router") policy = "confidence";
+    }
+  }
+  if (options.share !== undefined) {
+    const path = options.calibration ?? defaultCalibrationPath(fingerprint);
+    if (!SCORED_POLICIES.includes(policy) && policy !== "auto") throw new RelayError("invalid-argument", `--share needs a scored policy (${SCORED_POLICIES.join(", ")}, auto), not ${policy}.`);
+    const calibration = await readCalibration(path, fingerprint).catch((error: unknown) => {
+      throw new RelayError("invalid-argument", `--share needs the student's calibration: ${errorMessage(error)} Make it with \`relay calibrate --student ${options.student}\`.`);
+    });
+    const rules = { span: options.spanTokens ?? DEFAULT_POLICY_OPTIONS.spanTokens, cooldown: options.cooldown ?? DEFAULT_POLICY_OPTIONS.cooldownTokens, maxCalls: options.maxCalls };
+    const found = thresholdFor(calibration, policy, options.share / 100, rules, o.router);
+    if (policy === "auto" && o.router) o.routerThreshold = found.threshold;
+    else o.threshold = found.threshold;
+    logger.info(`teacher share ${options.share}%: ${policy} threshold ${found.threshold.toPrecision(4)} (replayed on ${calibration.answers.length} calibration answers: ${(found.expected * 100).toFixed(1)}%)`);
+  }
+  return { policy, options: o };
+}
+
+export function policyFrom(setup: PolicySetup, memory?: TagMemory) {
+  return createPolicy(setup.policy, setup.options, memory);
+}
+
+function fingerprintOf(text: string): string {
+  return createHash("sha256").update(text).digest("hex").slice(0, 8);
 }
 
 export function limitsFrom(options: ModelOptions) {

@@ -174,6 +174,7 @@ class RelayRun {
     const opening = student.openSession(task, {
       signal,
       probabilities: policy.needsProbabilities,
+      topK: policy.topK,
       temperature: this.req.temperature,
       seed: this.req.seed,
       grammar: this.req.grammar,
@@ -193,7 +194,7 @@ class RelayRun {
       if (step === null) return session.contextFull ? "context-full" : "eos";
       this.firstTokenMs ??= Date.now() - this.t0;
 
-      const wanted = policy.onToken(step.probability);
+      const wanted = policy.onToken(step);
       if (wanted !== null && this.canCall()) {
         // The uncertain token is replaced by the teacher's span when one arrives.
         const outcome = await this.callTeacher(wanted, () => session.discardLast());
@@ -201,6 +202,7 @@ class RelayRun {
         if (outcome === "spliced") continue;
       }
 
+      policy.onKept(step);
       this.studentTokens++;
       this.current.tokens++;
       let command: number | null = null;
@@ -410,7 +412,7 @@ class RelayRun {
       });
     }
     setThought(this.current, this.thoughts?.inside ?? false);
-    this.req.policy.onTeacherSpan();
+    this.req.policy.onTeacherSpan(text, tokens);
     return finish === "eos" ? "eos" : "spliced";
   }
 

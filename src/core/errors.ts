@@ -29,6 +29,8 @@ export type RelayErrorCode =
   | "grader-failed"
   | "budget-ledger-unwritable"
   | "prompt-too-long"
+  /** A router file that is missing, corrupt, of another version or for another model. */
+  | "router-invalid"
   | "aborted"
   | "invalid-argument"
   /** A broken invariant of Relay itself: a bug to report, nothing the user did. */

@@ -18,6 +18,11 @@ export interface StudentStep {
   text: string;
   /** Probability of the chosen token, when asked for. */
   probability?: number;
+  /**
+   * The `SessionOptions.topK` most likely next tokens' probabilities, highest first (over the
+   * whole vocabulary: their sum is the top-K mass), when asked for.
+   */
+  top?: number[];
 }
 
 /** One answer being generated on the student's own context sequence. */
@@ -48,6 +53,8 @@ export interface SessionOptions {
   signal?: AbortSignal;
   /** Ask for each token's probability (confidence policies). */
   probabilities: boolean;
+  /** Also the top-K probabilities of each step's distribution (entropy, margin, router); 0: none. */
+  topK?: number;
   temperature?: number;
   seed?: number;
   /**

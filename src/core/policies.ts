@@ -1,43 +1,64 @@
 /**
  * Trigger policies: when to ask the teacher, and for how many tokens. One instance per answer
- * (policies keep per-answer state such as a cool-down).
+ * (policies keep per-answer state such as a cool-down and the features of the answer so far).
  */
 
 import { RelayError } from "./errors.js";
 import { seededRandom } from "./random.js";
+import { FeatureTracker, FEATURE_TOP_K, type TokenView } from "./routing/features.js";
+import type { Router } from "./routing/router.js";
+import { SIGNAL_NAMES, signalNeedsTopK, signalScore, type SignalName } from "./routing/signals.js";
 
-export type PolicyName = "learned" | "confidence" | "auto" | "student-only" | "teacher-only" | "random" | "fixed-span";
-export const POLICY_NAMES: readonly PolicyName[] = ["learned", "confidence", "auto", "student-only", "teacher-only", "random", "fixed-span"];
+export type { TokenView } from "./routing/features.js";
+
+export type PolicyName = "learned" | "confidence" | "auto" | "student-only" | "teacher-only" | "random" | "fixed-span" | "entropy" | "margin" | "rolling-entropy" | "step-entropy" | "router";
+export const POLICY_NAMES: readonly PolicyName[] = ["learned", "confidence", "auto", "student-only", "teacher-only", "random", "fixed-span", "entropy", "margin", "rolling-entropy", "step-entropy", "router"];
+/** Policies that score every token and call above a threshold (calibrated to a teacher share). */
+export const SCORED_POLICIES: readonly PolicyName[] = [...SIGNAL_NAMES, "router"];
 
 export interface TriggerPolicy {
   readonly name: PolicyName;
   /** Whether token probabilities are needed (they cost a little per token). */
   readonly needsProbabilities: boolean;
+  /** How many of the distribution's top probabilities each token needs (0: none). */
+  readonly topK: number;
   /** The whole answer comes from the teacher (the teacher-only baseline). */
   readonly teacherOnly: boolean;
   /**
    * Called for each sampled student token before it is committed. Returning a span size asks
    * the teacher instead of keeping that token (BiLD-style fallback).
    */
-  onToken(probability: number | undefined): number | null;
+  onToken(token: TokenView): number | null;
+  /** The token last passed to onToken was kept (no call, or the call could not be made). */
+  onKept(token: TokenView): void;
   /** The student wrote `<call>n</call>`: the span to ask for, or null to ignore it. */
   onCommand(n: number): number | null;
-  /** A teacher span was spliced in (resets cool-downs). */
-  onTeacherSpan(): void;
+  /** A teacher span was spliced in (resets cool-downs); `tokens` in the student's tokenizer. */
+  onTeacherSpan(text: string, tokens: number): void;
+  /** The score of each token seen (scored policies), for calibrating a teacher share. */
+  readonly scores?: readonly number[];
 }
 
 export interface PolicyOptions {
-  /** confidence: call when the top-1 probability is below this. */
+  /**
+   * The call threshold. confidence: the top-1 probability below which to call (0.2); the other
+   * scored policies: the score above which to call (entropy in nats, 1 − margin, the router's
+   * probability).
+   */
   threshold: number;
-  /** confidence and random: tokens asked for per call. */
+  /** Scored policies and random: tokens asked for per call. */
   spanTokens: number;
-  /** confidence: student tokens after a call before another may be made. */
+  /** Scored policies: student tokens after a call (and at the start) before another may be made. */
   cooldownTokens: number;
   /** random: per-token call probability. */
   probability: number;
   seed: number;
   /** fixed-span: every learned call asks for this many tokens (the paper's Fixed-100). */
   fixedSpanTokens: number;
+  /** router (and auto, when given): the trained router. */
+  router?: Router;
+  /** auto with a router: the router's threshold (`threshold` is the confidence fallback's); default: the router file's. */
+  routerThreshold?: number;
 }
 
 export const DEFAULT_POLICY_OPTIONS: PolicyOptions = {
@@ -50,17 +71,28 @@ export const DEFAULT_POLICY_OPTIONS: PolicyOptions = {
   fixedSpanTokens: 100,
 };
 
+/** Default thresholds of the signals other than confidence: about their 95th percentile on a real small student. */
+export const DEFAULT_SIGNAL_THRESHOLDS: Record<Exclude<SignalName, "confidence">, number> & { router: number } = {
+  entropy: 2.0,
+  margin: 0.9,
+  "rolling-entropy": 1.6,
+  "step-entropy": 2.0,
+  router: 0.5,
+};
+
 abstract class BasePolicy implements TriggerPolicy {
   abstract readonly name: PolicyName;
   readonly needsProbabilities: boolean = false;
+  readonly topK: number = 0;
   readonly teacherOnly: boolean = false;
-  onToken(_probability: number | undefined): number | null {
+  onToken(_token: TokenView): number | null {
     return null;
   }
+  onKept(_token: TokenView): void {}
   onCommand(_n: number): number | null {
     return null;
   }
-  onTeacherSpan(): void {}
+  onTeacherSpan(_text: string, _tokens: number): void {}
 }
 
 class LearnedPolicy extends BasePolicy {
@@ -89,41 +121,73 @@ class TeacherOnlyPolicy extends BasePolicy {
   override readonly teacherOnly = true;
 }
 
-class ConfidencePolicy extends BasePolicy {
-  readonly name: PolicyName = "confidence";
+/**
+ * Scores every candidate token (a training-free signal or the router) and calls the teacher for
+ * a span when the score is above the threshold, past the cool-down.
+ */
+class ScoredPolicy extends BasePolicy {
   override readonly needsProbabilities = true;
-  private sinceCall: number;
-  constructor(protected readonly options: PolicyOptions) {
+  override readonly topK: number;
+  readonly scores: number[] = [];
+  private readonly tracker = new FeatureTracker();
+  private sinceCall = 0;
+  constructor(
+    readonly name: PolicyName,
+    private readonly score: (features: readonly number[]) => number,
+    /** Call when the score is above this. */
+    private readonly above: number,
+    private readonly span: number,
+    private readonly cooldown: number,
+    topK: number,
+  ) {
     super();
-    // No call on the very first tokens either: the teacher needs some answer to continue.
-    this.sinceCall = 0;
+    this.topK = topK;
   }
-  override onToken(probability: number | undefined): number | null {
+  override onToken(token: TokenView): number | null {
     this.sinceCall++;
-    if (probability === undefined || this.sinceCall <= this.options.cooldownTokens) return null;
-    return probability < this.options.threshold ? this.options.spanTokens : null;
+    const score = this.score(this.tracker.features(token));
+    this.scores.push(score);
+    // No call on the very first tokens either: the teacher needs some answer to continue.
+    if (this.sinceCall <= this.cooldown) return null;
+    return score > this.above ? this.span : null;
   }
-  override onTeacherSpan(): void {
+  override onKept(token: TokenView): void {
+    this.tracker.commit(token);
+  }
+  override onTeacherSpan(text: string, tokens: number): void {
+    this.tracker.teacher(text, tokens);
     this.sinceCall = 0;
   }
 }
 
-/** Learned calls; confidence calls too until the model shows it writes commands itself. */
-class AutoPolicy extends ConfidencePolicy {
-  override readonly name = "auto";
+/** Learned calls; the fallback's calls too until the model shows it writes commands itself. */
+class AutoPolicy extends BasePolicy {
+  readonly name = "auto";
+  override readonly needsProbabilities = true;
+  override readonly topK: number;
   constructor(
-    options: PolicyOptions,
+    private readonly fallback: TriggerPolicy,
     private readonly memory: TagMemory,
   ) {
-    super(options);
+    super();
+    this.topK = fallback.topK;
   }
-  override onToken(probability: number | undefined): number | null {
-    const call = super.onToken(probability);
+  get scores(): readonly number[] | undefined {
+    return this.fallback.scores;
+  }
+  override onToken(token: TokenView): number | null {
+    const call = this.fallback.onToken(token);
     return this.memory.seenCommand ? null : call;
+  }
+  override onKept(token: TokenView): void {
+    this.fallback.onKept(token);
   }
   override onCommand(n: number): number {
     this.memory.seenCommand = true;
     return n;
+  }
+  override onTeacherSpan(text: string, tokens: number): void {
+    this.fallback.onTeacherSpan(text, tokens);
   }
 }
 
@@ -144,16 +208,30 @@ export interface TagMemory {
   seenCommand: boolean;
 }
 
+/** The threshold of a scored policy as its score compares it (confidence: 1 − probability). */
+export function scoreThreshold(name: PolicyName, threshold: number): number {
+  return name === "confidence" || name === "auto" ? 1 - threshold : threshold;
+}
+
 export function createPolicy(name: PolicyName, options: Partial<PolicyOptions> = {}, memory: TagMemory = { seenCommand: false }): TriggerPolicy {
   const given = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined));
   const o: PolicyOptions = { ...DEFAULT_POLICY_OPTIONS, ...given };
+  const scored = (policy: PolicyName, routerThreshold = options.threshold): ScoredPolicy => {
+    if (policy === "router") {
+      const router = o.router;
+      if (!router) throw new RelayError("invalid-argument", "The router policy needs a router file (--router FILE, relay.router.file).");
+      return new ScoredPolicy("router", (f) => router.score(f), routerThreshold ?? router.file.threshold ?? DEFAULT_SIGNAL_THRESHOLDS.router, o.spanTokens, o.cooldownTokens, router.topK);
+    }
+    const signal = policy as SignalName;
+    const threshold = policy === "confidence" ? o.threshold : (options.threshold ?? DEFAULT_SIGNAL_THRESHOLDS[signal as Exclude<SignalName, "confidence">]);
+    return new ScoredPolicy(policy, (f) => signalScore(signal, f), scoreThreshold(policy, threshold), o.spanTokens, o.cooldownTokens, signalNeedsTopK(signal) ? FEATURE_TOP_K : 0);
+  };
   switch (name) {
     case "learned":
       return new LearnedPolicy();
-    case "confidence":
-      return new ConfidencePolicy(o);
     case "auto":
-      return new AutoPolicy(o, memory);
+      // A router made for this student is the better fallback; confidence otherwise.
+      return new AutoPolicy(o.router ? scored("router", o.routerThreshold) : scored("confidence"), memory);
     case "student-only":
       return new StudentOnlyPolicy();
     case "teacher-only":
@@ -162,6 +240,13 @@ export function createPolicy(name: PolicyName, options: Partial<PolicyOptions> =
       return new RandomPolicy(o);
     case "fixed-span":
       return new FixedSpanPolicy(o.fixedSpanTokens);
+    case "confidence":
+    case "entropy":
+    case "margin":
+    case "rolling-entropy":
+    case "step-entropy":
+    case "router":
+      return scored(name);
     default: {
       // A name from an unchecked source (an old setting, a typo): say which, not "undefined".
       const unknown: never = name;

@@ -5,12 +5,13 @@
  */
 import { createHash } from "node:crypto";
 import { RelayError } from "../core/errors.js";
-import { createPolicy, isPolicyName, type PolicyName, type PolicyOptions, type TriggerPolicy } from "../core/policies.js";
+import { createPolicy, isPolicyName, SCORED_POLICIES, type PolicyName, type PolicyOptions, type TriggerPolicy } from "../core/policies.js";
+import type { Router } from "../core/routing/router.js";
 
-export const CONDITION_NAMES = ["learned", "teacher-free", "student-only", "teacher-only", "random", "fixed-span", "confidence", "auto"] as const;
+export const CONDITION_NAMES = ["learned", "teacher-free", "student-only", "teacher-only", "random", "fixed-span", "confidence", "auto", "entropy", "margin", "rolling-entropy", "step-entropy", "router"] as const;
 
 /** Conditions whose measured call ratio a random router can be calibrated to. */
-const RELAY_POLICIES: readonly PolicyName[] = ["learned", "fixed-span", "confidence", "auto"];
+const RELAY_POLICIES: readonly PolicyName[] = ["learned", "fixed-span", "confidence", "auto", "entropy", "margin", "rolling-entropy", "step-entropy", "router"];
 
 export interface Condition {
   /** The name in reports: a policy name, or "teacher-free". */
@@ -27,11 +28,20 @@ export interface Condition {
   calibrateTo?: string;
   /** A short hash of the teacher's identity, for conditions that call it. */
   teacherTag?: string;
+  /** A sweep point: the teacher share it was calibrated to (absent for explicit thresholds). */
+  targetShare?: number;
 }
+
+/** One operating point of a sweep: a teacher share (0..1) to calibrate to, or a threshold. */
+export type SweepPoint = { share: number } | { threshold: number };
 
 export interface ConditionOptions {
   spanTokens?: number;
   threshold?: number;
+  cooldownTokens?: number;
+  /** The router (router and auto conditions) and a short hash of its file, for the signature. */
+  router?: Router;
+  routerTag?: string;
   fixedSpan?: number;
   randomP?: number;
   /** Which relay condition a random router is calibrated to; default: the first in the list. */
@@ -47,7 +57,8 @@ export function parseConditions(list: readonly string[], options: ConditionOptio
   return names.map((name) => {
     const policy: PolicyName = name === "teacher-free" ? "student-only" : isPolicyName(name) ? name : "learned";
     const o: Partial<PolicyOptions> = {};
-    if (policy === "confidence" || policy === "auto") Object.assign(o, { threshold: options.threshold, spanTokens: options.spanTokens });
+    if (isScored(policy)) Object.assign(o, { threshold: options.threshold, spanTokens: options.spanTokens, cooldownTokens: options.cooldownTokens });
+    if (policy === "router" || (policy === "auto" && options.router)) Object.assign(o, { router: options.router, routerTag: options.routerTag });
     if (policy === "fixed-span") o.fixedSpanTokens = options.fixedSpan;
     if (policy === "random") Object.assign(o, { spanTokens: options.spanTokens, probability: options.randomP });
     const condition: Condition = { name, policy, options: o, signature: signatureOf(name, o) };
@@ -66,13 +77,41 @@ function calibrationTarget(names: string[], wanted: string | undefined): string 
   return candidates[0];
 }
 
+/** Scored policies: a threshold on a per-token score, swept over operating points. */
+export function isScored(policy: PolicyName): boolean {
+  return (SCORED_POLICIES as readonly string[]).includes(policy) || policy === "auto";
+}
+
 /** "random(p=0.0204,k=16)@3f2a9c01": the name, the parameters that were set, the teacher. */
-export function signatureOf(name: string, options: Partial<PolicyOptions>, teacherTag?: string): string {
-  const short: Record<string, string> = { probability: "p", spanTokens: "k", threshold: "t", fixedSpanTokens: "n" };
+export function signatureOf(name: string, options: Partial<PolicyOptions> & { routerTag?: string }, teacherTag?: string): string {
+  const short: Record<string, string> = { probability: "p", spanTokens: "k", threshold: "t", fixedSpanTokens: "n", cooldownTokens: "c", routerTag: "r" };
   const params = Object.entries(options)
-    .filter(([, v]) => v !== undefined)
+    .filter(([k, v]) => v !== undefined && k !== "router")
     .map(([k, v]) => `${short[k] ?? k}=${typeof v === "number" ? Number(v.toPrecision(6)) : String(v)}`);
   return (params.length ? `${name}(${params.join(",")})` : name) + (teacherTag ? `@${teacherTag}` : "");
+}
+
+/**
+ * One condition per sweep point for each scored condition (`router @5%`, `confidence @t=0.15`),
+ * its threshold from `thresholdFor` (a share's calibration); the random router, without a given
+ * p, gets one point per point of the condition it is calibrated to. Others are kept as they are.
+ */
+export function expandSweep(conditions: readonly Condition[], points: readonly SweepPoint[], thresholdFor: (condition: Condition, share: number) => number): Condition[] {
+  const out: Condition[] = [];
+  const label = (p: SweepPoint) => ("share" in p ? `${Number((p.share * 100).toPrecision(4))}%` : `t=${p.threshold}`);
+  for (const c of conditions) {
+    if (isScored(c.policy)) {
+      for (const p of points) {
+        const threshold = "share" in p ? Number(thresholdFor(c, p.share).toPrecision(6)) : p.threshold;
+        const options = { ...c.options, threshold };
+        const name = `${c.name} @${label(p)}`;
+        out.push({ ...c, name, options, signature: signatureOf(c.name, options, c.teacherTag), ...("share" in p ? { targetShare: p.share } : {}) });
+      }
+    } else if (c.calibrateTo && conditions.some((r) => r.name === c.calibrateTo && isScored(r.policy))) {
+      for (const p of points) out.push({ ...c, name: `${c.name} @${label(p)}`, calibrateTo: `${c.calibrateTo} @${label(p)}` });
+    } else out.push(c);
+  }
+  return out;
 }
 
 /** The condition with its random router's probability set (calibration done). */

@@ -6,14 +6,14 @@
  * given up with an error and the helper restarted for the rest, so one pathological answer
  * never stalls an eval; a helper that cannot start at all is a clear error.
  */
-import { execFile, spawn } from "node:child_process";
-import { existsSync } from "node:fs";
+import { spawn } from "node:child_process";
 import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { abortError, RelayError } from "../core/errors.js";
 import type { GradePair, Grader, GraderVerdict } from "./grader.js";
 import { packageRoot } from "./packageRoot.js";
+import { projectPython } from "./projectPython.js";
 
 export interface MathVerifyOptions {
   /** A Python with math-verify installed; default: the package's `tools` environment. */
@@ -160,23 +160,5 @@ function tail(stderr: string): string {
 
 /** `scripts/pyenv.sh tools`: the Python of the pinned `tools` environment, made on first use. */
 function toolsPython(root: string, timeoutMs: number): Promise<string> {
-  const script = join(root, "scripts", "pyenv.sh");
-  if (!existsSync(script)) {
-    return Promise.reject(new RelayError("grader-failed", `The math-verify grader needs ${script} to make its Python environment, and it is missing; use --grader builtin, or set RELAY_GRADER_PYTHON to a Python with math-verify 0.9.0.`));
-  }
-  return new Promise((resolve, reject) => {
-    execFile("bash", [script, "tools"], { cwd: root, timeout: timeoutMs, maxBuffer: 16 * 2 ** 20 }, (error, stdout, stderr) => {
-      const python = stdout.trim().split("\n").at(-1) ?? "";
-      if (error || !python) {
-        const why = error?.killed ? `timed out after ${timeoutMs / 1000} s` : `exit ${error?.code ?? "?"}`;
-        reject(
-          new RelayError(
-            "grader-failed",
-            `The math-verify grader could not make its Python environment (scripts/pyenv.sh tools: ${why}). It needs Python 3.11 or newer (python3 on PATH, or RELAY_PYTHON) and, the first time, access to PyPI. --grader builtin needs no Python.${tail(stderr)}`,
-            { cause: error },
-          ),
-        );
-      } else resolve(python);
-    });
-  });
+  return projectPython(root, "tools", timeoutMs, { who: "The math-verify grader", instead: "--grader builtin needs no Python, or set RELAY_GRADER_PYTHON to a Python with math-verify 0.9.0.", code: "grader-failed" });
 }

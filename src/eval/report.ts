@@ -1,24 +1,41 @@
 /**
  * The evaluation report: per dataset and condition, accuracy (strict, and judged when a judge
  * ran), call ratio, teacher tokens, estimated cost and latency; macro averages over datasets;
- * the random router's calibration. Rendered as JSON, a Markdown table and an SVG frontier plot.
+ * the random router's calibration; per cell a 95% interval of the accuracy and the share of the
+ * student-to-teacher gap it recovers. Rendered as JSON, a Markdown table and an SVG frontier plot.
  */
 import { estimateCost, type TeacherPricing } from "../core/spans.js";
 import type { DataIssue } from "./datasets.js";
 import type { GraderName } from "./grader.js";
 import type { JudgeLine, ResultLine } from "./results.js";
 import type { Calibration, Cell, GraderRun } from "./runEval.js";
+import { wilsonInterval } from "./wilson.js";
+
+/** A cell of a threshold sweep: the fields runEval sets on its operating points (absent on older runs). */
+type SweepCell = Cell & { policy?: string; threshold?: number; targetShare?: number };
 
 export interface CellSummary {
   dataset: string;
   condition: string;
   signature: string;
+  /** The trigger policy; several sweep points ("router @5%", "router @10%") share one. */
+  policy: string;
+  /** A sweep point's threshold, and the teacher share (0..1) it was calibrated to. */
+  threshold?: number;
+  targetShare?: number;
   items: number;
   /** Answers per item (avg@k). */
   samples: number;
   answers: number;
   /** Strictly graded, averaged over all answers (avg@k). */
   accuracy: number;
+  /** Wilson score 95% interval of the strict accuracy over the answers. */
+  accuracyCi95: [number, number];
+  /**
+   * (accuracy − student-only's) / (teacher-only's − student-only's) on the same dataset; null
+   * without both, or when the teacher is not better than the student.
+   */
+  gapRecovered: number | null;
   /** Strictly correct or judged equivalent; null when no judge ran. */
   judgedAccuracy: number | null;
   /** Wrong answers still without a verdict. */
@@ -106,7 +123,7 @@ export interface ReportInput {
 export function buildReport(input: ReportInput): EvalReport {
   const judged = input.judgeModel !== undefined || input.judgements.size > 0;
   const cells = input.cells.map((cell) => summarize(cell, input.rows.filter((r) => r.signature === cell.signature && r.dataset === cell.dataset), input, judged));
-  const shown = cells.filter((c) => c.answers > 0);
+  const shown = withGapRecovered(cells.filter((c) => c.answers > 0));
   return {
     grader: input.graders?.[0]?.grader ?? "builtin",
     graderComparison: input.graders && input.graders.length > 1 ? compareGraders(input, input.graders[0], input.graders[1]) : null,
@@ -120,7 +137,12 @@ export function buildReport(input: ReportInput): EvalReport {
   };
 }
 
-function summarize(cell: Cell, rows: ResultLine[], input: ReportInput, judged: boolean): CellSummary {
+/** The cell's policy: as runEval recorded it, else the condition name up to the first space ("router @5%"). */
+function policyOf(cell: SweepCell): string {
+  return cell.policy ?? cell.condition.split(" ")[0];
+}
+
+function summarize(cell: SweepCell, rows: ResultLine[], input: ReportInput, judged: boolean): Omit<CellSummary, "gapRecovered"> {
   const sum = (f: (r: ResultLine) => number) => rows.reduce((n, r) => n + f(r), 0);
   const n = Math.max(1, rows.length);
   const teacher = sum((r) => r.stats.teacherTokens);
@@ -130,12 +152,15 @@ function summarize(cell: Cell, rows: ResultLine[], input: ReportInput, judged: b
   const completion = sum((r) => r.stats.teacherCompletionTokens);
   const verdict = (r: ResultLine) => input.judgements.get(r.key)?.verdict;
   const calibration = input.calibrations.find((c) => c.dataset === cell.dataset && c.condition === cell.condition && c.probability === cell.randomP);
+  const correct = sum((r) => (r.correct ? 1 : 0));
   return {
     ...cell,
+    policy: policyOf(cell),
     items: new Set(rows.map((r) => r.itemId)).size,
     samples: new Set(rows.map((r) => r.sample)).size,
     answers: rows.length,
-    accuracy: sum((r) => (r.correct ? 1 : 0)) / n,
+    accuracy: correct / n,
+    accuracyCi95: wilsonInterval(correct, rows.length),
     judgedAccuracy: judged ? sum((r) => (r.correct || verdict(r) === true ? 1 : 0)) / n : null,
     judgePending: judged ? sum((r) => (!r.correct && verdict(r) === undefined ? 1 : 0)) : 0,
     noAnswer: sum((r) => (r.extracted === null ? 1 : 0)),
@@ -153,6 +178,15 @@ function summarize(cell: Cell, rows: ResultLine[], input: ReportInput, judged: b
     ignoredCalls: sum((r) => r.stats.ignoredCalls),
     ...(calibration ? { targetCallRatio: calibration.targetRatio } : {}),
   };
+}
+
+function withGapRecovered(cells: Array<Omit<CellSummary, "gapRecovered">>): CellSummary[] {
+  return cells.map((c) => {
+    const student = cells.find((s) => s.dataset === c.dataset && s.policy === "student-only");
+    const teacher = cells.find((t) => t.dataset === c.dataset && t.policy === "teacher-only");
+    const gap = student && teacher && teacher.accuracy > student.accuracy ? (c.accuracy - student.accuracy) / (teacher.accuracy - student.accuracy) : null;
+    return { ...c, gapRecovered: gap };
+  });
 }
 
 function compareGraders(input: ReportInput, counting: GraderRun, other: GraderRun): GraderComparison {
@@ -209,10 +243,21 @@ const pct = (x: number) => `${(x * 100).toFixed(2)}%`;
 const int = (x: number) => Math.round(x).toLocaleString("en-US");
 const usd = (x: number) => `$${x < 1 ? x.toFixed(4) : x.toFixed(2)}`;
 const secs = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
+const pct1 = (x: number) => `${(x * 100).toFixed(1)}%`;
+/** "12.0–25.3%". */
+export const ciText = ([lo, hi]: [number, number]) => `${(lo * 100).toFixed(1)}–${pct1(hi)}`;
+export const gapText = (gap: number | null) => (gap === null ? "–" : pct1(gap));
+
+/** The cell's name in tables and plots: a sweep point's target and threshold, a random router's p ("router @5% (t=0.431)"). */
+export function cellLabel(c: CellSummary): string {
+  const target = c.targetShare !== undefined && !c.condition.includes("@") ? ` @${Number((c.targetShare * 100).toPrecision(3))}%` : "";
+  const params = [...(c.threshold !== undefined ? [`t=${Number(c.threshold.toPrecision(3))}`] : []), ...(c.randomP !== undefined ? [`p=${c.randomP}`] : [])];
+  return c.condition + target + (params.length ? ` (${params.join(", ")})` : "");
+}
 
 export function reportMarkdown(report: EvalReport): string {
   const judged = report.judgeModel !== null || report.cells.some((c) => c.judgedAccuracy !== null);
-  const head = ["dataset", "condition", "answers", "accuracy", ...(judged ? ["judged"] : []), "call ratio", "calls/answer", "teacher in/answer (cached)", "teacher in", "teacher out", "est. cost", "cost/answer", "wall time/answer"];
+  const head = ["dataset", "condition", "answers", "accuracy", "95% CI", ...(judged ? ["judged"] : []), "call ratio", "gap recovered", "calls/answer", "teacher in/answer (cached)", "teacher in", "teacher out", "est. cost", "cost/answer", "wall time/answer"];
   const align = ["---", "---", ...head.slice(2).map(() => "---:")];
   const row = (cells: string[]) => `| ${cells.join(" | ")} |`;
   const judgedCell = (c: { judgedAccuracy: number | null }, pending = 0) => (judged ? [c.judgedAccuracy === null ? "–" : pct(c.judgedAccuracy) + (pending ? ` (${pending} pending)` : "")] : []);
@@ -220,9 +265,8 @@ export function reportMarkdown(report: EvalReport): string {
   if (!report.complete) lines.push("**Incomplete:** the run was interrupted or some answers failed; rerun the same command to finish it.", "");
   lines.push(row(head), row(align));
   for (const c of report.cells) {
-    const name = c.randomP !== undefined ? `${c.condition} (p=${c.randomP})` : c.condition;
     const perAnswer = `${int(c.teacherTokensInPerAnswer)} (${int(c.teacherCachedTokensInPerAnswer)})`;
-    lines.push(row([c.dataset, name, `${c.items}×${c.samples}`, pct(c.accuracy), ...judgedCell(c, c.judgePending), pct(c.callRatio), c.callsPerAnswer.toFixed(2), perAnswer, int(c.teacherTokensIn), int(c.teacherTokensOut), usd(c.costUsd), usd(c.costPerAnswerUsd), secs(c.meanLatencyMs)]));
+    lines.push(row([c.dataset, cellLabel(c), `${c.items}×${c.samples}`, pct(c.accuracy), ciText(c.accuracyCi95), ...judgedCell(c, c.judgePending), pct(c.callRatio), gapText(c.gapRecovered), c.callsPerAnswer.toFixed(2), perAnswer, int(c.teacherTokensIn), int(c.teacherTokensOut), usd(c.costUsd), usd(c.costPerAnswerUsd), secs(c.meanLatencyMs)]));
   }
   if (report.averages.length > 0 && new Set(report.cells.map((c) => c.dataset)).size > 1) {
     lines.push("", "Average over datasets (each dataset weighs the same):", "");
@@ -265,7 +309,9 @@ export function reportMarkdown(report: EvalReport): string {
       ? "Accuracy: graded by Math-Verify 0.9.0 (the paper's grader; boxed answer first), averaged over all samples (avg@k)."
       : "Accuracy: the built-in grader (Math-Verify's extraction order: boxed answer first; numeric and symbolic equivalence), averaged over all samples (avg@k).") +
       (judged ? ` Judged: strictly correct, or judged equivalent by ${report.judgeModel ?? "the judge"}.` : "") +
+      " 95% CI: Wilson score interval of the strict accuracy over all answers (samples of one item are not independent, so with several samples it is too narrow)." +
       " Call ratio: teacher tokens / all generated tokens (student's tokenizer), pooled over answers." +
+      " Gap recovered: (accuracy − student-only's) / (teacher-only's − student-only's) on the same dataset; – without both, or when the teacher is not better." +
       " Teacher in/answer: input tokens sent to the teacher per answer, in brackets those the teacher reported as cached." +
       (report.pricing ? ` Cost at $${report.pricing.inputPerMillion}/M input and $${report.pricing.outputPerMillion}/M output tokens.` : " No prices given (--input-price, --output-price): cost shows as $0."),
     "",

@@ -16,7 +16,7 @@ import { silentLogger } from "../core/logger.js";
 import type { Student, Teacher } from "../core/models.js";
 import { DEFAULT_POLICY_OPTIONS } from "../core/policies.js";
 import { mathPrompt } from "../core/prompts.js";
-import { needsTeacher, policyFor, randomProbabilityFor, withProbability, type Condition } from "./conditions.js";
+import { isScored, needsTeacher, policyFor, randomProbabilityFor, withProbability, type Condition } from "./conditions.js";
 import type { Dataset, EvalItem } from "./datasets.js";
 import { builtinGrader } from "./createGrader.js";
 import { gradeResponse } from "./grade.js";
@@ -87,8 +87,13 @@ export interface Cell {
   dataset: string;
   condition: string;
   signature: string;
+  /** The trigger policy (several sweep points share one; default: the name up to its first space). */
+  policy?: string;
   /** A random router's per-token probability. */
   randomP?: number;
+  /** A scored policy's threshold, and the teacher share a sweep point was calibrated to. */
+  threshold?: number;
+  targetShare?: number;
 }
 
 export interface EvalOutcome {
@@ -154,9 +159,12 @@ export async function runEval(run: EvalRun): Promise<EvalOutcome> {
     const cell = `${task.condition.signature}|${task.dataset.name}`;
     if (!seen.has(cell)) {
       seen.add(cell);
-      const { name, policy, options, signature } = task.condition;
+      const { name, policy, options, signature, targetShare } = task.condition;
       const randomP = policy === "random" ? (options.probability ?? DEFAULT_POLICY_OPTIONS.probability) : undefined;
-      outcome.cells.push({ dataset: task.dataset.name, condition: name, signature, ...(randomP === undefined ? {} : { randomP }) });
+      const threshold = isScored(policy) ? options.threshold : undefined;
+      // The report groups conditions by policy; teacher-free is its own curve.
+      const group = name === "teacher-free" ? name : policy;
+      outcome.cells.push({ dataset: task.dataset.name, condition: name, signature, policy: group, ...(randomP === undefined ? {} : { randomP }), ...(threshold === undefined ? {} : { threshold }), ...(targetShare === undefined ? {} : { targetShare }) });
     }
     const row = run.results.results.get(task.key);
     if (row) outcome.rows.push(row);

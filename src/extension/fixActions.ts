@@ -44,6 +44,7 @@ const FIXES: Record<RelayErrorCode, { actions: FixAction[]; hint?: string; sever
   "budget-ledger-corrupt": { actions: [] },
   "budget-ledger-unwritable": { actions: [] },
   "prompt-too-long": { actions: [STUDENT_SETTINGS], hint: "Shorten the question or raise relay.student.contextSize." },
+  "router-invalid": { actions: [{ label: "Open Settings", command: "relay.openSettings", args: ["relay.router"] }], hint: "Answers go on under the confidence policy.", severity: "warning" },
   aborted: undefined,
   "grader-failed": { actions: [] },
   "invalid-argument": { actions: [] },

@@ -330,7 +330,7 @@ export class LlamaStudent implements Student {
   }
 }
 
-type Step = IteratorResult<{ token: Token; confidence?: number }, void>;
+type Step = IteratorResult<{ token: Token; confidence?: number; top?: number[] }, void>;
 
 class LlamaStudentSession implements StudentSession {
   private generator: AsyncGenerator<{ token: Token; confidence?: number }, void, void | Token | Token[]> | undefined;
@@ -344,6 +344,8 @@ class LlamaStudentSession implements StudentSession {
   /** Tokens of an incomplete UTF-8 character. */
   private partial: Token[] = [];
   private inflight: Promise<Step> | undefined;
+  /** Top-K sessions: the prompt has been evaluated. */
+  private started = false;
   private ended = false;
   contextFull = false;
   private disposed: Promise<void> | undefined;
@@ -387,7 +389,22 @@ class LlamaStudentSession implements StudentSession {
     let step: Promise<Step>;
     /** This step evaluates exactly the last sampled token: a decode step the governor may time. */
     let decode = false;
-    if (!this.generator) {
+    if (this.options.topK && !this.grammar) {
+      // The distribution's top-K: one controlled evaluation per step (the generator can only
+      // return the whole vocabulary's probabilities, ~50-150k pairs a token).
+      const first = !this.started;
+      this.started = true;
+      if (!first) decode = !this.discarded && this.last !== undefined && this.appended.length === 0;
+      const feed = first ? this.input : this.commitLast();
+      if (feed.length === 0) throw internalError("a discarded student token was not replaced by appended text.");
+      const sequence = this.lease.sequence;
+      if (!first && sequence.nextTokenIndex + feed.length >= sequence.contextSize) {
+        this.contextFull = true;
+        this.ended = true;
+        return null;
+      }
+      step = this.sampleTop(feed, this.options.topK);
+    } else if (!this.generator) {
       this.generator = this.lease.sequence.evaluateWithMetadata(
         this.input,
         { confidence: this.options.probabilities ? true : undefined },
@@ -433,7 +450,27 @@ class LlamaStudentSession implements StudentSession {
     }
     this.last = result.value.token;
     this.discarded = false;
-    return { text: this.textOf(result.value.token), probability: result.value.confidence };
+    const { confidence, top } = result.value;
+    return { text: this.textOf(result.value.token), probability: confidence, ...(top ? { top } : {}) };
+  }
+
+  /** Evaluates `feed` and samples the next token with its distribution's top-K probabilities. */
+  private async sampleTop(feed: Token[], k: number): Promise<Step> {
+    const options = { temperature: this.options.temperature ?? 0, seed: this.options.seed };
+    const generateNext = { token: true, totalLogitWeight: true, logits: { filter: { tokens: [], includeTop: k, includeSelected: true } }, options };
+    const input = feed.map((token, i) => (i === feed.length - 1 ? ([token, { generateNext }] as [Token, { generateNext: typeof generateNext }]) : token));
+    const out = await this.lease.sequence.controlledEvaluate(input);
+    const next = out[feed.length - 1]?.next;
+    const token = next?.token;
+    if (token == null || this.student.model.isEogToken(token)) return { done: true, value: undefined };
+    const logits = [...(next?.logits ?? new Map<Token, number>()).entries()];
+    const weight = next?.totalLogitWeight;
+    if (logits.length === 0 || !weight) throw internalError("node-llama-cpp returned no logits for a sampled token.");
+    // Logits are sorted, highest first; p = exp(logit − max) / Σ exp(logit − max).
+    const max = logits[0][1];
+    const chosen = logits.find(([t]) => t === token)?.[1] ?? max;
+    const top = logits.slice(0, k).map(([, logit]) => Math.exp(logit - max) / weight);
+    return { done: false, value: { token, confidence: Math.exp(chosen - max) / weight, top } };
   }
 
   discardLast(): void {

@@ -27,6 +27,18 @@ export interface LocalTeacherOptions {
   signal?: AbortSignal;
 }
 
+/** The teacher's greedy next token at one of its token boundaries of an answer. */
+export interface TeacherPrediction {
+  /** Where in the answer (characters) the predicted token would start. */
+  offset: number;
+  /** Its text ("" for end of sequence). */
+  text: string;
+  eos: boolean;
+  probability: number;
+  /** The probability the teacher gives the answer's own next token there (absent at the end). */
+  actualProbability?: number;
+}
+
 /** A token in (or waiting for) the sequence, and where its text ends in the request text. */
 interface Placed {
   token: Token;
@@ -51,6 +63,8 @@ export class LocalTeacher implements Teacher {
     private readonly chatWrapper: ChatWrapper,
     private readonly options: LocalTeacherOptions,
     private readonly log: Logger,
+    /** The resolved GGUF file. */
+    readonly path: string,
   ) {
     this.sequence = context.getSequence();
     this.model = llamaModel.fileInfo.metadata?.general?.name ?? options.model.split(/[\\/]/).pop() ?? "local-teacher";
@@ -67,7 +81,7 @@ export class LocalTeacher implements Teacher {
     const context = await createContextOrRelease(model, path, { contextSize: options.contextSize ?? { max: 8192 }, sequences: 1, threads: handle.threads }, options.signal);
     // Its own chat format, whatever the student's (a Gemma teacher for a ChatML student).
     const chatWrapper = await resolveWrapper(model, { thinking: true });
-    return new LocalTeacher(model, context, chatWrapper, options, options.logger ?? silentLogger);
+    return new LocalTeacher(model, context, chatWrapper, options, options.logger ?? silentLogger, path);
   }
 
   /** The loaded model (its tokenizer, for callers that count in the teacher's own tokens). */
@@ -140,6 +154,59 @@ export class LocalTeacher implements Teacher {
     this.cachedText = full + text;
     this.log.debug(`local teacher: evaluated ${feed.length} new tokens (${cachedPromptTokens} cached), generated ${generated.length}`);
     return { text, finish, model: this.model, usage: { promptTokens, completionTokens: generated.length, cachedPromptTokens } };
+  }
+
+  /**
+   * The teacher's own next-token prediction at every one of its token boundaries in `answer`,
+   * in one evaluation of the prompt and the whole answer (labels for a token router: where
+   * would the teacher write something else?). Offsets are characters of `answer`.
+   */
+  predictions(promptText: string, answer: string, signal?: AbortSignal): Promise<TeacherPrediction[]> {
+    const run = this.queue.then(() => this.predictNow(promptText, answer, signal));
+    this.queue = run.catch(() => {});
+    return run;
+  }
+
+  private async predictNow(promptText: string, answer: string, signal?: AbortSignal): Promise<TeacherPrediction[]> {
+    if (signal?.aborted) throw abortError();
+    await this.forget();
+    const model = this.llamaModel;
+    const prompt = model.tokenize(promptText, true);
+    const bos = model.tokens.bos;
+    if (bos !== null && model.tokens.shouldPrependBosToken && prompt[0] !== bos) prompt.unshift(bos);
+    const body = answer ? model.tokenize(answer, false, "trimLeadingSpace") : [];
+    const context = prompt.slice(-8);
+    // Where each answer token starts, in characters of `answer` (the detokenized prefix's length).
+    const starts = body.map((_, i) => (i === 0 ? 0 : model.detokenize(body.slice(0, i), false, context).length));
+    const generateNext = { token: true, totalLogitWeight: true, logits: { filter: { tokens: [] as Token[], includeTop: 1 } } };
+    const input: Array<Token | [Token, { generateNext: typeof generateNext }]> = [...prompt, ...body];
+    // The last prompt token predicts the first answer token; each answer token the next.
+    for (let i = prompt.length - 1; i < input.length; i++) {
+      const next = i + 1 < input.length ? (input[i + 1] as Token) : undefined;
+      input[i] = [input[i] as Token, { generateNext: { ...generateNext, logits: { filter: { tokens: next === undefined ? [] : [next], includeTop: 1 } } } }];
+    }
+    if (input.length > this.context.contextSize) throw new RelayError("prompt-too-long", `The prompt and answer are ${input.length} tokens; the teacher's context holds ${this.context.contextSize}.`);
+    const out = await this.sequence.controlledEvaluate(input);
+    await this.forget();
+    const predictions: TeacherPrediction[] = [];
+    for (let j = 0; j <= body.length; j++) {
+      const next = out[prompt.length - 1 + j]?.next;
+      const token = next?.token;
+      const logits = [...(next?.logits ?? new Map<Token, number>()).entries()];
+      const weight = next?.totalLogitWeight;
+      if (token == null || !weight || logits.length === 0) continue;
+      const max = logits[0][1];
+      const actual = j < body.length ? logits.find(([t]) => t === body[j])?.[1] : undefined;
+      const before = [...context, ...body.slice(Math.max(0, j - 8), j)];
+      predictions.push({
+        offset: j < body.length ? starts[j] : answer.length,
+        text: model.isEogToken(token) ? "" : model.detokenize([token], false, before),
+        eos: model.isEogToken(token),
+        probability: Math.exp(logits[0][0] === token ? 0 : (logits.find(([t]) => t === token)?.[1] ?? max) - max) / weight,
+        ...(actual === undefined ? {} : { actualProbability: Math.exp(actual - max) / weight }),
+      });
+    }
+    return predictions;
   }
 
   /**

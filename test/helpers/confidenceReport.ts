@@ -32,10 +32,11 @@ export function replayCalls(probabilities: readonly number[], threshold: number)
   const policy = createPolicy("confidence", { threshold });
   let calls = 0;
   for (const p of probabilities) {
-    if (policy.onToken(p) !== null) {
+    const token = { text: "", probability: p };
+    if (policy.onToken(token) !== null) {
       calls++;
-      policy.onTeacherSpan();
-    }
+      policy.onTeacherSpan("", 0);
+    } else policy.onKept(token);
   }
   return calls;
 }

@@ -30,13 +30,15 @@ function recordingPolicy(probabilities: number[]): TriggerPolicy {
   return {
     name: inner.name,
     needsProbabilities: true,
+    topK: inner.topK,
     teacherOnly: false,
-    onToken: (p) => {
-      if (p !== undefined) probabilities.push(p);
-      return inner.onToken(p);
+    onToken: (token) => {
+      if (token.probability !== undefined) probabilities.push(token.probability);
+      return inner.onToken(token);
     },
+    onKept: (token) => inner.onKept(token),
     onCommand: (n) => inner.onCommand(n),
-    onTeacherSpan: () => inner.onTeacherSpan(),
+    onTeacherSpan: (text, tokens) => inner.onTeacherSpan(text, tokens),
   };
 }
 

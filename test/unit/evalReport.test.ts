@@ -14,6 +14,7 @@ import { ResultsFile, resultKey, type JudgeLine, type ResultLine, type RowStats 
 import { runEval } from "../../src/eval/runEval.js";
 import { judgeMessages, parseVerdict } from "../../src/eval/judge.js";
 import { frontierSvg } from "../../src/eval/svg.js";
+import { wilsonInterval } from "../../src/eval/wilson.js";
 import { MemoryStudent, MemoryTeacher, pieces, type ScriptPiece } from "../helpers/memoryModels.js";
 
 const made: string[] = [];
@@ -129,9 +130,9 @@ describe("buildReport", () => {
     assert.equal(report.cells[2].judgedAccuracy, 0);
     assert.equal(report.cells[2].judgePending, 0);
     const md = reportMarkdown(report);
-    assert.match(md, /\| dataset \| condition \| answers \| accuracy \| judged \| call ratio \|/);
-    assert.match(md, /\| d1 \| learned \| 2×2 \| 75\.00% \| 100\.00% \| 10\.00% \| 0\.75 \| 500 \(100\) \| 2,000 \| 24 \| \$0\.0000 \| \$0\.0000 \| 0\.25 s \|/);
-    assert.match(md, /\| d2 \| learned \| 1×1 \| 0\.00% \| 0\.00% \(1 pending\) \|/);
+    assert.match(md, /\| dataset \| condition \| answers \| accuracy \| 95% CI \| judged \| call ratio \| gap recovered \|/);
+    assert.match(md, /\| d1 \| learned \| 2×2 \| 75\.00% \| 30\.1–95\.4% \| 100\.00% \| 10\.00% \| – \| 0\.75 \| 500 \(100\) \| 2,000 \| 24 \| \$0\.0000 \| \$0\.0000 \| 0\.25 s \|/);
+    assert.match(md, /\| d2 \| learned \| 1×1 \| 0\.00% \| 0\.0–79\.3% \| 0\.00% \(1 pending\) \|/);
     assert.match(md, /judged equivalent by j/);
   });
 
@@ -141,29 +142,90 @@ describe("buildReport", () => {
     assert.match(md, /^# Relay evaluation\n\n\*\*Incomplete:\*\*/);
     assert.doesNotMatch(md, /judged/);
     // Per answer: 2,000 / 4 teacher input tokens, 400 / 4 of them cached; the cost over 4 answers.
-    assert.match(md, /\| d1 \| learned \| 2×2 \| 75\.00% \| 10\.00% \| 0\.75 \| 500 \(100\) \| 2,000 \| 24 \| \$0\.0038 \| \$0\.0010 \| 0\.25 s \|/);
+    assert.match(md, /\| d1 \| learned \| 2×2 \| 75\.00% \| 30\.1–95\.4% \| 10\.00% \| – \| 0\.75 \| 500 \(100\) \| 2,000 \| 24 \| \$0\.0038 \| \$0\.0010 \| 0\.25 s \|/);
     assert.match(md, /Average over datasets[^\n]*\n\n\| condition \| datasets \| accuracy \|/);
     assert.match(md, /\| learned \| 2 \| 37\.50% \| 5\.00% \|/);
     assert.match(md, /- d2: 1 item\(s\) repaired, 0 flagged, 0 skipped/);
     assert.match(md, /Cost at \$2\/M input and \$10\/M output tokens/);
   });
 
-  test("SVG: one marker per cell, legends, escaped names, the frontier through the averages", () => {
+  test("SVG: one marker per cell, one panel per dataset, escaped names, a never-calling condition as a reference line", () => {
     const named = rows.map((r) => ({ ...r, dataset: r.dataset === "d2" ? "a&b" : r.dataset }));
     const report = buildReport({ cells: cells.map((c) => ({ ...c, dataset: c.dataset === "d2" ? "a&b" : c.dataset })), rows: named, judgements: new Map(), calibrations: [], datasets });
     const svg = frontierSvg(report);
-    assert.match(svg, /^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg" width="760" height="480"/);
+    assert.match(svg, /^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg" width="760" height="\d+"/);
     assert.ok(svg.trimEnd().endsWith("</svg>"));
     assert.equal((svg.match(/<title>/g) ?? []).length, 3);
     assert.match(svg, />a&amp;b</);
     assert.doesNotMatch(svg, /a&b/);
-    assert.match(svg, /<text[^>]*>teacher-free<\/text>/);
-    assert.match(svg, /<text[^>]*>average<\/text>/);
-    assert.match(svg, /<polyline points="[\d.]+,[\d.]+ [\d.]+,[\d.]+" fill="none"/);
+    assert.match(svg, /<text[^>]*>teacher-free 0\.0%<\/text>/);
+    assert.match(svg, /<text[^>]*>learned<\/text>/);
     // Tags balance (a cheap well-formedness check).
     const opened = (svg.match(/<[a-z]+(?:\s[^>]*)?(?<!\/)>/g) ?? []).length;
     const closed = (svg.match(/<\/[a-z]+>/g) ?? []).length;
     assert.equal(opened, closed);
+  });
+});
+
+describe("accuracy intervals and the gap recovered", () => {
+  const close = (actual: number, expected: number, tolerance = 1e-4) => assert.ok(Math.abs(actual - expected) < tolerance, `${actual} is not ${expected}`);
+
+  test("Wilson score interval: hand-computed values; 0/n and n/n stay inside [0, 1]; no answers, no information", () => {
+    // 8/80, z = 1.959964: centre (0.1 + z²/160) / (1 + z²/80) = 0.11833, half-width 0.06678.
+    const [lo, hi] = wilsonInterval(8, 80);
+    close(lo, 0.05155);
+    close(hi, 0.18511);
+    // 0/n: [0, z²/(n + z²)]; n/n mirrors it.
+    assert.deepEqual(wilsonInterval(0, 10).map((x) => Number(x.toFixed(5))), [0, 0.27753]);
+    assert.deepEqual(wilsonInterval(10, 10).map((x) => Number(x.toFixed(5))), [0.72247, 1]);
+    assert.deepEqual(wilsonInterval(0, 0), [0, 1]);
+    // A wider z, a wider interval.
+    assert.ok(wilsonInterval(8, 80, 2.575829)[0] < lo);
+  });
+
+  // One dataset: student-only 1/10 right, teacher-only 9/10, a router sweep point 5/10.
+  const answers = (dataset: string, condition: string, correct: number, teacherTokens: number) =>
+    Array.from({ length: 10 }, (_, i) => row(dataset, condition, i, 0, i < correct, { teacherTokens, generatedTokens: 100 }));
+  const sweepRows = [...answers("d", "student-only", 1, 0), ...answers("d", "teacher-only", 9, 100), ...answers("d", "router @5%", 5, 5), ...answers("d", "confidence @t=0.2", 3, 2)];
+  const sweepCells = [
+    { dataset: "d", condition: "student-only", signature: "student-only" },
+    { dataset: "d", condition: "teacher-only", signature: "teacher-only" },
+    // As runEval records a sweep point; the next one's policy comes from its name.
+    { dataset: "d", condition: "router @5%", signature: "router @5%", policy: "router", threshold: 0.43125, targetShare: 0.05 },
+    { dataset: "d", condition: "confidence @t=0.2", signature: "confidence @t=0.2" },
+  ];
+  const sweep = (without: string[] = []) =>
+    buildReport({ cells: sweepCells.filter((c) => !without.includes(c.condition)), rows: sweepRows, judgements: new Map(), calibrations: [], datasets: [{ name: "d", items: Array(10).fill(0), issues: [] }] });
+
+  test("per cell: policy, threshold, target share, the Wilson interval, the gap recovered between student and teacher alone", () => {
+    const report = sweep();
+    const [student, teacher, router, confidence] = report.cells;
+    assert.deepEqual(report.cells.map((c) => c.policy), ["student-only", "teacher-only", "router", "confidence"]);
+    assert.deepEqual([router.threshold, router.targetShare], [0.43125, 0.05]);
+    assert.equal(confidence.threshold, undefined);
+    assert.deepEqual(router.accuracyCi95, wilsonInterval(5, 10));
+    close(router.gapRecovered!, 0.5, 1e-12);
+    close(confidence.gapRecovered!, 0.25, 1e-12);
+    assert.deepEqual([student.gapRecovered, teacher.gapRecovered], [0, 1]);
+    assert.ok(sweep(["teacher-only"]).cells.every((c) => c.gapRecovered === null));
+    assert.ok(sweep(["student-only"]).cells.every((c) => c.gapRecovered === null));
+  });
+
+  test("a teacher no better than the student: no gap to recover", () => {
+    const worse = sweepRows.map((r) => (r.condition === "teacher-only" ? { ...r, correct: false } : r));
+    const report = buildReport({ cells: sweepCells, rows: worse, judgements: new Map(), calibrations: [], datasets: [] });
+    assert.ok(report.cells.every((c) => c.gapRecovered === null));
+  });
+
+  test("Markdown: the 95% CI and gap recovered columns, a sweep point's target and threshold, the footnote", () => {
+    const md = reportMarkdown(sweep());
+    assert.match(md, /\| dataset \| condition \| answers \| accuracy \| 95% CI \| call ratio \| gap recovered \| calls\/answer \|/);
+    assert.match(md, /\| d \| router @5% \(t=0\.431\) \| 10×1 \| 50\.00% \| 23\.7–76\.3% \| 5\.00% \| 50\.0% \|/);
+    assert.match(md, /\| d \| confidence @t=0\.2 \| 10×1 \| 30\.00% \| 10\.8–60\.3% \| 2\.00% \| 25\.0% \|/);
+    assert.match(md, /\| d \| student-only \| 10×1 \| 10\.00% \| 1\.8–40\.4% \| 0\.00% \| 0\.0% \|/);
+    assert.match(reportMarkdown(sweep(["teacher-only"])), /\| d \| router @5% \(t=0\.431\) \| 10×1 \| 50\.00% \| 23\.7–76\.3% \| 5\.00% \| – \|/);
+    assert.match(md, /95% CI: Wilson score interval/);
+    assert.match(md, /Gap recovered: \(accuracy − student-only's\) \/ \(teacher-only's − student-only's\) on the same dataset/);
   });
 });
 
@@ -187,7 +249,7 @@ describe("random router calibration", () => {
       let student = 0;
       let teacher = 0;
       while (student + teacher < 2_000_000) {
-        const call = policy.onToken(undefined);
+        const call = policy.onToken({ text: "" });
         if (call === null) student++;
         else teacher += call;
       }

@@ -21,6 +21,10 @@ const wrong: [string, string][] = [
   ["src/bench/x.ts", 'import { registerEval } from "../cli/eval.js";'],
   ["src/extension/x.ts", 'import { stderrLogger } from "../cli/logger.js";'],
   ["src/io/x.ts", 'import * as vscode from "vscode";'],
+  ["src/core/routing/x.ts", 'import { readFile } from "node:fs/promises";'],
+  ["src/core/routing/x.ts", 'import { LlamaStudent } from "../../student/llamaStudent.js";'],
+  ["src/router/x.ts", 'import { registerRouter } from "../cli/router.js";'],
+  ["src/extension/x.ts", 'import { collect } from "../router/collect.js";'],
   ["webview/x.ts", 'import { redact } from "../src/core/redact.js";'],
 ];
 
@@ -28,6 +32,9 @@ const right: [string, string][] = [
   ["src/student/x.ts", 'import { getSharedLlama } from "../llama/llama.js";'],
   ["src/teacher/x.ts", 'import { loadGgufModel } from "../llama/loadModel.js";'],
   ["src/cli/x.ts", 'import { runEval } from "../eval/runEval.js";'],
+  ["src/cli/x.ts", 'import { collect } from "../router/collect.js";'],
+  ["src/router/x.ts", 'import { LocalTeacher } from "../teacher/localTeacher.js";'],
+  ["src/core/routing/x.ts", 'import { RelayError } from "../errors.js";'],
   ["src/extension/x.ts", 'import * as vscode from "vscode";'],
   ["webview/x.ts", 'import type { ToWebview } from "../src/protocol/chat.js";'],
 ];

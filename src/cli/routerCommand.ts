@@ -1,0 +1,50 @@
+/** What `relay router collect` and `relay router train` do (loaded on use). */
+import { collect, collectSettings } from "../router/collect.js";
+import { trainProblems } from "../router/problems.js";
+import { createProgressBar } from "../eval/progress.js";
+import { modelFingerprint } from "../llama/fingerprint.js";
+import { LlamaStudent } from "../student/llamaStudent.js";
+import { LocalTeacher } from "../teacher/localTeacher.js";
+import { stderrLogger } from "./logger.js";
+import { parseShard, type CollectCommandOptions, type TrainCommandOptions } from "./router.js";
+import { trainRouter } from "../router/train.js";
+
+export async function runCollectCommand(options: CollectCommandOptions): Promise<number> {
+  const logger = stderrLogger(Boolean(options.verbose));
+  const shard = parseShard(options.shard);
+  const problems = trainProblems(options.families as ("arith" | "words")[], options.count, options.seed).filter((_, i) => i % shard.count === shard.index);
+  const student = await LlamaStudent.load({ model: options.student, gpu: options.gpu, threads: options.threads, contextSize: options.contextSize, sequences: 1, logger });
+  const controller = new AbortController();
+  const onSigint = () => controller.abort();
+  const progress = createProgressBar(options.progress);
+  let teacher: LocalTeacher | undefined;
+  try {
+    teacher = await LocalTeacher.load({ model: options.teacherGguf, gpu: options.gpu, threads: options.threads, contextSize: options.contextSize, logger });
+    const settings = collectSettings(
+      { name: student.name, fingerprint: await modelFingerprint(student.path) },
+      { name: teacher.model, fingerprint: await modelFingerprint(teacher.path) },
+      options.maxTokens,
+      options.rolloutSpan,
+    );
+    process.once("SIGINT", onSigint);
+    const outcome = await collect({ student, teacher, settings, problems, out: options.out, rollouts: options.rollouts, signal: controller.signal, progress, logger });
+    progress.stop();
+    process.stderr.write(`${outcome.answers} answer(s) and ${outcome.rollouts} rollout(s) collected, ${outcome.reused} answer(s) already in ${options.out}\n`);
+    if (outcome.aborted) {
+      process.stderr.write("Interrupted: run the same command again to resume.\n");
+      return 130;
+    }
+    return 0;
+  } finally {
+    progress.stop();
+    process.off("SIGINT", onSigint);
+    await teacher?.dispose();
+    await student.dispose();
+  }
+}
+
+export async function runTrainCommand(options: TrainCommandOptions): Promise<number> {
+  const report = await trainRouter({ data: options.data, out: options.out, model: options.model, label: options.label, span: options.span, seed: options.seed });
+  process.stdout.write(options.json ? JSON.stringify(report.json) + "\n" : report.markdown);
+  return 0;
+}
