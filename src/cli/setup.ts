@@ -10,7 +10,8 @@ import { createPolicy, DEFAULT_POLICY_OPTIONS, POLICY_NAMES, SCORED_POLICIES, ty
 import { errorMessage, isRelayError } from "../core/errors.js";
 import { modelFingerprint } from "../llama/fingerprint.js";
 import { loadRouterFile } from "../io/routerFile.js";
-import { defaultCalibrationPath, readCalibration, thresholdFor } from "../router/calibration.js";
+import { thresholdFor } from "../core/routing/calibration.js";
+import { defaultCalibrationPath, readCalibration } from "../io/calibrationFile.js";
 import { GPU_SETTINGS, type GpuSetting } from "../llama/llama.js";
 import { PROMPT_TEMPLATES, promptRenderer, type PromptTemplateName } from "../llama/chatFormat.js";
 import { LlamaStudent } from "../student/llamaStudent.js";

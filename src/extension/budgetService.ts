@@ -14,6 +14,7 @@ import { budgetNumbers, budgetStatus, spentSentence, type BudgetRefusal, type Bu
 import type { Logger } from "../core/logger.js";
 import { FileLedgerStore } from "../io/fileLedgerStore.js";
 import { readConfig } from "./config.js";
+import type { RoutingService } from "./routingService.js";
 import type { TeacherService } from "./teacherService.js";
 
 const WORKSPACE_LIMIT_KEY = "relay.budget.workspaceLimit";
@@ -39,6 +40,7 @@ export class BudgetService implements vscode.Disposable, BudgetGate {
   constructor(
     private readonly context: vscode.ExtensionContext,
     private readonly teacher: TeacherService,
+    private readonly routing: RoutingService,
     private readonly log: Logger,
   ) {
     const scope = vscode.workspace.workspaceFile?.toString() ?? vscode.workspace.workspaceFolders?.[0]?.uri.toString() ?? "no-workspace";
@@ -54,6 +56,7 @@ export class BudgetService implements vscode.Disposable, BudgetGate {
         if (e.affectsConfiguration("relay")) this.render();
       }),
       teacher.onDidChange(() => this.render()),
+      routing.onDidChange(() => this.render()),
       vscode.workspace.onDidGrantWorkspaceTrust(() => this.render()),
     );
   }
@@ -163,6 +166,8 @@ export class BudgetService implements vscode.Disposable, BudgetGate {
     tip.appendMarkdown(`| used this ${u.period} (${u.periodKey}) | ${u.used} |\n`);
     tip.appendMarkdown(`| settled | ${u.settled} |\n| in flight | ${u.reserved} |\n`);
     tip.appendMarkdown(`| limit | ${limited ? u.limit : "none"} |\n| remaining | ${limited ? u.remaining : "∞"} |\n| teacher calls | ${u.calls} |\n\n`);
+    const share = this.routing.describe();
+    if (share) tip.appendMarkdown(`${share}\n\n`);
     tip.appendMarkdown(`Click for actions.`);
     this.item.tooltip = tip;
     this.item.accessibilityInformation = {

@@ -18,6 +18,7 @@ import { InlineStatus } from "./inlineStatus.js";
 import { channelLogger } from "./logger.js";
 import { Provenance } from "./provenance.js";
 import { RelayService } from "./relayService.js";
+import { RoutingService } from "./routingService.js";
 import { StudentService } from "./studentService.js";
 import { TeacherService } from "./teacherService.js";
 
@@ -37,8 +38,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   const configProblems = own(new ConfigProblems(log));
   const student = own(new StudentService(log, context.globalStorageUri));
   const teacher = own(new TeacherService(context, log));
-  const budget = own(new BudgetService(context, teacher, log));
-  const relay = new RelayService(student, teacher, budget, log);
+  const routing = own(new RoutingService(context, log));
+  const budget = own(new BudgetService(context, teacher, routing, log));
+  const relay = new RelayService(student, teacher, budget, routing, log);
   const chat = own(new ChatViewProvider(context, relay, teacher, student, budget, log));
   const provenance = own(new Provenance());
   own(new InlineStatus(student));

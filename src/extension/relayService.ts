@@ -2,9 +2,9 @@
 import { internalError } from "../core/errors.js";
 import { runRelay, type RelayEvent, type RelayResult } from "../core/controller.js";
 import type { Logger } from "../core/logger.js";
-import { createPolicy } from "../core/policies.js";
 import type { TaskPrompt } from "../core/prompts.js";
 import type { BudgetService } from "./budgetService.js";
+import type { RoutingService } from "./routingService.js";
 import { readConfig } from "./config.js";
 import { configuredRelayOptions } from "./relayOptions.js";
 import type { StudentService, StudentUse } from "./studentService.js";
@@ -24,6 +24,7 @@ export class RelayService {
     private readonly student: StudentService,
     private readonly teacher: TeacherService,
     private readonly budget: BudgetService,
+    private readonly routing: RoutingService,
     private readonly log: Logger,
   ) {}
 
@@ -48,19 +49,22 @@ export class RelayService {
     const config = readConfig();
     if (job.allowTeacher !== false) await this.teacher.prepare();
     const teacher = job.allowTeacher === false ? undefined : this.teacher.current();
+    const chosen = await this.routing.policy(config, student, this.student.tagMemory);
     const result = await runRelay({
       task: job.task,
       student,
       teacher,
       budget: teacher ? this.budget : undefined,
       breaker: this.teacher.breaker,
-      policy: createPolicy(config.policy, { threshold: config.confidence.threshold, spanTokens: config.confidence.spanTokens }, this.student.tagMemory),
+      policy: chosen.policy,
       ...configuredRelayOptions(config, job.maxTokens),
       signal,
       onEvent: job.onEvent,
       logger: this.log,
     });
     const s = result.stats;
+    // Only answers that could ask the teacher say what share it wrote.
+    if (teacher) await this.routing.record(student, chosen, s).catch((error: unknown) => this.log.warn(`teacher share: ${String(error)}`));
     this.log.info(`answer: ${s.generatedTokens} tokens, ${s.calls} teacher call(s), call ratio ${(s.callRatio * 100).toFixed(2)}%, ${s.durationMs} ms, stop ${s.stopReason}`);
     return result;
   }

@@ -27,7 +27,7 @@ export const SECTION = "relay";
 const int = () => z.number().int();
 
 /** Policies a user can choose in the extension (the others are evaluation baselines). */
-export const EXTENSION_POLICIES = ["auto", "learned", "confidence", "student-only"] as const satisfies readonly PolicyName[];
+export const EXTENSION_POLICIES = ["auto", "learned", "confidence", "router", "student-only"] as const satisfies readonly PolicyName[];
 export type ExtensionPolicy = (typeof EXTENSION_POLICIES)[number];
 
 const teacherUrl = z
@@ -46,6 +46,8 @@ export const SETTING_SCHEMAS = {
   policy: z.enum(EXTENSION_POLICIES),
   "confidence.threshold": z.number().min(0).max(1),
   "confidence.spanTokens": int().min(1),
+  "router.file": z.string().trim(),
+  "teacher.share": z.number().min(0).max(100),
   maxTokens: int().min(16),
   maxCallsPerAnswer: int().min(0),
   maxSpanTokens: int().min(1),
@@ -84,12 +86,14 @@ const POLICIES_NOT_COSTLIER: Record<ExtensionPolicy, readonly ExtensionPolicy[]>
   "student-only": ["student-only"],
   learned: ["student-only", "learned"],
   confidence: ["student-only", "confidence"],
+  router: ["student-only", "router"],
   auto: ["student-only", "learned", "confidence", "auto"],
 };
 export const SPEND_RULES: { [K in SettingKey]?: (workspace: SettingValues[K], user: SettingValues[K]) => boolean } = {
   policy: (ws, user) => POLICIES_NOT_COSTLIER[user].includes(ws),
   "confidence.threshold": atMost,
   "confidence.spanTokens": atMost,
+  "teacher.share": atMost,
   maxTokens: atMost,
   maxCallsPerAnswer: atMost,
   maxSpanTokens: atMost,
@@ -107,6 +111,8 @@ export interface RelayConfig {
   student: { model: string; gpu: GpuSetting; threads: number; contextSize: number; thinking: boolean };
   policy: ExtensionPolicy;
   confidence: { threshold: number; spanTokens: number };
+  /** A router file from `relay router train` ("" = none). */
+  router: { file: string };
   maxTokens: number;
   maxCallsPerAnswer: number;
   maxSpanTokens: number;
@@ -120,6 +126,8 @@ export interface RelayConfig {
     timeoutMs: number;
     maxContextTokens: number;
     prefillWarming: boolean;
+    /** Target teacher share in percent (0: the thresholds as set). */
+    share: number;
     inputPricePerMillion: number;
     outputPricePerMillion: number;
   };
@@ -232,6 +240,7 @@ function toConfig(v: SettingValues): RelayConfig {
     student: { model: v["student.model"], gpu: v["student.gpu"], threads: v["student.threads"], contextSize: v["student.contextSize"], thinking: v["student.thinking"] },
     policy: v.policy,
     confidence: { threshold: v["confidence.threshold"], spanTokens: v["confidence.spanTokens"] },
+    router: { file: v["router.file"] },
     maxTokens: v.maxTokens,
     maxCallsPerAnswer: v.maxCallsPerAnswer,
     maxSpanTokens: v.maxSpanTokens,
@@ -244,6 +253,7 @@ function toConfig(v: SettingValues): RelayConfig {
       timeoutMs: v["teacher.timeoutMs"],
       maxContextTokens: v["teacher.maxContextTokens"],
       prefillWarming: v["teacher.prefillWarming"],
+      share: v["teacher.share"],
       inputPricePerMillion: v["teacher.inputPricePerMillion"],
       outputPricePerMillion: v["teacher.outputPricePerMillion"],
     },

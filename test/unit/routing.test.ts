@@ -253,3 +253,25 @@ test("generated problems are train-split only: none of the arith test set, the s
   assert.ok(problems.every((p) => splitOf(p.question) === "train" && /^-?\d+(\.\d+)?$/.test(p.answer)));
   assert.deepEqual(trainProblems(["arith"], 5, 3), trainProblems(["arith"], 5, 3), "deterministic per seed");
 });
+
+test("the share tracker: thresholds from the user's own answers (seeded until there are enough), the share the teacher really wrote", async () => {
+  const { ShareTracker, OWN_ANSWERS_NEEDED } = await import("../../src/core/routing/shareTracker.js");
+  const tracker = new ShareTracker();
+  const rules = { span: 4, cooldown: 0 };
+  assert.equal(tracker.threshold("router:x", 0.1, rules), undefined, "nothing to pick from");
+  // A seed (relay calibrate's recording) where one token in ten scores 0.9.
+  const seed = Array.from({ length: 5 }, () => ({ scores: Array.from({ length: 40 }, (_, i) => (i % 10 === 5 ? 0.9 : 0.1)), capped: false }));
+  const seeded = tracker.threshold("router:x", 0.25, rules, seed);
+  assert.ok(seeded && seeded.threshold > 0.1 && seeded.threshold < 0.9, JSON.stringify(seeded));
+  assert.equal(seeded?.answers, 5);
+  // Once the user's own answers are enough, only they count: here every token scores 0.5 or 0.6.
+  for (let i = 0; i < OWN_ANSWERS_NEEDED; i++) tracker.record("router:x", Array.from({ length: 40 }, (_, j) => (j % 2 ? 0.6 : 0.5)), false, 4, 40);
+  const own = tracker.threshold("router:x", 0.25, rules, seed);
+  assert.ok(own && own.threshold > 0.5 && own.threshold < 0.6, JSON.stringify(own));
+  assert.equal(own?.answers, OWN_ANSWERS_NEEDED);
+  assert.equal(tracker.own("confidence"), 0);
+  assert.deepEqual(tracker.achieved(), { share: 0.1, answers: OWN_ANSWERS_NEEDED });
+  // It survives a restart through its snapshot.
+  const again = new (await import("../../src/core/routing/shareTracker.js")).ShareTracker(JSON.parse(JSON.stringify(tracker.snapshot())));
+  assert.deepEqual(again.achieved(), tracker.achieved());
+});
