@@ -7,7 +7,7 @@
  * handing a position to the teacher turns a wrong final answer into a right one. One JSON line
  * per answer and per rollout, appended as each is done: a rerun resumes.
  */
-import { appendFile, mkdir, readFile } from "node:fs/promises";
+import { appendFile, mkdir, readFile, truncate } from "node:fs/promises";
 import { dirname } from "node:path";
 import { runRelay } from "../core/controller.js";
 import { RelayError, isAbortError } from "../core/errors.js";
@@ -122,6 +122,7 @@ class ForcedCallPolicy implements TriggerPolicy {
 export async function collect(run: CollectRun): Promise<CollectOutcome> {
   const log = run.logger ?? silentLogger;
   const done = await openCollection(run.out, run.settings);
+  if (done.torn) log.warn(`${run.out}: its last line was cut off (an interrupted run); it is made again`);
   const outcome: CollectOutcome = { answers: 0, rollouts: 0, reused: 0, aborted: false };
   run.progress?.add(run.problems.length);
   for (const problem of run.problems) {
@@ -212,6 +213,8 @@ async function rollout(run: CollectRun, problem: Problem, at: number): Promise<R
 interface Collected {
   answers: Map<string, AnswerLine>;
   rollouts: Set<string>;
+  /** The last line was cut off (a killed run) and dropped. */
+  torn?: boolean;
 }
 
 /** Reads a collection to resume it; a new file starts with its settings line. */
@@ -227,8 +230,7 @@ async function openCollection(path: string, settings: CollectSettings): Promise<
     return collected;
   }
   const lines = text.split("\n");
-  const last = lines.pop();
-  if (last) throw new RelayError("invalid-argument", `${path} does not end with a complete line; it was not written by \`relay router collect\` or was cut off: move it away or repair it.`);
+  const torn = lines.pop();
   const [head, ...rest] = lines;
   let first: unknown;
   try {
@@ -242,6 +244,11 @@ async function openCollection(path: string, settings: CollectSettings): Promise<
   if (have.student?.fingerprint !== settings.student.fingerprint) differs.push("student" as never);
   if (have.teacher?.fingerprint !== settings.teacher.fingerprint) differs.push("teacher" as never);
   if (differs.length > 0) throw new RelayError("invalid-argument", `${path} was collected with another ${differs.join(", ")}; use another --out (or remove it to start over).`);
+  if (torn) {
+    // Our own file, its last line cut off by a killed run: that line is dropped and made again.
+    await truncate(path, Buffer.byteLength(text) - Buffer.byteLength(torn));
+    collected.torn = true;
+  }
   for (const [i, raw] of rest.entries()) {
     let line: AnswerLine | RolloutLine;
     try {

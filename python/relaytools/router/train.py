@@ -140,9 +140,9 @@ def forward(exported: dict, scaler: StandardScaler, x: np.ndarray) -> np.ndarray
     return 1 / (1 + np.exp(-s))
 
 
-def rollout_auc(c: Collection, score_of) -> dict | None:
-    """How well the scores rank the rolled-out positions: did a call there fix the answer?"""
-    by_id = {a["id"]: a for a in c.answers}
+def rollout_auc(c: Collection, score_of, held_out: set[str]) -> dict | None:
+    """How well the scores rank the rolled-out positions of held-out answers: did a call there fix the answer?"""
+    by_id = {a["id"]: a for a in c.answers if a["id"] in held_out}
     xs, ys = [], []
     for r in c.rollouts:
         a = by_id.get(r["id"])
@@ -204,6 +204,7 @@ def main(argv: list[str] | None = None) -> int:
     imp = permutation_importance(model, xv, d.y[test], scoring="roc_auc", n_repeats=3, random_state=args.seed)
     importances = sorted(((features[i], float(imp.importances_mean[i])) for i in range(len(features))), key=lambda t: -t[1])
     score_raw = lambda x: forward(exported, scaler, x)  # noqa: E731
+    held_out = {c.answers[g]["id"] for g in np.unique(d.group[test]).tolist()}
     one_minus_p = lambda x: 1 - x[:, features.index("p_chosen")]  # noqa: E731
     metrics = {
         "label": args.label,
@@ -216,8 +217,8 @@ def main(argv: list[str] | None = None) -> int:
         "aucConfidence": round(float(roc_auc_score(d.y[test], one_minus_p(d.x[test]))), 4),
         "averagePrecision": round(float(average_precision_score(d.y[test], scores)), 4),
         "operatingPoints": [operating_point(scores, d.y[test], s) for s in (0.02, 0.05, 0.1)],
-        "rollouts": rollout_auc(c, score_raw),
-        "rolloutsConfidence": rollout_auc(c, one_minus_p),
+        "rollouts": rollout_auc(c, score_raw, held_out),
+        "rolloutsConfidence": rollout_auc(c, one_minus_p, held_out),
         "importances": [{"feature": f, "auc_drop": round(v, 4)} for f, v in importances[:12]],
         "chosen": kind,
     }
@@ -266,7 +267,7 @@ def report(router: dict, files: list[Path]) -> str:
     if r:
         auc = "n/a" if r["auc"] is None else f"{r['auc']:.4f}"
         cauc = "n/a" if not rc or rc["auc"] is None else f"{rc['auc']:.4f}"
-        lines += [f"Rollouts: {r['rollouts']} calls at strong disagreements of wrong answers, {r['fixed']} fixed the answer; "
+        lines += [f"Rollouts in the held-out answers: {r['rollouts']} calls at strong disagreements of wrong answers, {r['fixed']} fixed the answer; "
                   f"the router ranks them with ROC AUC {auc} (confidence: {cauc}).", ""]
     lines += ["Feature importances (held-out ROC AUC lost when the feature is shuffled):", "",
               "| feature | AUC drop |", "|---|---|",
