@@ -10,6 +10,7 @@ import type { LoadSample, MachineInfo } from "./machine.js";
 import type { MemoryResult } from "./memory.js";
 import type { OverheadResult } from "./overhead.js";
 import type { RealBenchResult } from "./real.js";
+import type { RouterCostResult } from "./routerCost.js";
 import type { RelayCostResult } from "./relayCost.js";
 import type { Summary } from "./stats.js";
 import type { ThreadsResult } from "./threads.js";
@@ -54,6 +55,7 @@ export interface BenchReport {
     memory?: MemoryResult;
     threads?: ThreadsResult;
     real?: RealBenchResult;
+    router?: RouterCostResult;
     load?: LoadResult;
     warming?: WarmingResult;
   };
@@ -63,7 +65,7 @@ export interface BenchReport {
 
 export function goalsOf(results: BenchReport["results"]): Goal[] {
   const goals: Goal[] = [];
-  const { overhead, relay, memory, threads, real, load } = results;
+  const { overhead, relay, memory, threads, real, load, router } = results;
   if (overhead) {
     goals.push({ name: "controller overhead", goal: "relay / plain tokens/s ≥ 0.97", value: overhead.ratio.toFixed(3), met: overhead.ratio >= 0.97 });
     if (overhead.counts) {
@@ -91,6 +93,9 @@ export function goalsOf(results: BenchReport["results"]): Goal[] {
   }
   if (real) {
     goals.push({ name: "controller overhead, real model", goal: `relay / plain tokens/s ≥ 0.97 on ${real.student}`, value: real.decode.ratio.toFixed(3), met: real.decode.ratio >= 0.97 });
+  }
+  if (router) {
+    goals.push({ name: "router cost", goal: "the router's work per token (features + MLP) < 1% of one decode step", value: `${(router.routerShareOfDecode * 100).toFixed(3)}%`, met: router.routerShareOfDecode < 0.01 });
   }
   if (threads) {
     goals.push({ name: "thread default", goal: "the product default (chooseThreads) is the fastest setting", value: `product ${threads.productDefault}, fastest ${threads.fastest}`, met: threads.productDefaultIsFastest });
@@ -141,7 +146,7 @@ const check = (ok: boolean) => (ok ? "✓" : "✗");
 
 export function tables(report: BenchReport): Table[] {
   const out: Table[] = [];
-  const { overhead, relay, inline, memory, threads, real, load, warming } = report.results;
+  const { overhead, relay, inline, memory, threads, real, load, warming, router } = report.results;
   if (overhead) {
     out.push({
       title: `1. Controller overhead — ${overhead.model}, ${overhead.threads} thread(s), ${overhead.promptTokens}-token prompt, ${overhead.maxTokens} tokens × ${overhead.pairs} interleaved pairs`,
@@ -286,6 +291,21 @@ export function tables(report: BenchReport): Table[] {
       notes: [
         `on / off, median first-token time: ${f(w.firstTokenRatio, 2)}; warming still running at the call in ${w.answers.filter((a) => a.warmingPending).length} of ${w.answers.filter((a) => a.warming).length} answers (the server serves one request at a time, so the call waits for it).`,
         "This server reports no cached tokens in its usage, so the product would not warm it (warming goes only to servers that do); the cached share comes from its log.",
+      ],
+    });
+  }
+  if (router) {
+    const r = router;
+    out.push({
+      title: `10. Token router cost — ${r.model}, ${r.maxTokens}-token answers × ${r.pairs} interleaved pairs, policies that never call`,
+      headers: ["", "tokens/s median (min–max)"],
+      rows: [
+        ["confidence (the chosen token's probability: the generator)", range(r.confidence.tokensPerSecond)],
+        ["router (the top-20 probabilities: one controlled evaluation per step)", range(r.router.tokensPerSecond)],
+        ["ratio router / confidence (median of pairs)", f(r.ratio, 3)],
+      ],
+      notes: [
+        `Per token: one decode step ${f(r.decodeMsPerToken, 2)} ms; the router's own work ${f(r.featuresUs, 2)} µs for the features + ${f(r.logisticUs, 2)} µs (logistic) or ${f(r.mlpUs, 2)} µs (MLP 32-16) = ${f(r.routerShareOfDecode * 100, 3)}% of a decode step with the MLP (goal < 1%) ${check(r.routerShareOfDecode < 0.01)}.`,
       ],
     });
   }

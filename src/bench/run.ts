@@ -21,9 +21,10 @@ import { runReal } from "./real.js";
 import { loadChild, runLoad, type LoadChildSpec } from "./load.js";
 import { runRelayCost } from "./relayCost.js";
 import { runWarming } from "./warming.js";
+import { runRouterCost } from "./routerCost.js";
 import { goalsOf, readReport, renderText, REPORT_SCHEMA, writeMarkdown, writeReport, type BenchReport, type ModelRecord } from "./report.js";
 
-export const BENCH_NAMES = ["overhead", "relay", "inline", "memory", "threads", "real", "load", "warming"] as const;
+export const BENCH_NAMES = ["overhead", "relay", "inline", "memory", "threads", "real", "load", "warming", "router"] as const;
 export type BenchName = (typeof BENCH_NAMES)[number];
 /** Accepted in --only for the naive baseline, which runs side by side with the relay benchmark. */
 const ALIASES: Record<string, BenchName> = { naive: "relay", latency: "inline", rss: "memory" };
@@ -62,6 +63,7 @@ const RUNNERS: Record<BenchName, (env: BenchEnv) => Promise<unknown>> = {
   real: runReal,
   load: runLoad,
   warming: runWarming,
+  router: runRouterCost,
 };
 
 export async function runBench(options: BenchOptions): Promise<BenchReport> {
