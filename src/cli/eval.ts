@@ -27,12 +27,22 @@ export function parseLimit(v: string): ItemLimit {
   return limits;
 }
 
-/** "1,2,5" → teacher shares 1%, 2%, 5%; "t=0.1,0.2" → thresholds. */
-export function parseSweep(v: string): SweepPoint[] {
-  const thresholds = v.trim().startsWith("t=");
-  const parts = listOption("--sweep")(thresholds ? v.trim().slice(2) : v);
-  const points = parts.map((p): SweepPoint => (thresholds ? { threshold: numberOption("--sweep", 0, 100)(p) } : { share: numberOption("--sweep", 0, 100, { minExclusive: true })(p) / 100 }));
-  return points;
+/**
+ * "1,2,5" → teacher shares 1%, 2%, 5%; "t=0.1,0.2" → thresholds; "gsm8k:5,10" → only on that
+ * dataset. Repeatable: the points add up.
+ */
+export function parseSweep(v: string, previous: SweepPoint[] = []): SweepPoint[] {
+  let text = v.trim();
+  const scoped = /^([A-Za-z0-9_.-]+):(.*)$/.exec(text);
+  const dataset = scoped?.[1];
+  if (scoped) text = scoped[2].trim();
+  const thresholds = text.startsWith("t=");
+  const parts = listOption("--sweep")(thresholds ? text.slice(2) : text);
+  const points = parts.map((p): SweepPoint => {
+    const point: SweepPoint = thresholds ? { threshold: numberOption("--sweep", 0, 100)(p) } : { share: numberOption("--sweep", 0, 100, { minExclusive: true })(p) / 100 };
+    return dataset ? { ...point, dataset } : point;
+  });
+  return [...previous, ...points];
 }
 
 export function registerEval(program: Command): void {
@@ -48,7 +58,7 @@ export function registerEval(program: Command): void {
       .option("--concurrency <n>", "answers in flight (the student gets this many context sequences)", intOption("--concurrency", 1, 64), 2)
       .option("--out <dir>", "where results.jsonl (resumable), report.md, report.json and frontier.svg go", textOption("--out"), "relay-eval")
       .option("--calibrate-to <condition>", "the relay condition whose call ratio the random router is calibrated to (without --random-p)")
-      .option("--sweep <points>", "run each scored condition at several operating points: teacher shares in percent (1,2,5,10,20; thresholds from the student's calibration on generated train problems) or thresholds (t=0.1,0.2); a random router is run at the call ratio each point of the --calibrate-to condition reached", parseSweep)
+      .option("--sweep <points>", "run each scored condition at several operating points: teacher shares in percent (1,2,5,10,20; thresholds from the student's calibration on generated train problems) or thresholds (t=0.1,0.2), on every dataset or on one (gsm8k:5,10; repeatable); a random router is run at the call ratio each point of the --calibrate-to condition reached", parseSweep)
       .option("--calibration-count <n>", "generated train problems the --sweep calibration answers (kept in <out>/calibration.json unless --calibration is given)", intOption("--calibration-count", 1, 100_000), 60)
       .option("--grader <name>", `${GRADER_NAMES.join(" or ")}: builtin needs no Python; math-verify is the paper's grader in a private Python environment (made on first use), with the built-in grader's verdicts on the same answers compared in the report`, choiceOption("--grader", GRADER_NAMES), "builtin")
       .option("--judge", "re-grade strictly wrong answers with a model behind an OpenAI-compatible chat API (default: the teacher's)")

@@ -74,6 +74,8 @@ export async function runEvalCommand(options: EvalCommandOptions): Promise<numbe
     const unknown = Object.keys(options.limit).filter((name) => name !== "*" && !datasets.some((d) => d.name === name));
     if (unknown.length > 0) throw new RelayError("invalid-argument", `--limit names ${unknown.join(", ")}, not among the datasets (${datasets.map((d) => d.name).join(", ")}).`);
   }
+  const unknownSweep = (options.sweep ?? []).filter((p) => p.dataset && !datasets.some((d) => d.name === p.dataset));
+  if (unknownSweep.length > 0) throw new RelayError("invalid-argument", `--sweep names ${unknownSweep[0].dataset}, not among the datasets (${datasets.map((d) => d.name).join(", ")}).`);
   for (const d of datasets) {
     const issues = describeIssues(d);
     if (issues) process.stderr.write(`${issues}\n`);

@@ -30,10 +30,12 @@ export interface Condition {
   teacherTag?: string;
   /** A sweep point: the teacher share it was calibrated to (absent for explicit thresholds). */
   targetShare?: number;
+  /** Run on these datasets only (a sweep point asked for on some datasets); absent: all. */
+  datasets?: string[];
 }
 
-/** One operating point of a sweep: a teacher share (0..1) to calibrate to, or a threshold. */
-export type SweepPoint = { share: number } | { threshold: number };
+/** One operating point of a sweep: a teacher share (0..1) to calibrate to, or a threshold; on one dataset or all. */
+export type SweepPoint = ({ share: number } | { threshold: number }) & { dataset?: string };
 
 export interface ConditionOptions {
   spanTokens?: number;
@@ -97,18 +99,28 @@ export function signatureOf(name: string, options: Partial<PolicyOptions> & { ro
  * p, gets one point per point of the condition it is calibrated to. Others are kept as they are.
  */
 export function expandSweep(conditions: readonly Condition[], points: readonly SweepPoint[], thresholdFor: (condition: Condition, share: number) => number): Condition[] {
-  const out: Condition[] = [];
   const label = (p: SweepPoint) => ("share" in p ? `${Number((p.share * 100).toPrecision(4))}%` : `t=${p.threshold}`);
+  // One point per label; the datasets that asked for it (any point without one: all of them).
+  const byLabel = new Map<string, { point: SweepPoint; datasets?: Set<string> }>();
+  for (const p of points) {
+    const seen = byLabel.get(label(p));
+    if (!seen) byLabel.set(label(p), { point: p, datasets: p.dataset ? new Set([p.dataset]) : undefined });
+    else if (!p.dataset) seen.datasets = undefined;
+    else seen.datasets?.add(p.dataset);
+  }
+  const unique = [...byLabel.values()];
+  const scope = (d?: Set<string>) => (d ? { datasets: [...d] } : {});
+  const out: Condition[] = [];
   for (const c of conditions) {
     if (isScored(c.policy)) {
-      for (const p of points) {
+      for (const { point: p, datasets } of unique) {
         const threshold = "share" in p ? Number(thresholdFor(c, p.share).toPrecision(6)) : p.threshold;
         const options = { ...c.options, threshold };
         const name = `${c.name} @${label(p)}`;
-        out.push({ ...c, name, options, signature: signatureOf(c.name, options, c.teacherTag), ...("share" in p ? { targetShare: p.share } : {}) });
+        out.push({ ...c, name, options, signature: signatureOf(c.name, options, c.teacherTag), ...("share" in p ? { targetShare: p.share } : {}), ...scope(datasets) });
       }
     } else if (c.calibrateTo && conditions.some((r) => r.name === c.calibrateTo && isScored(r.policy))) {
-      for (const p of points) out.push({ ...c, name: `${c.name} @${label(p)}`, calibrateTo: `${c.calibrateTo} @${label(p)}` });
+      for (const { point: p, datasets } of unique) out.push({ ...c, name: `${c.name} @${label(p)}`, calibrateTo: `${c.calibrateTo} @${label(p)}`, ...scope(datasets) });
     } else out.push(c);
   }
   return out;

@@ -131,8 +131,8 @@ export async function runEval(run: EvalRun): Promise<EvalOutcome> {
   const first = run.datasets.flatMap((d) => direct.map((c) => tasksFor(run, c, d))).flat();
   const pending = (tasks: Task[]) => tasks.filter((t) => !run.results.results.has(t.key));
   // The calibrated routers' answers are counted up front too, so the ETA covers them.
-  const answersPerCondition = run.datasets.reduce((n, d) => n + itemsOf(run, d).length * run.samples, 0);
-  run.progress?.add(pending(first).length + calibrated.length * answersPerCondition);
+  const answersOf = (c: Condition) => run.datasets.reduce((n, d) => n + (c.datasets && !c.datasets.includes(d.name) ? 0 : itemsOf(run, d).length * run.samples), 0);
+  run.progress?.add(pending(first).length + calibrated.reduce((n, c) => n + answersOf(c), 0));
 
   planned.push(...first);
   await runTasks(run, first, outcome, log);
@@ -140,6 +140,7 @@ export async function runEval(run: EvalRun): Promise<EvalOutcome> {
   for (const dataset of run.datasets) {
     for (const condition of calibrated) {
       if (outcome.aborted) break;
+      if (condition.datasets && !condition.datasets.includes(dataset.name)) continue;
       const calibration = calibrate(run, condition, dataset, planned);
       const tasks = calibration ? tasksFor(run, withProbability(condition, calibration.probability), dataset) : [];
       if (calibration) outcome.calibrations.push(calibration);
@@ -178,6 +179,7 @@ function itemsOf(run: EvalRun, dataset: Dataset): EvalItem[] {
 }
 
 function tasksFor(run: EvalRun, condition: Condition, dataset: Dataset): Task[] {
+  if (condition.datasets && !condition.datasets.includes(dataset.name)) return [];
   return itemsOf(run, dataset).flatMap((item) =>
     Array.from({ length: run.samples }, (_, sample) => ({ condition, dataset, item, sample, key: resultKey(condition.signature, dataset.name, item.id, item.index, sample) })),
   );

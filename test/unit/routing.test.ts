@@ -200,6 +200,25 @@ test("router files on disk: missing, not JSON, for another student → router-in
   }
 });
 
+test("--sweep: shares, thresholds, points for one dataset only", async () => {
+  const { parseSweep } = await import("../../src/cli/eval.js");
+  assert.deepEqual(parseSweep("1,5"), [{ share: 0.01 }, { share: 0.05 }]);
+  assert.deepEqual(parseSweep("t=0.1,0.3"), [{ threshold: 0.1 }, { threshold: 0.3 }]);
+  const both = parseSweep("gsm8k:5", parseSweep("arith:2,5"));
+  assert.deepEqual(both, [{ share: 0.02, dataset: "arith" }, { share: 0.05, dataset: "arith" }, { share: 0.05, dataset: "gsm8k" }]);
+  assert.throws(() => parseSweep("0"), /--sweep must be a number/);
+  const swept = expandSweep(parseConditions(["router", "random"], { calibrateTo: "router" }), both, () => 0.5);
+  assert.deepEqual(
+    swept.map((c) => [c.name, c.datasets]),
+    [
+      ["router @2%", ["arith"]],
+      ["router @5%", ["arith", "gsm8k"]],
+      ["random @2%", ["arith"]],
+      ["random @5%", ["arith", "gsm8k"]],
+    ],
+  );
+});
+
 test("a sweep: one condition per point; the random router calibrated to the call ratio each point reached", async () => {
   const conditions = parseConditions(["student-only", "confidence", "random"], { spanTokens: 2, cooldownTokens: 0 });
   const swept = expandSweep(conditions, [{ threshold: 0.6 }, { threshold: 0.95 }], () => 0);
