@@ -68,6 +68,7 @@ export function registerEval(program: Command): void {
       .option("--cached-input-price <usd>", "teacher price per million cached input tokens", price("--cached-input-price"))
       .option("--output-price <usd>", "teacher price per million output tokens", price("--output-price"))
       .option("--teacher-log <path>", "append every teacher request and reply to this JSON-lines file", textOption("--teacher-log"))
+      .option("--report-only", "make no answers: report every condition the --out results hold for these datasets (one report of several runs)")
       .option("--json", "print the report as JSON (no progress bar)")
       .option("--no-progress", "no progress bar")
       .option("-v, --verbose", "log model loading and teacher calls to stderr"),

@@ -25,7 +25,7 @@ import { OpenAIJudge, type Judge } from "../eval/judge.js";
 import { createProgressBar } from "../eval/progress.js";
 import { buildReport, reportMarkdown, type EvalReport } from "../eval/report.js";
 import { ResultsFile, type EvalSettings } from "../eval/results.js";
-import { runEval, type EvalOutcome, type ItemLimit } from "../eval/runEval.js";
+import { cellsOfResults, gradeRows, runEval, type EvalOutcome, type ItemLimit } from "../eval/runEval.js";
 import { frontierSvg } from "../eval/svg.js";
 
 export interface EvalCommandOptions extends ModelOptions {
@@ -48,6 +48,8 @@ export interface EvalCommandOptions extends ModelOptions {
   /** Operating points of the scored conditions: teacher shares or thresholds. */
   sweep?: SweepPoint[];
   calibrationCount: number;
+  /** Make no answers: report everything the results file holds for these datasets. */
+  reportOnly?: boolean;
   json?: boolean;
   progress: boolean;
   verbose?: boolean;
@@ -93,6 +95,19 @@ export async function runEvalCommand(options: EvalCommandOptions): Promise<numbe
   if (options.grader === "math-verify") {
     const [probe] = await graders[0].gradeAll([{ response: "\\boxed{1}", gold: "1" }]);
     if (!probe.correct) throw new RelayError("grader-failed", `The math-verify helper does not grade \\boxed{1} as 1${probe.error ? `: ${probe.error}` : ""}.`);
+  }
+  if (options.reportOnly) {
+    // Every answer already made into this --out, graded now: one report of several runs.
+    const { cells, rows } = cellsOfResults(results);
+    const known = new Set(datasets.map((d) => d.name));
+    const shown = cells.filter((c) => known.has(c.dataset));
+    const outcome = { graders: [] as EvalOutcome["graders"], aborted: false };
+    await gradeRows(rows.filter((r) => known.has(r.dataset)), results, graders, outcome, logger);
+    const report = buildReport({ cells: shown, rows: [...results.results.values()].filter((r) => known.has(r.dataset)), judgements: results.judgements, calibrations: [], datasets, pricing: pricingOf(options), graders: outcome.graders, complete: true });
+    await writeReport(options.out, report);
+    process.stdout.write(options.json ? JSON.stringify(report) + "\n" : reportMarkdown(report));
+    process.stderr.write(`report of ${shown.length} condition(s) in ${resultsPath}; nothing run; written to ${options.out}/\n`);
+    return 0;
   }
   const student = await LlamaStudent.load({ model: options.student, gpu: options.gpu, threads: options.threads, contextSize: options.contextSize, sequences: options.concurrency, thinking: options.thinking !== "off", logger });
   let conditions: Condition[];

@@ -129,7 +129,12 @@ export function expandSweep(conditions: readonly Condition[], points: readonly S
 /** The condition with its random router's probability set (calibration done). */
 export function withProbability(condition: Condition, probability: number): Condition {
   const options = { ...condition.options, probability: Number(probability.toPrecision(6)) };
-  return { ...condition, options, signature: signatureOf(condition.name, options, condition.teacherTag) };
+  return { ...condition, options, signature: signatureOf(baseName(condition), options, condition.teacherTag) };
+}
+
+/** A sweep point's condition name without its point: results are keyed on what they depend on. */
+function baseName(condition: Condition): string {
+  return condition.name.split(" @")[0];
 }
 
 /**
@@ -139,7 +144,7 @@ export function withProbability(condition: Condition, probability: number): Cond
 export function withTeacher(condition: Condition, teacherIdentity: string): Condition {
   if (!needsTeacher(condition)) return condition;
   const teacherTag = createHash("sha256").update(teacherIdentity).digest("hex").slice(0, 8);
-  return { ...condition, teacherTag, signature: signatureOf(condition.name, condition.options, teacherTag) };
+  return { ...condition, teacherTag, signature: signatureOf(baseName(condition), condition.options, teacherTag) };
 }
 
 /**

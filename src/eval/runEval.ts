@@ -267,15 +267,20 @@ async function answer(run: EvalRun, task: Task): Promise<ResultLine | null> {
  * answer was made); an answer it could not grade counts as wrong.
  */
 async function gradeAnswers(run: EvalRun, planned: Task[], outcome: EvalOutcome, log: Logger): Promise<void> {
-  const graders = run.graders && run.graders.length > 0 ? run.graders : [builtinGrader];
   const rows = [...new Set(planned.map((t) => t.key))].flatMap((key) => run.results.results.get(key) ?? []);
+  await gradeRows(rows, run.results, run.graders, outcome, log, run.signal);
+}
+
+/** Grades `rows` with each grader (see gradeAnswers); the first grader's verdicts go into `results`. */
+export async function gradeRows(rows: ResultLine[], results: ResultsFile, given: Grader[] | undefined, outcome: Pick<EvalOutcome, "graders" | "aborted">, log: Logger, signal?: AbortSignal): Promise<void> {
+  const graders = given && given.length > 0 ? given : [builtinGrader];
   const pairs = rows.map((r) => ({ response: r.text, gold: r.gold }));
   for (const grader of graders) {
     let verdicts: GraderVerdict[];
     try {
-      verdicts = await grader.gradeAll(pairs, run.signal);
+      verdicts = await grader.gradeAll(pairs, signal);
     } catch (error) {
-      if (isAbortError(error) || run.signal?.aborted) {
+      if (isAbortError(error) || signal?.aborted) {
         outcome.aborted = true;
         return;
       }
@@ -294,8 +299,33 @@ async function gradeAnswers(run: EvalRun, planned: Task[], outcome: EvalOutcome,
   const counting = outcome.graders[0];
   for (const row of rows) {
     const v = counting.verdicts.get(row.key) as GraderVerdict;
-    run.results.results.set(row.key, { ...row, correct: v.correct, extracted: v.extracted });
+    results.results.set(row.key, { ...row, correct: v.correct, extracted: v.extracted });
   }
+}
+
+/**
+ * The cells of everything a results file holds (a report of several runs into one --out): per
+ * dataset and condition name the signature written last (an older signature of the same name is
+ * stale), its policy, random p, threshold and target share read back from the name and signature.
+ */
+export function cellsOfResults(results: ResultsFile): { cells: Cell[]; rows: ResultLine[] } {
+  const latest = new Map<string, ResultLine>();
+  for (const row of results.results.values()) latest.set(`${row.dataset}|${row.condition}`, row);
+  const cells: Cell[] = [];
+  for (const row of latest.values()) {
+    const param = (name: string) => {
+      const m = new RegExp(`[(,]${name}=([0-9.e+-]+)[,)]`).exec(row.signature);
+      return m ? Number(m[1]) : undefined;
+    };
+    const share = /@(\d+(?:\.\d+)?)%/.exec(row.condition);
+    // Condition names are policy names (teacher-free aside), a sweep point's with " @point".
+    const policy = row.condition.split(" @")[0];
+    const randomP = policy === "random" ? param("p") : undefined;
+    const threshold = policy === "random" ? undefined : param("t");
+    cells.push({ dataset: row.dataset, condition: row.condition, signature: row.signature, policy, ...(randomP === undefined ? {} : { randomP }), ...(threshold === undefined ? {} : { threshold }), ...(share ? { targetShare: Number(share[1]) / 100 } : {}) });
+  }
+  const signatures = new Set(cells.map((c) => `${c.dataset}|${c.signature}`));
+  return { cells, rows: [...results.results.values()].filter((r) => signatures.has(`${r.dataset}|${r.signature}`)) };
 }
 
 /** Re-grades the strictly wrong answers that have no verdict yet. */

@@ -295,3 +295,26 @@ test("the share tracker: thresholds from the user's own answers (seeded until th
   const again = new (await import("../../src/core/routing/shareTracker.js")).ShareTracker(JSON.parse(JSON.stringify(tracker.snapshot())));
   assert.deepEqual(again.achieved(), tracker.achieved());
 });
+
+test("--report-only: the cells of everything a results file holds, the signature written last per condition", async () => {
+  const { cellsOfResults } = await import("../../src/eval/runEval.js");
+  const dir = mkdtempSync(join(tmpdir(), "relay-cells-"));
+  try {
+    const results = await ResultsFile.open(join(dir, "results.jsonl"), { s: "x" });
+    const stats = { studentTokens: 9, teacherTokens: 1, generatedTokens: 10, calls: 1, failedCalls: 0, deniedCalls: 0, malformedTags: 0, ignoredCalls: 0, teacherPromptTokens: 5, teacherCompletionTokens: 1, teacherCachedPromptTokens: 0, durationMs: 1, teacherMs: 1, stopReason: "eos" as const };
+    const row = (condition: string, signature: string, index: number) => ({ type: "result" as const, key: `${signature}|d|${index}|i${index}|0`, dataset: "d", condition, signature, index, sample: 0, itemId: `i${index}`, gold: "1", extracted: "1", correct: true, text: "1", stats });
+    await results.append(row("router @5%", "router(t=0.4,r=aaaa)@t1", 0));
+    await results.append(row("router @5%", "router(t=0.41,r=bbbb)@t1", 0));
+    await results.append(row("router @5%", "router(t=0.41,r=bbbb)@t1", 1));
+    await results.append(row("random @5%", "random(p=0.00512,k=16)@t1", 0));
+    await results.append(row("teacher-free", "teacher-free", 0));
+    const { cells, rows } = cellsOfResults(results);
+    const router = cells.find((c) => c.condition === "router @5%");
+    assert.deepEqual(router, { dataset: "d", condition: "router @5%", signature: "router(t=0.41,r=bbbb)@t1", policy: "router", threshold: 0.41, targetShare: 0.05 });
+    assert.equal(cells.find((c) => c.policy === "random")?.randomP, 0.00512);
+    assert.equal(cells.find((c) => c.condition === "teacher-free")?.policy, "teacher-free");
+    assert.equal(rows.filter((r) => r.condition === "router @5%").length, 2, "the stale signature's rows are left out");
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
