@@ -12,7 +12,7 @@ import { mathPrompt } from "../core/prompts.js";
 import { choiceOption, intOption, textOption } from "./options.js";
 import { stderrLogger } from "./logger.js";
 import { formatStats, streamToTerminal, toJson } from "./render.js";
-import { addModelOptions, limitsFrom, loadStudent, loadTeacher, policyFrom, policySetup, type ModelOptions } from "./setup.js";
+import { addModelOptions, checkPolicyOptions, limitsFrom, loadStudent, loadTeacher, policyFrom, policySetup, type ModelOptions } from "./setup.js";
 
 interface AskOptions extends ModelOptions {
   json?: boolean;
@@ -43,6 +43,7 @@ export function registerAsk(program: Command): void {
       .option("-v, --verbose", "log model loading and teacher calls to stderr"),
   ).action(async (argument: string | undefined, options: AskOptions) => {
     const logger = stderrLogger(Boolean(options.verbose));
+    checkPolicyOptions([options.policy], options.threshold);
     const question = await readQuestion(argument, options.promptFile);
     // The ledger first: a budget that cannot be kept is an error before anything is loaded.
     const budget = options.budgetTokens ? await BudgetLedger.open(new FileLedgerStore(options.ledger), { limit: options.budgetTokens, period: options.budgetPeriod }) : undefined;

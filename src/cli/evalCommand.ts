@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { RelayError } from "../core/errors.js";
 import type { TeacherPricing } from "../core/spans.js";
 import { stderrLogger } from "./logger.js";
-import { limitsFrom, loadTeacher, type ModelOptions } from "./setup.js";
+import { checkPolicyOptions, limitsFrom, loadTeacher, type ModelOptions } from "./setup.js";
 import { LlamaStudent } from "../student/llamaStudent.js";
 import { FileTeacherLog } from "../io/fileTeacherLog.js";
 import { expandSweep, isScored, needsTeacher, parseConditions, withTeacher, type Condition, type ConditionOptions, type SweepPoint } from "../eval/conditions.js";
@@ -69,6 +69,7 @@ export async function runEvalCommand(options: EvalCommandOptions): Promise<numbe
   const names = options.conditions ?? [options.policy];
   // Checked before any model loads; parsed again once the router is loaded.
   parseConditions(names, conditionOptions);
+  checkPolicyOptions(names, options.threshold);
   if (names.includes("router") && !options.router) throw new RelayError("invalid-argument", "The router condition needs --router FILE (from `relay router train`).");
   if (options.sweep && !names.some((n) => isScored(n as PolicyName))) throw new RelayError("invalid-argument", "--sweep needs a scored condition (confidence, entropy, margin, rolling-entropy, step-entropy, router, auto).");
   const datasets = await loadDatasets(options.data, options.dataDir);

@@ -121,6 +121,16 @@ export async function loadTeacher(options: ModelOptions, logger: Logger, log?: T
   return undefined;
 }
 
+/** Policies whose threshold is on an entropy (nats): the others' are probabilities, 0 to 1. */
+const ENTROPY_POLICIES: readonly string[] = ["entropy", "rolling-entropy", "step-entropy"];
+
+/** Checks what can be checked before a model loads (exit 2 on a bad combination). */
+export function checkPolicyOptions(policies: readonly string[], threshold: number | undefined): void {
+  if (threshold === undefined || threshold <= 1) return;
+  const probability = policies.filter((p) => !ENTROPY_POLICIES.includes(p) && p !== "random" && p !== "student-only" && p !== "teacher-only" && p !== "teacher-free");
+  if (probability.length > 0) throw new RelayError("invalid-argument", `--threshold must be a number from 0 to 1 for ${probability.join(", ")} (got ${threshold}); above 1 only the entropy policies take it.`);
+}
+
 /** The policy and its options from the command line: the router loaded, a teacher share turned into a threshold. */
 export interface PolicySetup {
   policy: PolicyName;
