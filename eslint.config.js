@@ -1,5 +1,5 @@
 // ESLint flat config: typescript-eslint's recommended rules for all TypeScript sources, and the
-// direction of the architecture (README, "Development") as import rules per folder, so a wrong
+// direction of the architecture (docs/architecture.md, "Layers and import rules") as import rules per folder, so a wrong
 // arrow fails `npm run lint`.
 import js from "@eslint/js";
 import tseslint from "typescript-eslint";
@@ -30,7 +30,7 @@ function layerRule(folder) {
   const refused = SRC_FOLDERS.filter((other) => other !== folder && !LAYERS[folder].includes(other));
   const patterns = refused.map((other) => ({
     group: [`../${other}/*`, `../../${other}/*`, `**/src/${other}/*`],
-    message: `src/${folder} must not import src/${other} (see the layering in README, "Development").`,
+    message: `src/${folder} must not import src/${other} (see docs/architecture.md, "Layers and import rules").`,
   }));
   const paths = ["core", "protocol"].includes(folder)
     ? PURE.map((name) => ({ name, message: `src/${folder} stays pure: no editor API, no native runtime, no I/O.` }))

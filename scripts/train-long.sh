@@ -31,7 +31,7 @@ cd "$root"
 # pipeline's own held-out scores; the training questions come from the train split).
 "$train" -m relaytools.arith --split test --count "$items" --seed 1 > "$run/heldout-eval.jsonl"
 common=(--data "$run/heldout-eval.jsonl" --teacher-gguf "$teacher" --gpu cpu --threads 1 --temperature 0
-  --max-tokens 128 --max-span 16 --context-size 1024 --concurrency 2 --no-progress)
+  --max-tokens 128 --max-calls 16 --max-span 16 --max-context 8192 --context-size 1024 --concurrency 2 --no-progress)
 node dist/cli.js eval "${common[@]}" --student "$run/student.gguf" --conditions learned,teacher-free \
   --out "$run/eval-trained"
 node dist/cli.js eval "${common[@]}" --student "$student" --conditions learned --out "$run/eval-vanilla"

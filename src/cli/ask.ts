@@ -7,6 +7,7 @@ import { BudgetLedger, BUDGET_PERIODS, type BudgetPeriod } from "../core/budget.
 import { FileLedgerStore } from "../io/fileLedgerStore.js";
 import { FileTeacherLog } from "../io/fileTeacherLog.js";
 import { runRelay } from "../core/controller.js";
+import { SETTING_DEFAULTS } from "../core/defaults.js";
 import { RelayError, errorMessage } from "../core/errors.js";
 import { mathPrompt } from "../core/prompts.js";
 import { choiceOption, intOption, textOption } from "./options.js";
@@ -37,7 +38,7 @@ export function registerAsk(program: Command): void {
       .option("--math", "end the question with the step-by-step \\boxed{} instruction")
       .option("--system <text>", "a system prompt", textOption("--system"))
       .option("--budget-tokens <n>", "teacher-token budget for the period (default: no budget)", intOption("--budget-tokens", 1, 1e12))
-      .option("--budget-period <period>", `budget period: ${BUDGET_PERIODS.join(", ")}`, choiceOption("--budget-period", BUDGET_PERIODS), "month")
+      .option("--budget-period <period>", `budget period: ${BUDGET_PERIODS.join(", ")}`, choiceOption("--budget-period", BUDGET_PERIODS), SETTING_DEFAULTS["budget.period"])
       .option("--ledger <path>", "budget ledger file (shared by every process that uses it)", textOption("--ledger"), join(homedir(), ".cache", "relay", "cli-ledger.jsonl"))
       .option("--teacher-log <path>", "append every teacher request and reply to this JSON-lines file", textOption("--teacher-log"))
       .option("-v, --verbose", "log model loading and teacher calls to stderr"),

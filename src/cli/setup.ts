@@ -1,7 +1,7 @@
 /** Builds the student, teacher and policy from command-line options (shared by ask/eval/demo). */
 import type { Command } from "commander";
 import { DEFAULT_LIMITS } from "../core/controller.js";
-import { DEFAULT_STUDENT_MODEL } from "../core/defaults.js";
+import { DEFAULT_MODEL_CONTEXT, DEFAULT_STUDENT_MODEL, SETTING_DEFAULTS } from "../core/defaults.js";
 import { RelayError } from "../core/errors.js";
 import type { Logger } from "../core/logger.js";
 import type { Teacher } from "../core/models.js";
@@ -57,31 +57,37 @@ export interface ModelOptions {
   maxContext: number;
 }
 
+/**
+ * The model, teacher, policy and limit options of ask, eval and demo. Their defaults are the
+ * product's (src/core/defaults.ts), as in the editor; test/unit/defaults.test.ts checks them.
+ * An option without a default here leaves the library's default, which is the same table's.
+ */
 export function addModelOptions(cmd: Command): Command {
+  const d = SETTING_DEFAULTS;
   return cmd
     .option("--student <model>", "student model: a GGUF path or an hf: URI", textOption("--student"), DEFAULT_STUDENT_MODEL)
     .option("--teacher-gguf <path>", "a local GGUF teacher", textOption("--teacher-gguf"))
     .option("--teacher-url <url>", "an OpenAI-compatible teacher API, e.g. http://127.0.0.1:8000/v1", urlOption("--teacher-url"))
     .option("--teacher-model <name>", "the teacher model name at that API", textOption("--teacher-model"))
-    .option("--teacher-api <style>", `request style: ${TEACHER_API_STYLES.join(", ")}`, choiceOption("--teacher-api", TEACHER_API_STYLES), "completions")
+    .option("--teacher-api <style>", `request style: ${TEACHER_API_STYLES.join(", ")}`, choiceOption("--teacher-api", TEACHER_API_STYLES), d["teacher.apiStyle"])
     .option("--teacher-key-env <name>", "environment variable holding the teacher API key (none needed for a local server)", envNameOption("--teacher-key-env"), "OPENAI_API_KEY")
-    .option("--teacher-temperature <t>", "teacher sampling temperature (0 to 2)", numberOption("--teacher-temperature", 0, 2))
+    .option("--teacher-temperature <t>", `teacher sampling temperature (0 to 2; default ${d["teacher.temperature"]} for an API teacher, 0 (greedy) for a local GGUF teacher)`, numberOption("--teacher-temperature", 0, 2))
     .option("--teacher-top-p <p>", "teacher nucleus sampling top_p (above 0, at most 1)", numberOption("--teacher-top-p", 0, 1, { minExclusive: true }))
     .option("--teacher-stop <text>", "a stop string for the teacher (repeatable)", textListOption("--teacher-stop"))
     .option("--teacher-timeout <ms>", `deadline of one teacher request, retries included (default ${DEFAULT_TEACHER_TIMEOUT_MS})`, intOption("--teacher-timeout", 100, 3_600_000))
     .option("--teacher-idle-timeout <ms>", `longest silence of a teacher reply once it started (default ${DEFAULT_TEACHER_IDLE_MS})`, intOption("--teacher-idle-timeout", 100, 3_600_000))
     .option("--teacher-stream", "stream teacher replies")
     .option("--teacher-template <name>", `completions teacher: render the task prompt in this chat format: ${PROMPT_TEMPLATES.join(", ")} (default: the student's)`, choiceOption("--teacher-template", PROMPT_TEMPLATES))
-    .option("--thinking <mode>", "thinking models (Qwen3…): off uses the chat template's own no-think form", choiceOption("--thinking", ["on", "off"] as const), "on")
-    .option("--gpu <backend>", `GPU back-end: ${GPU_SETTINGS.join(", ")}`, choiceOption("--gpu", GPU_SETTINGS), "auto")
+    .option("--thinking <mode>", "thinking models (Qwen3…): off uses the chat template's own no-think form", choiceOption("--thinking", ["on", "off"] as const), d["student.thinking"] ? "on" : "off")
+    .option("--gpu <backend>", `GPU back-end: ${GPU_SETTINGS.join(", ")}`, choiceOption("--gpu", GPU_SETTINGS), d["student.gpu"])
     .option("--threads <n>", "CPU threads (default: adapted per answer, up to the math cores available)", intOption("--threads", 1, 1024))
-    .option("--context-size <n>", "student context size in tokens", intOption("--context-size", 256, 1_048_576))
-    .option("--policy <name>", `trigger policy: ${POLICY_NAMES.join(", ")}`, choiceOption("--policy", POLICY_NAMES), "auto")
-    .option("--threshold <t>", "confidence: call below this top-1 probability (0 to 1); entropy, margin, rolling-entropy, step-entropy, router: call above this score", numberOption("--threshold", 0, 100))
+    .option("--context-size <n>", "student context size in tokens (per sequence)", intOption("--context-size", 256, 1_048_576), DEFAULT_MODEL_CONTEXT.contextSize)
+    .option("--policy <name>", `trigger policy: ${POLICY_NAMES.join(", ")}`, choiceOption("--policy", POLICY_NAMES), d.policy)
+    .option("--threshold <t>", `confidence: call below this top-1 probability (0 to 1; default ${DEFAULT_POLICY_OPTIONS.threshold}); entropy, margin, rolling-entropy, step-entropy, router: call above this score`, numberOption("--threshold", 0, 100))
     .option("--share <percent>", "scored policies: the teacher share to aim for (a threshold from the student's calibration, see `relay calibrate`)", numberOption("--share", 0, 100, { minExclusive: true }))
     .option("--calibration <file>", "the student's calibration file (default: the one `relay calibrate` wrote for this student)", textOption("--calibration"))
     .option("--router <file>", "a router file from `relay router train` (--policy router; auto uses it when it was made for this student)", textOption("--router"))
-    .option("--span-tokens <n>", "scored and random policies: tokens per call", intOption("--span-tokens", 1, 4096))
+    .option("--span-tokens <n>", `scored and random policies: tokens per call (default ${DEFAULT_POLICY_OPTIONS.spanTokens})`, intOption("--span-tokens", 1, 4096))
     .option("--cooldown <n>", "scored policies: student tokens after a call (and at the start) before the next", intOption("--cooldown", 0, 100_000))
     .option("--fixed-span <n>", "fixed-span policy: tokens per call", intOption("--fixed-span", 1, 4096))
     .option("--random-p <p>", "random policy: per-token call probability (0 to 1)", numberOption("--random-p", 0, 1))

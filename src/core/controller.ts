@@ -5,6 +5,7 @@
  */
 
 import { TeacherBreaker } from "./breaker.js";
+import { SETTING_DEFAULTS } from "./defaults.js";
 import type { BudgetGate, Reservation } from "./budgetGate.js";
 import { abortError, abortReason, errorMessage, isAbortError, isRelayError, RelayError, type RelayErrorCode } from "./errors.js";
 import type { Logger } from "./logger.js";
@@ -38,11 +39,12 @@ export interface RelayLimits {
   maxContextTokens: number;
 }
 
+/** The product defaults (src/core/defaults.ts), the same in the editor and the `relay` command. */
 export const DEFAULT_LIMITS: RelayLimits = {
-  maxTokens: 2048,
-  maxCallsPerAnswer: 16,
-  maxSpanTokens: 256,
-  maxContextTokens: 8192,
+  maxTokens: SETTING_DEFAULTS.maxTokens,
+  maxCallsPerAnswer: SETTING_DEFAULTS.maxCallsPerAnswer,
+  maxSpanTokens: SETTING_DEFAULTS.maxSpanTokens,
+  maxContextTokens: SETTING_DEFAULTS["teacher.maxContextTokens"],
 };
 
 export interface RelayRequest {

@@ -25,7 +25,6 @@ export type RelayErrorCode =
   | "teacher-rejected"
   | "teacher-redirect"
   | "teacher-bad-reply"
-  | "budget-ledger-corrupt"
   | "grader-failed"
   | "budget-ledger-unwritable"
   | "prompt-too-long"

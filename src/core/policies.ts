@@ -3,6 +3,7 @@
  * (policies keep per-answer state such as a cool-down and the features of the answer so far).
  */
 
+import { SETTING_DEFAULTS } from "./defaults.js";
 import { RelayError } from "./errors.js";
 import { seededRandom } from "./random.js";
 import { FeatureTracker, FEATURE_TOP_K, type TokenView } from "./routing/features.js";
@@ -62,9 +63,10 @@ export interface PolicyOptions {
 }
 
 export const DEFAULT_POLICY_OPTIONS: PolicyOptions = {
-  // About the 5th percentile of a real small student's top-1 probability on GSM8K (bench/results/real-confidence.md).
-  threshold: 0.2,
-  spanTokens: 16,
+  // About the 5th percentile of a real small student's top-1 probability on GSM8K
+  // (bench/results/real-confidence.md); the threshold and span are the product defaults (src/core/defaults.ts).
+  threshold: SETTING_DEFAULTS["confidence.threshold"],
+  spanTokens: SETTING_DEFAULTS["confidence.spanTokens"],
   cooldownTokens: 24,
   probability: 0.01,
   seed: 1,

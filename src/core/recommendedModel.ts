@@ -1,5 +1,5 @@
 /**
- * The student Relay recommends on first run (DESIGN §3): a small official Qwen3 GGUF that works
+ * The student Relay recommends on first run (docs/architecture.md, "The extension"): a small official Qwen3 GGUF that works
  * under the `auto` policy without relay training. It is only ever downloaded when the user asks
  * for it (the chat panel's welcome, the walkthrough, or the command).
  */

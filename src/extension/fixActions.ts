@@ -41,7 +41,6 @@ const FIXES: Record<RelayErrorCode, { actions: FixAction[]; hint?: string; sever
   "teacher-rejected": { actions: [CONFIGURE_TEACHER], hint: "Check the teacher model name and API key." },
   "teacher-redirect": { actions: [CONFIGURE_TEACHER], hint: "The teacher URL redirected to another site; Relay does not follow that." },
   "teacher-bad-reply": { actions: [TEACHER_SETTINGS] },
-  "budget-ledger-corrupt": { actions: [] },
   "budget-ledger-unwritable": { actions: [] },
   "prompt-too-long": { actions: [STUDENT_SETTINGS], hint: "Shorten the question or raise relay.student.contextSize." },
   "router-invalid": { actions: [{ label: "Open Settings", command: "relay.openSettings", args: ["relay.router"] }], hint: "Answers go on under the confidence policy.", severity: "warning" },

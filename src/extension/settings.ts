@@ -9,7 +9,7 @@
  *   user value) or the user's value (for a workspace value) is used instead.
  * - A workspace's own .vscode/settings.json may not raise what the teacher costs: a workspace
  *   value of a setting that changes how much the teacher is asked is taken only when it is not
- *   costlier than the user's value (DESIGN §5). Settings contributed with `application` or
+ *   costlier than the user's value (docs/architecture.md, "Defaults, settings and trust"). Settings contributed with `application` or
  *   `machine` scope (teacher URL, model, budget …) are never taken from a workspace, and in
  *   Restricted Mode the contribution's restricted settings are not either.
  */

@@ -10,6 +10,7 @@
  * in Restricted Mode.
  */
 import * as vscode from "vscode";
+import { DEFAULT_MODEL_CONTEXT } from "../core/defaults.js";
 import { RelayError, errorMessage, isAbortError } from "../core/errors.js";
 import type { Logger } from "../core/logger.js";
 import type { TagMemory } from "../core/policies.js";
@@ -336,7 +337,7 @@ export class StudentService implements vscode.Disposable {
           threads: config.threads || undefined,
           contextSize: config.contextSize,
           thinking: config.thinking,
-          sequences: 2,
+          sequences: DEFAULT_MODEL_CONTEXT.studentSequences,
           modelsDir: this.modelsDir,
           signal: abort.signal,
           logger: this.log,

@@ -44,6 +44,7 @@ import {
   writeGguf,
   type Architecture,
   type LlamaShape,
+  type MetaValue,
   type TensorSource,
 } from "./writer.js";
 import type { Token } from "node-llama-cpp";
@@ -82,6 +83,8 @@ export interface ScriptedModelSpec {
   architecture?: Architecture;
   /** general.name (node-llama-cpp also reads it to guess a chat format). */
   name?: string;
+  /** Metadata written over the generated entries (e.g. a malformed value, for failure tests). */
+  metadata?: Record<string, MetaValue>;
 }
 
 export interface ScriptedModel {
@@ -273,6 +276,7 @@ export function writeScriptedModel(path: string, spec: ScriptedModelSpec): Scrip
     eosId: model.eos,
     chatTemplate: spec.chatTemplate,
   });
+  Object.assign(md, spec.metadata);
   const { bytes } = writeGguf(path, md, llamaTensors(shape, "F32", false, data, spec.architecture));
   return { ...model, bytes };
 }

@@ -11,6 +11,7 @@ import { dirname } from "node:path";
 import lockfile from "proper-lockfile";
 import type { LedgerStore } from "../core/budget.js";
 import { PRIVATE_FILE } from "./privateFile.js";
+import { processAlive } from "./processAlive.js";
 
 /** A lock not refreshed for this long belongs to a dead process (proper-lockfile's minimum). */
 const STALE_MS = 5_000;
@@ -116,12 +117,7 @@ export class FileLedgerStore implements LedgerStore {
     const host = owner.slice(0, at);
     const pid = Number(owner.slice(at + 1));
     // Another machine (a shared home folder): unknown, so alive; the age limit closes it.
-    if (host !== hostname() || !Number.isInteger(pid) || pid <= 0) return true;
-    try {
-      process.kill(pid, 0);
-      return true;
-    } catch (error) {
-      return (error as NodeJS.ErrnoException).code !== "ESRCH";
-    }
+    if (host !== hostname()) return true;
+    return processAlive(pid);
   }
 }

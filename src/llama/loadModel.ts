@@ -1,8 +1,17 @@
-/** Loads a GGUF model and turns node-llama-cpp's failures into typed, actionable errors. */
+/**
+ * Loads a GGUF model and turns node-llama-cpp's failures into typed, actionable errors.
+ * `loadLlamaModel` is the one loading sequence (file, runtime, model, context, chat format) of
+ * the student and the local teacher, and `releaseLlamaModel` its one cleanup path: a load that
+ * fails part-way and a model that is unloaded both go through it.
+ */
 import { closeSync, fstatSync, openSync, readSync, statSync } from "node:fs";
-import type { LlamaContext, LlamaContextOptions, LlamaModel } from "node-llama-cpp";
+import type { ChatWrapper, LlamaContext, LlamaContextOptions, LlamaModel } from "node-llama-cpp";
+import { DEFAULT_MODEL_CONTEXT } from "../core/defaults.js";
 import { RelayError, errorMessage } from "../core/errors.js";
-import { nodeLlamaCpp, type LlamaHandle } from "./llama.js";
+import type { Logger } from "../core/logger.js";
+import { resolveWrapper } from "./chatFormat.js";
+import { getSharedLlama, nodeLlamaCpp, type GpuSetting, type LlamaHandle } from "./llama.js";
+import { resolveModel, type ResolveOptions } from "./modelFile.js";
 
 const GGUF_MAGIC = "GGUF";
 /** What llama.cpp and node-llama-cpp say when memory runs out (their errors carry no type). */
@@ -58,6 +67,70 @@ export async function checkGgufIntegrity(path: string): Promise<void> {
   }
 }
 
+export interface LlamaLoadOptions extends ResolveOptions {
+  /** A GGUF path, an `hf:` URI or a URL. */
+  model: string;
+  gpu?: GpuSetting;
+  /** Explicit CPU threads (> 0); absent or 0: the runtime's default ceiling. */
+  threads?: number;
+  /** Tokens per sequence (default: the product default, src/core/defaults.ts). */
+  contextSize?: number;
+  sequences: number;
+  /** Thinking models: false asks the chat template for its no-think form. */
+  thinking: boolean;
+  logger?: Logger;
+}
+
+/** A model in memory with its context and chat format: what the student and the local teacher run on. */
+export interface LoadedLlamaModel {
+  readonly handle: LlamaHandle;
+  /** The resolved GGUF file. */
+  readonly path: string;
+  readonly model: LlamaModel;
+  readonly context: LlamaContext;
+  readonly chatWrapper: ChatWrapper;
+}
+
+/**
+ * Resolves (downloads) the file, loads it on the shared runtime, creates its context and
+ * resolves its chat format. Whatever step fails, what was loaded before it is released
+ * (releaseLlamaModel) and the failure comes back as a RelayError.
+ */
+export async function loadLlamaModel(options: LlamaLoadOptions): Promise<LoadedLlamaModel> {
+  const path = await resolveModel(options.model, options);
+  const handle = await getSharedLlama({ gpu: options.gpu, threads: options.threads, logger: options.logger });
+  // A student's thread governor may have lowered the shared cap: a context's ideal thread
+  // count is taken against it, so the ceiling is restored first (the governor's cap still
+  // applies per answer).
+  handle.llama.maxThreads = handle.threads;
+  const model = await loadGgufModel(handle, path, { signal: options.signal });
+  const context = await createContextOrRelease(model, path, {
+    contextSize: options.contextSize ?? DEFAULT_MODEL_CONTEXT.contextSize,
+    sequences: options.sequences,
+    threads: handle.threads,
+  }, options.signal);
+  try {
+    const chatWrapper = await resolveWrapper(model, { thinking: options.thinking }).catch((error: unknown) => {
+      throw new RelayError("model-load-failed", `Could not resolve the chat format of ${path} (its chat template or metadata is malformed): ${errorMessage(error)}`, { cause: error });
+    });
+    return { handle, path, model, context, chatWrapper };
+  } catch (error) {
+    await releaseLlamaModel({ model, context });
+    throw error;
+  }
+}
+
+/**
+ * The one cleanup path of a loaded model: its context (when it has one), then the model.
+ * Both are attempted even when the first fails; the first failure is thrown after.
+ */
+export async function releaseLlamaModel(loaded: { model: LlamaModel; context?: LlamaContext }): Promise<void> {
+  const results = await Promise.allSettled([loaded.context?.dispose()]);
+  results.push(...(await Promise.allSettled([loaded.model.dispose()])));
+  const failed = results.find((r) => r.status === "rejected");
+  if (failed) throw failed.reason;
+}
+
 export async function loadGgufModel(handle: LlamaHandle, path: string, options: { gpuLayers?: "auto" | number; signal?: AbortSignal } = {}): Promise<LlamaModel> {
   await checkGgufIntegrity(path);
   try {
@@ -90,7 +163,7 @@ export async function createContextOrRelease(model: LlamaModel, path: string, op
   try {
     return await model.createContext({ ...options, createSignal: signal });
   } catch (error) {
-    await model.dispose().catch(() => {});
+    await releaseLlamaModel({ model }).catch(() => {});
     if (signal?.aborted) throw new RelayError("aborted", `Loading ${path} was cancelled.`, { cause: error });
     const { InsufficientMemoryError } = await nodeLlamaCpp();
     throw classifyContextError(path, error, error instanceof InsufficientMemoryError);

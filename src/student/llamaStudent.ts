@@ -4,6 +4,7 @@
  * the spliced tokens are evaluated).
  */
 import type { ChatWrapper, LlamaContext, LlamaGrammarEvaluationState, LlamaModel, Token } from "node-llama-cpp";
+import { DEFAULT_MODEL_CONTEXT } from "../core/defaults.js";
 import { internalError, RelayError } from "../core/errors.js";
 import { fitHistory } from "../core/fitHistory.js";
 import type { Logger } from "../core/logger.js";
@@ -11,16 +12,15 @@ import { silentLogger } from "../core/logger.js";
 import type { SessionOptions, Student, StudentSession, StudentStep } from "../core/models.js";
 import type { TaskPrompt } from "../core/prompts.js";
 import type { ThoughtFormat } from "../core/thoughts.js";
-import { startThreads, ThreadGovernor, type DecodeSample, type GovernorStep } from "../core/threadGovernor.js";
-import { getSharedLlama, nodeLlamaCpp, type GpuSetting, type LlamaHandle } from "../llama/llama.js";
-import { createContextOrRelease, loadGgufModel } from "../llama/loadModel.js";
+import type { DecodeSample, GovernorStep, ThreadGovernor } from "../core/threadGovernor.js";
+import { nodeLlamaCpp, type GpuSetting, type LlamaHandle } from "../llama/llama.js";
+import { loadLlamaModel, releaseLlamaModel, type LoadedLlamaModel } from "../llama/loadModel.js";
 import { meterTotal } from "../llama/meter.js";
-import { resolveModel, type ResolveOptions } from "../llama/modelFile.js";
+import type { ResolveOptions } from "../llama/modelFile.js";
 import { reuseCachedPrefix } from "../llama/prefix.js";
-import { otherCpuMeter } from "../llama/otherCpu.js";
-import { machineLoad } from "../llama/threads.js";
 import { SequencePool, poolDisposedError, type SequenceLease } from "../llama/sequencePool.js";
-import { chatPromptText, chatPromptTokens, resolveWrapper, thoughtMarkers, type ThoughtMarkers } from "../llama/chatFormat.js";
+import { AdaptiveThreads, FixedThreads, type ThreadPolicy } from "../llama/threadPolicy.js";
+import { chatPromptText, chatPromptTokens, thoughtMarkers, type ThoughtMarkers } from "../llama/chatFormat.js";
 
 export interface StudentLoadOptions extends ResolveOptions {
   /** A GGUF path, an `hf:` URI or a URL. */
@@ -28,9 +28,9 @@ export interface StudentLoadOptions extends ResolveOptions {
   gpu?: GpuSetting;
   /** Explicit CPU threads (> 0): fixed, no governor. Absent or 0: adapted per answer. */
   threads?: number;
-  /** Tokens per sequence. */
+  /** Tokens per sequence (default: src/core/defaults.ts). */
   contextSize?: number;
-  /** Concurrent requests served without queueing. */
+  /** Concurrent requests served without queueing (default: src/core/defaults.ts). */
   sequences?: number;
   /**
    * Thinking models (Qwen3 and kin): false renders the chat template's own no-think form (Qwen3's
@@ -59,44 +59,35 @@ const MAX_PARTIAL = 4;
 
 export class LlamaStudent implements Student {
   readonly name: string;
+  readonly handle: LlamaHandle;
+  readonly model: LlamaModel;
+  readonly context: LlamaContext;
+  readonly path: string;
+  private readonly chatWrapper: ChatWrapper;
   private readonly pool: SequencePool;
   /** Sessions not yet disposed: dispose() ends them before it frees the context. */
   private readonly sessions = new Set<LlamaStudentSession>();
   private disposing: Promise<void> | undefined;
   /** Set by dispose(): every later use of the model throws it. */
   private unloaded: RelayError | undefined;
-  /** Cores this process may use, and the meter of what other processes use of them. */
-  private cores = 1;
-  private readonly otherCores: (() => number) | undefined;
-  /** Adapts the thread count per answer; absent when the thread count was set explicitly. */
-  readonly governor: ThreadGovernor | undefined;
-  /** The last answer's decode sample and the governor's step on it (for logs and tests). */
-  lastDecode: { sample: DecodeSample; step: GovernorStep } | undefined;
+  /** The thread count of each answer: fixed, or adapted per answer (handed to every session). */
+  readonly threadPolicy: ThreadPolicy;
 
   private constructor(
-    readonly handle: LlamaHandle,
-    readonly model: LlamaModel,
-    readonly context: LlamaContext,
-    private readonly chatWrapper: ChatWrapper,
-    readonly path: string,
+    private readonly loaded: LoadedLlamaModel,
     private readonly log: Logger,
     loadAverage: number | undefined,
     otherCores: (() => number) | false | undefined,
   ) {
-    this.pool = new SequencePool(context);
-    if (handle.adaptive) {
-      const ceiling = Math.max(1, context.idealThreads);
-      const machine = machineLoad();
-      this.cores = machine.cores;
-      if (otherCores !== false) this.otherCores = otherCores ?? otherCpuMeter();
-      const start = startThreads(ceiling, machine.cores, loadAverage ?? machine.loadAverage);
-      this.governor = new ThreadGovernor({ maxThreads: ceiling, startThreads: start });
-      if (start < ceiling) log.info(`student threads start at ${start} of ${ceiling}: load average ${(loadAverage ?? machine.loadAverage).toFixed(1)} on ${machine.cores} core(s)`);
-    }
-    this.name = model.fileInfo.metadata?.general?.name ?? path.split(/[\\/]/).pop() ?? "student";
-    this.markers = thoughtMarkers(chatWrapper);
+    ({ handle: this.handle, model: this.model, context: this.context, path: this.path, chatWrapper: this.chatWrapper } = loaded);
+    this.pool = new SequencePool(this.context);
+    this.threadPolicy = this.handle.adaptive
+      ? new AdaptiveThreads({ llama: this.handle.llama, ceiling: this.context.idealThreads, running: () => this.pool.inUse, loadAverage, otherCores, log })
+      : new FixedThreads(this.handle.threads);
+    this.name = this.model.fileInfo.metadata?.general?.name ?? this.path.split(/[\\/]/).pop() ?? "student";
+    this.markers = thoughtMarkers(this.chatWrapper);
     for (const marker of this.markers ? [this.markers.open, this.markers.close] : []) {
-      const tokens = model.tokenize(marker, true);
+      const tokens = this.model.tokenize(marker, true);
       if (tokens.length === 1) this.markerTokens.add(tokens[0]);
     }
   }
@@ -112,25 +103,19 @@ export class LlamaStudent implements Student {
 
   static async load(options: StudentLoadOptions): Promise<LlamaStudent> {
     const log = options.logger ?? silentLogger;
-    const path = await resolveModel(options.model, options);
-    const handle = await getSharedLlama({ gpu: options.gpu, threads: options.threads, logger: log });
-    // An earlier student's governor may have lowered the shared cap: the context's ideal
-    // thread count is taken against it, so restore the ceiling first.
-    handle.llama.maxThreads = handle.threads;
-    const model = await loadGgufModel(handle, path, { signal: options.signal });
-    const context = await createContextOrRelease(model, path, {
-      contextSize: options.contextSize ?? { max: 8192 },
-      sequences: options.sequences ?? 2,
-      threads: handle.threads,
-    }, options.signal);
+    const loaded = await loadLlamaModel({
+      ...options,
+      sequences: options.sequences ?? DEFAULT_MODEL_CONTEXT.studentSequences,
+      thinking: options.thinking ?? true,
+      logger: log,
+    });
+    const { path, context, chatWrapper } = loaded;
+    const thinks = thoughtMarkers(chatWrapper) ? `, thinking ${options.thinking === false ? "off" : "on"}` : "";
+    log.info(`student loaded: ${path} (context ${context.contextSize} × ${context.totalSequences} sequences, chat template ${chatWrapper.wrapperName}${thinks})`);
     try {
-      const chatWrapper = await resolveWrapper(model, { thinking: options.thinking ?? true });
-      const thinks = thoughtMarkers(chatWrapper) ? `, thinking ${options.thinking === false ? "off" : "on"}` : "";
-      log.info(`student loaded: ${path} (context ${context.contextSize} × ${context.totalSequences} sequences, chat template ${chatWrapper.wrapperName}${thinks})`);
-      return new LlamaStudent(handle, model, context, chatWrapper, path, log, options.loadAverage, options.otherCores);
+      return new LlamaStudent(loaded, log, options.loadAverage, options.otherCores);
     } catch (error) {
-      await context.dispose();
-      await model.dispose();
+      await releaseLlamaModel(loaded);
       throw error;
     }
   }
@@ -220,9 +205,9 @@ export class LlamaStudent implements Student {
     const lease = await this.pool.acquire(prompt, options.signal);
     try {
       this.assertLoaded();
-      const threads = this.applyThreads();
-      const session = await LlamaStudentSession.open(this, lease, prompt, options, grammar, threads);
+      const session = await LlamaStudentSession.open(this.sessionModel, lease, prompt, options, grammar, this.threadPolicy);
       this.sessions.add(session);
+      void session.closed.then(() => this.sessions.delete(session));
       // Unloaded while the prompt was being prepared: end it like the other live sessions.
       if (this.unloaded) await session.end(this.unloaded);
       this.assertLoaded();
@@ -233,71 +218,34 @@ export class LlamaStudent implements Student {
     }
   }
 
-  /** @internal a session has freed its sequence. */
-  forget(session: LlamaStudentSession): void {
-    this.sessions.delete(session);
+  /** What a session uses of the model: no way back into the student. */
+  private get sessionModel(): SessionModel {
+    return { model: this.model, markerTokens: this.markerTokens, tokenize: (text) => this.tokenize(text), running: () => this.pool.inUse };
   }
 
   /** CPU threads the next answer decodes with. */
   get threads(): number {
-    return this.governor?.current ?? this.handle.threads;
+    return this.threadPolicy.current;
   }
 
-  /**
-   * Applies the governor's count to the shared runtime's thread cap (node-llama-cpp splits
-   * `llama.maxThreads` among running evaluations; the context asks for the ceiling) when this
-   * answer is the only one running: a cap lowered under a running decode would starve it.
-   * Returns the count the answer runs with, or undefined when it shares the CPU with another
-   * answer (its speed then says nothing about the machine).
-   */
-  private applyThreads(): number | undefined {
-    if (!this.governor) return this.handle.threads;
-    if (this.pool.inUse > 1) return undefined;
-    const others = this.otherCores?.();
-    if (others !== undefined) {
-      const before = this.governor.current;
-      const step = this.governor.hint(this.cores - others);
-      if (step) keepRecent(this.hints, step);
-      if (step) this.log.info(`student threads ${before} → ${step.threads} (${step.decision}: other processes used ${others.toFixed(2)} of ${this.cores} cores since the last answer)`);
-    }
-    const llama = this.handle.llama;
-    if (llama.maxThreads !== this.governor.current) llama.maxThreads = this.governor.current;
-    return this.governor.current;
+  /** The thread governor when the count adapts (no thread count was set); for logs, benches and tests. */
+  get governor(): ThreadGovernor | undefined {
+    return this.threadPolicy instanceof AdaptiveThreads ? this.threadPolicy.governor : undefined;
   }
 
-  /** @internal an answer ended: its decode speed decides the next answer's thread count. */
-  recordDecode(sample: DecodeSample): void {
-    if (!this.governor || this.unloaded) return;
-    const step = this.governor.record(sample);
-    this.lastDecode = { sample, step };
-    this.logStep(sample, step, "");
+  /** The last answer's decode sample and the governor's step on it (for logs and tests). */
+  get lastDecode(): { sample: DecodeSample; step: GovernorStep } | undefined {
+    return this.threadPolicy instanceof AdaptiveThreads ? this.threadPolicy.lastDecode : undefined;
   }
 
-  /**
-   * @internal mid-answer, the only answer running: its decode steps so far at `sample.threads`.
-   * Returns the count for the rest of the answer when the governor changes it (node-llama-cpp
-   * re-reads `llama.maxThreads` before every decode batch, so the change applies at the next token).
-   */
-  checkDecode(sample: DecodeSample): number | undefined {
-    if (!this.governor || this.unloaded || this.pool.inUse > 1) return undefined;
-    const step = this.governor.check(sample);
-    if (!step) return undefined;
-    keepRecent(this.midAnswer, step);
-    this.handle.llama.maxThreads = step.threads;
-    this.logStep(sample, step, " mid-answer");
-    return step.threads;
+  /** Mid-answer thread changes since the student loaded (for logs, benches and tests). */
+  get midAnswer(): readonly GovernorStep[] {
+    return this.threadPolicy instanceof AdaptiveThreads ? this.threadPolicy.midAnswer : [];
   }
 
-  /** Mid-answer changes since the student loaded (for logs, benches and tests). */
-  readonly midAnswer: GovernorStep[] = [];
-  /** Changes from the CPU hints before answers since the student loaded (for logs, benches and tests). */
-  readonly hints: GovernorStep[] = [];
-
-  private logStep(sample: DecodeSample, step: GovernorStep, when: string): void {
-    const speed = (v: number | undefined) => (v === undefined ? "?" : v.toFixed(1));
-    const what = `${sample.tokens} tokens decoded at ${speed(step.tokensPerSecond)} tokens/s with ${sample.threads} thread(s); judged against ${speed(step.reference)}`;
-    if (step.threads !== sample.threads) this.log.info(`student threads ${sample.threads} → ${step.threads}${when} (${step.decision}: ${what})`);
-    else this.log.debug(`student threads kept at ${step.threads} (${step.decision}: ${what})`);
+  /** Thread changes from the CPU hints before answers since the student loaded (for logs, benches and tests). */
+  get hints(): readonly GovernorStep[] {
+    return this.threadPolicy instanceof AdaptiveThreads ? this.threadPolicy.hints : [];
   }
 
   /**
@@ -309,10 +257,10 @@ export class LlamaStudent implements Student {
     this.disposing ??= (async () => {
       const error = poolDisposedError(reason);
       this.unloaded = error;
+      this.threadPolicy.stop();
       this.pool.dispose(error);
       await Promise.all([...this.sessions].map((s) => s.end(error)));
-      await this.context.dispose();
-      await this.model.dispose();
+      await releaseLlamaModel(this.loaded);
       this.log.info(`student unloaded (${reason})`);
     })();
     return this.disposing;
@@ -331,6 +279,17 @@ export class LlamaStudent implements Student {
 }
 
 type Step = IteratorResult<{ token: Token; confidence?: number; top?: number[] }, void>;
+
+/** What a session needs of the loaded model (the student hands it over; the session never calls the student). */
+interface SessionModel {
+  model: LlamaModel;
+  /** Plain text as spliced mid-answer (throws once the model is unloaded). */
+  tokenize(text: string): Token[];
+  /** Single-token reasoning markers, shown as text. */
+  markerTokens: ReadonlySet<Token>;
+  /** Answers running now, this one included. */
+  running(): number;
+}
 
 class LlamaStudentSession implements StudentSession {
   private generator: AsyncGenerator<{ token: Token; confidence?: number }, void, void | Token | Token[]> | undefined;
@@ -358,23 +317,32 @@ class LlamaStudentSession implements StudentSession {
   /** Another answer ran at the same time: this one's speed is not a clean sample. */
   private shared = false;
 
+  /** Threads this answer runs with; undefined: it shares the CPU with another answer. */
+  private threads: number | undefined;
+  /** Resolves once the session has freed its sequence. */
+  readonly closed: Promise<void>;
+  private markClosed!: () => void;
+
   private constructor(
-    private readonly student: LlamaStudent,
+    private readonly host: SessionModel,
     private readonly lease: SequenceLease,
     readonly promptTokens: number,
     input: Token[],
     private readonly options: SessionOptions,
     private readonly grammar: LlamaGrammarEvaluationState | undefined,
-    /** Threads this answer runs with; undefined: it shares the CPU with another answer. */
-    private threads: number | undefined,
+    private readonly threadPolicy: ThreadPolicy,
+    threads: number | undefined,
   ) {
     this.input = input;
     this.meterStart = meterTotal(lease.sequence);
+    this.closed = new Promise((resolve) => (this.markClosed = resolve));
+    this.threads = threads;
   }
 
-  static async open(student: LlamaStudent, lease: SequenceLease, prompt: Token[], options: SessionOptions, grammar: LlamaGrammarEvaluationState | undefined, threads: number | undefined): Promise<LlamaStudentSession> {
+  static async open(host: SessionModel, lease: SequenceLease, prompt: Token[], options: SessionOptions, grammar: LlamaGrammarEvaluationState | undefined, threadPolicy: ThreadPolicy): Promise<LlamaStudentSession> {
+    const threads = threadPolicy.begin();
     const input = await reuseCachedPrefix(lease.sequence, prompt, lease.reusable);
-    const session = new LlamaStudentSession(student, lease, input.length, input, options, grammar, threads);
+    const session = new LlamaStudentSession(host, lease, input.length, input, options, grammar, threadPolicy, threads);
     session.recent = prompt.slice(-DETOKENIZE_CONTEXT);
     return session;
   }
@@ -425,7 +393,7 @@ class LlamaStudentSession implements StudentSession {
       }
       step = this.generator.next(feed);
     }
-    if (this.student.sequencesInUse > 1) this.shared = true;
+    if (this.host.running() > 1) this.shared = true;
     const t0 = performance.now();
     this.inflight = step;
     const result = await step;
@@ -434,7 +402,7 @@ class LlamaStudentSession implements StudentSession {
       this.decodeMs += performance.now() - t0;
       this.decodeTokens++;
       if (this.threads !== undefined && !this.shared) {
-        const changed = this.student.checkDecode({ threads: this.threads, tokens: this.decodeTokens, ms: this.decodeMs });
+        const changed = this.threadPolicy.check({ threads: this.threads, tokens: this.decodeTokens, ms: this.decodeMs });
         if (changed !== undefined) {
           // The rest of the answer is a new sample at the new count.
           this.threads = changed;
@@ -462,7 +430,7 @@ class LlamaStudentSession implements StudentSession {
     const out = await this.lease.sequence.controlledEvaluate(input);
     const next = out[feed.length - 1]?.next;
     const token = next?.token;
-    if (token == null || this.student.model.isEogToken(token)) return { done: true, value: undefined };
+    if (token == null || this.host.model.isEogToken(token)) return { done: true, value: undefined };
     const logits = [...(next?.logits ?? new Map<Token, number>()).entries()];
     const weight = next?.totalLogitWeight;
     if (logits.length === 0 || !weight) throw internalError("node-llama-cpp returned no logits for a sampled token.");
@@ -479,7 +447,7 @@ class LlamaStudentSession implements StudentSession {
   }
 
   append(text: string): number {
-    const tokens = this.student.tokenize(text);
+    const tokens = this.host.tokenize(text);
     this.appended.push(...tokens);
     return tokens.length;
   }
@@ -497,8 +465,8 @@ class LlamaStudentSession implements StudentSession {
     this.partial.push(token);
     // Earlier tokens of an incomplete character are already committed: not context.
     const context = this.recent.slice(0, Math.max(0, this.recent.length - (this.partial.length - 1)));
-    const special = this.partial.length === 1 && this.student.markerTokens.has(token);
-    const text = this.student.model.detokenize(this.partial, special, context);
+    const special = this.partial.length === 1 && this.host.markerTokens.has(token);
+    const text = this.host.model.detokenize(this.partial, special, context);
     if (text.endsWith("\uFFFD") && this.partial.length < MAX_PARTIAL) return "";
     this.partial = [];
     return text;
@@ -508,9 +476,9 @@ class LlamaStudentSession implements StudentSession {
     this.disposed ??= (async () => {
       await this.inflight?.catch(() => {});
       await this.generator?.return().catch(() => {});
-      if (this.threads !== undefined && !this.shared) this.student.recordDecode({ threads: this.threads, tokens: this.decodeTokens, ms: this.decodeMs });
+      if (this.threads !== undefined && !this.shared) this.threadPolicy.end({ threads: this.threads, tokens: this.decodeTokens, ms: this.decodeMs });
       this.lease.release();
-      this.student.forget(this);
+      this.markClosed();
     })();
     return this.disposed;
   }
@@ -524,10 +492,4 @@ class LlamaStudentSession implements StudentSession {
 
 function dropBrokenChar(text: string): string {
   return text.replace(/\uFFFD+$/, "");
-}
-
-/** Appends to a diagnostic list that a long-lived student keeps: only the most recent entries. */
-function keepRecent<T>(list: T[], item: T, limit = 1000): void {
-  list.push(item);
-  if (list.length > limit) list.splice(0, list.length - limit);
 }

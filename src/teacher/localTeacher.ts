@@ -10,17 +10,18 @@ import { silentLogger } from "../core/logger.js";
 import type { Teacher, TeacherReply, TeacherRequest } from "../core/models.js";
 import { commonPrefix } from "../core/prefix.js";
 import type { TaskPrompt } from "../core/prompts.js";
-import { chatPromptText, resolveWrapper } from "../llama/chatFormat.js";
-import { getSharedLlama, type GpuSetting } from "../llama/llama.js";
-import { createContextOrRelease, loadGgufModel } from "../llama/loadModel.js";
+import { chatPromptText } from "../llama/chatFormat.js";
+import type { GpuSetting } from "../llama/llama.js";
+import { loadLlamaModel, releaseLlamaModel, type LoadedLlamaModel } from "../llama/loadModel.js";
 import { meterTotal } from "../llama/meter.js";
-import { resolveModel } from "../llama/modelFile.js";
 
 export interface LocalTeacherOptions {
   model: string;
   gpu?: GpuSetting;
   threads?: number;
+  /** Tokens in its context (default: src/core/defaults.ts). */
   contextSize?: number;
+  /** Sampling temperature; default 0 (greedy: a local teacher is used for reproducible evaluations and router labels). */
   temperature?: number;
   logger?: Logger;
   /** Cancels the load (the model is released if it was loaded already). */
@@ -57,31 +58,32 @@ export class LocalTeacher implements Teacher {
   private pending: Placed | undefined;
   private queue: Promise<unknown> = Promise.resolve();
 
+  private readonly llamaModel: LlamaModel;
+  private readonly context: LlamaContext;
+  private readonly chatWrapper: ChatWrapper;
+  /** The resolved GGUF file. */
+  readonly path: string;
+
   private constructor(
-    private readonly llamaModel: LlamaModel,
-    private readonly context: LlamaContext,
-    private readonly chatWrapper: ChatWrapper,
+    private readonly loaded: LoadedLlamaModel,
     private readonly options: LocalTeacherOptions,
     private readonly log: Logger,
-    /** The resolved GGUF file. */
-    readonly path: string,
   ) {
-    this.sequence = context.getSequence();
-    this.model = llamaModel.fileInfo.metadata?.general?.name ?? options.model.split(/[\\/]/).pop() ?? "local-teacher";
+    ({ model: this.llamaModel, context: this.context, chatWrapper: this.chatWrapper, path: this.path } = loaded);
+    this.sequence = this.context.getSequence();
+    this.model = this.llamaModel.fileInfo.metadata?.general?.name ?? options.model.split(/[\\/]/).pop() ?? "local-teacher";
   }
 
   static async load(options: LocalTeacherOptions): Promise<LocalTeacher> {
-    const path = await resolveModel(options.model, { signal: options.signal });
-    const handle = await getSharedLlama({ gpu: options.gpu, threads: options.threads, logger: options.logger });
-    const model = await loadGgufModel(handle, path, { signal: options.signal });
-    // The context's thread count is taken against the shared cap, which a student's governor
-    // may have lowered: ask at the ceiling (the governor's cap still applies per answer).
-    handle.llama.maxThreads = handle.threads;
-    // A failed context releases the model (createContextOrRelease), as the student's load does.
-    const context = await createContextOrRelease(model, path, { contextSize: options.contextSize ?? { max: 8192 }, sequences: 1, threads: handle.threads }, options.signal);
-    // Its own chat format, whatever the student's (a Gemma teacher for a ChatML student).
-    const chatWrapper = await resolveWrapper(model, { thinking: true });
-    return new LocalTeacher(model, context, chatWrapper, options, options.logger ?? silentLogger, path);
+    // One sequence; its own chat format, whatever the student's (a Gemma teacher for a ChatML
+    // student). The loading sequence and its cleanup are the student's (loadLlamaModel).
+    const loaded = await loadLlamaModel({ model: options.model, gpu: options.gpu, threads: options.threads, contextSize: options.contextSize, sequences: 1, thinking: true, signal: options.signal, logger: options.logger });
+    try {
+      return new LocalTeacher(loaded, options, options.logger ?? silentLogger);
+    } catch (error) {
+      await releaseLlamaModel(loaded);
+      throw error;
+    }
   }
 
   /** The loaded model (its tokenizer, for callers that count in the teacher's own tokens). */
@@ -265,7 +267,6 @@ export class LocalTeacher implements Teacher {
   }
 
   async dispose(): Promise<void> {
-    await this.context.dispose();
-    await this.llamaModel.dispose();
+    await releaseLlamaModel(this.loaded);
   }
 }

@@ -9,6 +9,7 @@
 import OpenAI from "openai";
 import type { ChatCompletion, ChatCompletionChunk, ChatCompletionCreateParamsNonStreaming, ChatCompletionMessageParam } from "openai/resources/chat/completions";
 import type { Completion, CompletionCreateParamsNonStreaming, CompletionUsage } from "openai/resources/completions";
+import { DEFAULT_TEACHER_TIMEOUTS, SETTING_DEFAULTS } from "../core/defaults.js";
 import { RelayError, abortError, errorMessage, isAbortError } from "../core/errors.js";
 import type { Teacher, TeacherReply, TeacherRequest } from "../core/models.js";
 import type { TaskPrompt } from "../core/prompts.js";
@@ -69,8 +70,10 @@ type FinishInfo = { finish_reason?: string | null; stop_reason?: unknown };
 /** A stream sending text far past what was asked for is cut here (the controller cuts exactly). */
 const STREAM_CHARS_PER_TOKEN = 32;
 
-export const DEFAULT_TEACHER_TIMEOUT_MS = 60_000;
-export const DEFAULT_TEACHER_IDLE_MS = 15_000;
+/** The product defaults (src/core/defaults.ts), the same in the editor and the `relay` command. */
+export const DEFAULT_TEACHER_TIMEOUT_MS = DEFAULT_TEACHER_TIMEOUTS.timeoutMs;
+export const DEFAULT_TEACHER_IDLE_MS = DEFAULT_TEACHER_TIMEOUTS.idleMs;
+export const DEFAULT_TEACHER_TEMPERATURE = SETTING_DEFAULTS["teacher.temperature"];
 
 /**
  * Tokens a chat server's template may add around the messages: role markers, and a default
@@ -108,7 +111,7 @@ export class OpenAITeacher implements Teacher {
     const common = {
       model: this.model,
       max_tokens: request.maxTokens,
-      temperature: this.options.temperature ?? 0.7,
+      temperature: this.options.temperature ?? DEFAULT_TEACHER_TEMPERATURE,
       ...(this.options.topP !== undefined ? { top_p: this.options.topP } : {}),
       ...(this.options.stop?.length ? { stop: this.options.stop } : {}),
     };

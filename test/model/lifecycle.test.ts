@@ -4,18 +4,22 @@
  * reason and frees everything, and a model whose context cannot be created is released.
  */
 import assert from "node:assert/strict";
+import { readFileSync, realpathSync } from "node:fs";
 import { after, before, describe, test } from "node:test";
 import type { LlamaContext, LlamaModel, Token } from "node-llama-cpp";
 import { runRelay } from "../../src/core/controller.js";
 import { RelayError } from "../../src/core/errors.js";
 import type { Teacher, TeacherReply, TeacherRequest } from "../../src/core/models.js";
 import { createPolicy } from "../../src/core/policies.js";
-import { DEMO_QUESTION } from "../../src/demo/scriptedPair.js";
+import { DEMO_QUESTION, TEACHER_SPEC } from "../../src/demo/scriptedPair.js";
+import { writeScriptedModel } from "../../src/gguf/scripted.js";
+import { meta } from "../../src/gguf/writer.js";
 import { getSharedLlama } from "../../src/llama/llama.js";
 import { classifyContextError, createContextOrRelease } from "../../src/llama/loadModel.js";
 import { SequencePool } from "../../src/llama/sequencePool.js";
 import { LlamaStudent } from "../../src/student/llamaStudent.js";
 import { LocalTeacher } from "../../src/teacher/localTeacher.js";
+import { ensureModel, fixtureName } from "../fixtures/gguf/cache.js";
 import { scriptedPairPaths } from "../fixtures/pair.js";
 
 const task = { user: DEMO_QUESTION };
@@ -196,6 +200,53 @@ describe("a context that cannot be created", () => {
     assert.equal(classifyContextError("m.gguf", new Error("unknown parameter flash_attn")).code, "model-context-failed");
     assert.equal(classifyContextError("m.gguf", new Error("ggml: failed to allocate CPU buffer")).code, "model-out-of-memory");
   });
+});
+
+describe("a model whose chat format cannot be resolved", () => {
+  /**
+   * A real GGUF that loads and gets a context, but whose `tokenizer.chat_template` is a number:
+   * node-llama-cpp's resolveChatWrapper throws on it ("….trim is not a function"), after the
+   * model and its context are in memory.
+   */
+  async function unresolvableTemplate(who: string): Promise<string> {
+    // One file per test: a model leaked by one test must not show up in another's check.
+    const spec = { ...TEACHER_SPEC, name: `relay-unresolvable-template-${who}`, metadata: { "tokenizer.chat_template": meta.u32(7) } };
+    return ensureModel(fixtureName("unresolvable-template", spec), (p) => writeScriptedModel(p, spec));
+  }
+
+  /** Whether `path` is still memory-mapped by this process (llama.cpp maps a loaded model; freeing it unmaps it). */
+  const mapped = (path: string) => process.platform === "linux" && readFileSync("/proc/self/maps", "utf8").includes(realpathSync(path));
+
+  /** Records the models the shared Llama loads (the real loads, unchanged). */
+  async function watchLoads(): Promise<{ models: LlamaModel[]; restore(): void }> {
+    const { llama } = await getSharedLlama({ gpu: "cpu" });
+    const original = llama.loadModel.bind(llama);
+    const models: LlamaModel[] = [];
+    llama.loadModel = async (options) => {
+      const model = await original(options);
+      models.push(model);
+      return model;
+    };
+    return { models, restore: () => (llama.loadModel = original) };
+  }
+
+  for (const [who, load] of [
+    ["LocalTeacher.load", (model: string) => LocalTeacher.load({ model, gpu: "cpu", contextSize: 256 })],
+    ["LlamaStudent.load", (model: string) => LlamaStudent.load({ model, gpu: "cpu", contextSize: 256, sequences: 1 })],
+  ] as const) {
+    test(`${who} fails with a typed error and releases the context and the model`, async () => {
+      const path = await unresolvableTemplate(who);
+      const watch = await watchLoads();
+      try {
+        await assert.rejects(load(path), (e: unknown) => e instanceof RelayError && e.code === "model-load-failed" && /chat format/.test(e.message) && e.message.includes(path));
+        assert.equal(watch.models.length, 1);
+        assert.equal(watch.models[0].disposed, true, "the model is released");
+        assert.equal(mapped(path), false, "the model file is no longer mapped into the process");
+      } finally {
+        watch.restore();
+      }
+    });
+  }
 });
 
 describe("LocalTeacher errors", () => {

@@ -1,5 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { readFileSync, writeFileSync } from "node:fs";
 import fc from "fast-check";
 import { TagScanner, mergeText, scanAll, visibleText, type ScanEvent } from "../../src/core/tagScanner.js";
 
@@ -171,4 +172,51 @@ test("property: char-by-char feeding matches, and visible text only drops charac
     }),
     { numRuns: 2000 },
   );
+});
+
+/**
+ * The shared table of tag cases (test/fixtures/tag-cases.json): the product's reading of each
+ * text, which the training code's reader (python/relaytools/train/tags.py) must give too —
+ * python/tests/train/test_tags.py runs the same table. After a deliberate scanner change,
+ * RELAY_UPDATE_TAG_CASES=1 rewrites the expected events and visible text from this scanner
+ * (review the diff: every changed line is a change in how Relay reads a tag).
+ */
+interface TagCase {
+  name: string;
+  text: string;
+  maxSpanTokens: number;
+  events: ScanEvent[];
+  visible: string;
+}
+const TAG_CASES_FILE = new URL("../fixtures/tag-cases.json", import.meta.url);
+const TAG_CASES_ABOUT =
+  "The relay command as Relay reads it: for each text, the scanner's events (src/core/tagScanner.ts, scanAll with the case's maxSpanTokens) and the visible text (every tag removed: what the user and the teacher see). Run by test/unit/tagScanner.test.ts and by python/tests/train/test_tags.py against python/relaytools/train/tags.py, so the training code reads tags as the product does. Regenerate with RELAY_UPDATE_TAG_CASES=1 after a deliberate scanner change.";
+
+test("the shared tag table: every case scans to its events and visible text, whole and in any split", () => {
+  const table = JSON.parse(readFileSync(TAG_CASES_FILE, "utf8")) as { about: string; cases: TagCase[] };
+  if (process.env.RELAY_UPDATE_TAG_CASES === "1") {
+    const cases = table.cases.map(({ name, text, maxSpanTokens }) => {
+      const o = { maxSpanTokens };
+      return { name, text, maxSpanTokens, events: scanAll(text, o), visible: visibleText(text, o) };
+    });
+    writeFileSync(TAG_CASES_FILE, `${JSON.stringify({ about: TAG_CASES_ABOUT, cases }, null, 2)}\n`);
+    return;
+  }
+  assert.equal(table.about, TAG_CASES_ABOUT);
+  assert.ok(table.cases.length >= 40, "the table covers the grammar's corners");
+  assert.equal(new Set(table.cases.map((c) => c.name)).size, table.cases.length, "case names are unique");
+  for (const c of table.cases) {
+    const o = { maxSpanTokens: c.maxSpanTokens };
+    assert.deepEqual(scanAll(c.text, o), c.events, c.name);
+    assert.equal(visibleText(c.text, o), c.visible, c.name);
+    // As the product meets it: streamed in token pieces of any split.
+    const chars = [...c.text];
+    for (let i = 1; i < chars.length; i++) {
+      const s = new TagScanner(o);
+      const events = [...s.push(chars.slice(0, i).join("")), ...s.push(chars.slice(i).join("")), ...s.end()];
+      assert.deepEqual(mergeText(events), c.events, `${c.name}, split at ${i}`);
+    }
+    const s = new TagScanner(o);
+    assert.deepEqual(mergeText([...chars.flatMap((ch) => s.push(ch)), ...s.end()]), c.events, `${c.name}, one character at a time`);
+  }
 });

@@ -20,7 +20,7 @@ class Scores:
     call_rate: float  # answers with at least one well-formed call
     calls_per_answer: float
     call_ratio: float  # teacher tokens / all tokens (the paper's metric)
-    malformed_rate: float  # answers with a `<call>` that is not a well-formed command
+    malformed_rate: float  # answers with a malformed tag, as the product counts them (tags.malformed)
 
     def as_json(self) -> dict[str, float]:
         return asdict(self)
@@ -49,5 +49,5 @@ def score(done: Sequence[Answer], golds: Sequence[str], grade: Grader) -> Scores
         call_rate=sum(bool(tags.commands(t)) for t in student_text) / n,
         calls_per_answer=sum(len(tags.commands(t)) for t in student_text) / n,
         call_ratio=sum(teacher_tokens(a.segments) for a in done) / total if total else 0.0,
-        malformed_rate=sum(t.count(tags.OPEN) > len(tags.commands(t)) for t in student_text) / n,
+        malformed_rate=sum(bool(tags.malformed(t)) for t in student_text) / n,
     )

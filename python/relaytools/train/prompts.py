@@ -5,8 +5,9 @@ ChatML without a system turn, which is what node-llama-cpp's ChatML wrapper send
 `relay ask` (checked by rendering it there). Training on the product's exact prompt keeps the
 learned calls where the product will ask for them.
 
-Teacher: its own chat template, read from its GGUF (DESIGN §1: the teacher's input is rendered
-in the teacher's format), followed by the stripped answer so far as raw continuation.
+Teacher: its own chat template, read from its GGUF (docs/architecture.md, "The relay protocol":
+a local teacher's input is rendered in the teacher's own format), followed by the stripped answer
+so far as raw continuation.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The relay over token ids, as the product's controller runs it (DESIGN §1).
+"""The relay over token ids, as the product's controller runs it (docs/architecture.md, "The relay protocol").
 
 The student generates until `</call>` (or end of turn, or the token limit); a well-formed call
 asks the teacher for min(n, max_span, tokens left) tokens of the stripped answer so far; the

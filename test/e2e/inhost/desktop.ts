@@ -1,6 +1,6 @@
 /**
  * Runs the in-host suite (test/e2e/inhost/*.itest.ts) in desktop VS Code through
- * @vscode/test-electron, the way the design names it. This machine cannot download VS Code, so
+ * @vscode/test-electron (docs/architecture.md, "Testing"). This machine cannot download VS Code, so
  * the build comes from RELAY_VSCODE_EXECUTABLE (the `code` binary of a local VS Code, e.g.
  * /usr/share/code/code or VSCode-linux-x64/code); without it the run fails with that reason.
  *   RELAY_VSCODE_EXECUTABLE=/path/to/code npm run test:desktop

@@ -5,6 +5,7 @@
  */
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
+import { processAlive } from "./processAlive.js";
 
 /** Returns true when it wrote the file, false when it was already there. */
 export async function writeOnce(path: string, write: (tmpPath: string) => unknown): Promise<boolean> {
@@ -27,15 +28,5 @@ function sweepDeadTempFiles(dir: string): void {
   for (const file of readdirSync(dir)) {
     const match = /\.(\d+)\.[a-z0-9]+\.tmp$/.exec(basename(file));
     if (match && !processAlive(Number(match[1]))) rmSync(join(dir, file), { force: true });
-  }
-}
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    // EPERM: it exists but belongs to someone else.
-    return (error as NodeJS.ErrnoException).code === "EPERM";
   }
 }
