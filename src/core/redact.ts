@@ -38,7 +38,7 @@ const argGroups = (before = 0) => [before + 1, before + 2, before + 3];
 /** A password typed on a command line: not a reference, a placeholder or a file. */
 const isArgSecret = (s: string) => !isReference(s) && !/^(?:~|\.{1,2})?\/[\w.-]/.test(s) && !/^(?:password|passwd|secret|token|pass|pw)$/i.test(s);
 /** A tool's name, then anything on the same command line before its flag. */
-const tool = (names: string) => String.raw`\b(?:${names})\b[^\n]*?\s`;
+const tool = (names: string) => String.raw`(?:^|(?<=[\s;&|(]))(?:${names})\b[^\n]*?\s`;
 
 // Order matters: whole blocks first, then provider-specific shapes, then URLs and headers.
 const RULES: SecretRule[] = [
@@ -55,7 +55,7 @@ const RULES: SecretRule[] = [
   { kind: "1password-token", pattern: /\bops_eyJ[A-Za-z0-9+/]{100,}={0,3}/g },
   // Credential files: a .pgpass line (host:port:database:user:password), an AWS credentials.csv
   // row (the secret after its access key id), NuGet and .NET appSettings `<add key= value=>`.
-  { kind: "pgpass", pattern: /^(?:[A-Za-z0-9.-]*[A-Za-z.][A-Za-z0-9.-]*|\*):(?:\d{1,5}|\*):[^\s:]+:[^\s:]+:(\S+?)[ \t]*$/gm, group: 1, accept: (s) => s.length >= 3 && !isReference(s) },
+  { kind: "pgpass", pattern: /^(?:[A-Za-z0-9.-]*[A-Za-z.][A-Za-z0-9.-]*|\*):(?:\d{1,5}|\*):[^\s:]+:[^\s:]+:(\S+?)[ \t\r]*$/gm, group: 1, accept: (s) => s.length >= 3 && !isReference(s) },
   { kind: "aws-secret-key", pattern: /(?<=\b(?:AKIA|ASIA|ABIA|ACCA|A3T[A-Z0-9])[A-Z0-9]{16}["']?[ \t]*[,;\t|: ][ \t]*["']?)[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])/g },
   { kind: "xml-add-secret", pattern: /<add\s+key="[^"]*(?:password|passwd|pwd|secret|token|api[_-]?key|apikey|access[_-]?key|connection[_-]?string)[^"]*"\s+value="([^"]{4,})"/gi, group: 1, accept: (s) => !isReference(s) },
   // AI providers
@@ -99,7 +99,6 @@ const RULES: SecretRule[] = [
   { kind: "infracost-key", pattern: /\bico-[A-Za-z0-9]{32}\b/g },
   { kind: "octopus-key", pattern: /\bAPI-[A-Z0-9]{26}\b/g },
   { kind: "sourcegraph-token", pattern: /\bsgp_(?:[a-fA-F0-9]{16}_|local_)?[a-fA-F0-9]{40}\b/g },
-  { kind: "snyk-token", pattern: /\bsnyk_(?:uat|sat|ort)\.[a-z0-9]{8}\.[A-Za-z0-9_-]{20,}/g },
   { kind: "sentry-token", pattern: /\b(?:sntryu_[a-f0-9]{64}\b|sntrys_eyJ[A-Za-z0-9+/=_]{40,})/g },
   { kind: "flyio-token", pattern: /\b(?:fo1_[\w-]{43}|fm[12][ar]?_[A-Za-z0-9+/]{100,}={0,3})/g },
   { kind: "planetscale-token", pattern: /\bpscale_(?:tkn|oauth|pw)_[\w=.-]{32,64}/g },
@@ -120,7 +119,7 @@ const RULES: SecretRule[] = [
   { kind: "zapier-webhook", pattern: /\bhooks\.zapier\.com\/hooks\/catch\/(\d+\/[A-Za-z0-9]+)/g, group: 1 },
   { kind: "ifttt-key", pattern: /\bmaker\.ifttt\.com\/(?:trigger\/[^\s/]+\/with\/key|use)\/([A-Za-z0-9_-]{16,})/g, group: 1 },
   // Mattermost, Rocket.Chat, Webex and others: a token path after /hooks/ or /webhooks/.
-  { kind: "webhook-url", pattern: /https?:\/\/[^\s/"'<>]+\/(?:[^\s?#"'<>]*\/)?(?:hooks|webhooks?)\/((?:[A-Za-z0-9_-]+\/)*[A-Za-z0-9_-]{20,})/gi, group: 1, accept: (s) => /\d/.test(s) && /[A-Za-z]/.test(s) },
+  { kind: "webhook-url", pattern: /https?:\/\/[^\s/"'<>]+\/(?:[^\s?#"'<>]*\/)?(?:hooks|webhooks?)\/((?:[A-Za-z0-9_-]+\/)*[A-Za-z0-9_-]{20,})/gi, group: 1, accept: (s) => /\d.*\d/.test(s) && /[A-Za-z]/.test(s) },
   { kind: "discord-bot-token", pattern: /\b[MNO][A-Za-z0-9_-]{23,27}\.[A-Za-z0-9_-]{6}\.[A-Za-z0-9_-]{27,40}\b/g },
   { kind: "telegram-bot-token", pattern: /\b\d{8,10}:AA[A-Za-z0-9_-]{33}\b/g },
   { kind: "sendgrid-key", pattern: /\bSG\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}\b/g },
@@ -180,7 +179,7 @@ const RULES: SecretRule[] = [
   { kind: "netrc-password", pattern: /\bmachine\s+\S+\s+login\s+\S+\s+password\s+(\S+)/g, group: 1 },
   // Passwords on command lines: long flags of any tool (`--password=…`, `--token …`), and the
   // short flags of the tools that take one (`mysql -pPASS`, `redis-cli -a PASS`, `az login -p`).
-  { kind: "cli-password", pattern: new RegExp(String.raw`(?:^|\s)--(?:[\w-]*-)?(?:password|passwd|pass|pwd|passphrase|secret|token|api-?key|access-?key|secret-?key|client-secret|auth-token|oauth2-bearer|bearer)(?:=|\s+)${ARG}`, "gi"), group: argGroups(), accept: isArgSecret },
+  { kind: "cli-password", pattern: new RegExp(String.raw`(?:^|\s)--(?:[\w-]*-)?(?:password|passwd|pass|pwd|passphrase|secret|token|api-?key|access-?key|secret-?key|client-secret|auth-token|oauth2-bearer|bearer)(?:=|\s+)${ARG}`, "gi"), group: argGroups(), accept: (s) => isArgSecret(s) && /[^A-Za-z]/.test(s) },
   { kind: "cli-password", pattern: new RegExp(tool("mysql|mysqldump|mysqladmin|mysqlimport|mysqlshow|mysqlcheck|mysqlpump|mysqlsh|mariadb(?:-dump|-admin|-import|-check)?|7z|7za|7zz|rar|unrar") + String.raw`-p${ARG}`, "g"), group: argGroups(), accept: isArgSecret },
   { kind: "cli-password", pattern: new RegExp(tool("redis-cli|keydb-cli|valkey-cli") + String.raw`-a\s+${ARG}`, "g"), group: argGroups(), accept: isArgSecret },
   { kind: "cli-password", pattern: new RegExp(tool(String.raw`az\s+login|sshpass|mongo|mongosh|mongodump|mongorestore|mongoexport|mongoimport|mongostat|mongotop|(?:docker|podman|buildah|skopeo|nerdctl|oras|helm\s+registry)\s+login`) + String.raw`-p\s*${ARG}`, "g"), group: argGroups(), accept: isArgSecret },
@@ -241,10 +240,10 @@ function looksLikeKeyValue(value: string): boolean {
   return entropy(value) >= 3.5;
 }
 
-/** The word types end with: `password: String`, `secret: SecretStr`, `token: AccessToken`. */
-const TYPE_WORD = String.raw`String|Str|Number|Int|Integer|Long|Float|Double|Decimal|Boolean|Bool|Array|Buffer|Bytes|Object|Map|Set|List|Vec|Box|Option|Optional|Maybe|Promise|Record|Token|Key|Secret|Password|Credentials?|Type|Schema|Field|Value|Text|Hash|Id|Data|Info|Config|Options|Settings|Dto|Input|Model|Entity|Char|Uuid|Url`;
-/** A type where a bare value would be: primitives, a PascalCase type, generics (`Optional[str]`). */
-const TYPE_NAME = new RegExp(String.raw`^(?:string|number|boolean|bigint|any|unknown|never|object|symbol|str|bytes|int|bool|char|(?:[A-Z][A-Za-z0-9]*)?(?:${TYPE_WORD})|[A-Z][A-Za-z0-9]*(?=[<[]))(?:[<[].*)?[?!]?(?:\[\])?$`);
+/** A type where a bare value would be: `password: string`, `String`, `SecretStr`, `Optional[str]`. */
+const TYPE_NAME = /^(?:string|number|boolean|bigint|any|unknown|never|object|symbol|str|bytes|int|bool|char|String|Str|Number|Boolean|Bool|Buffer|Bytes|Object|Secret(?:Str|String|Bytes)|[A-Z][A-Za-z0-9]*(?=[<[]))(?:[<[].*)?[?!]?(?:\[\])?$/;
+/** A name that ends like a type (`AccessToken`, `ApiKey`): a type only where code follows (`;`, `,`, `}`). */
+const TYPE_LIKE = /^[A-Z][A-Za-z0-9]*(?:String|Str|Token|Key|Secret|Password|Credentials?|Hash|Data|Value|Type|Id|Bytes|Buffer|Array)[?!]?$/;
 
 /** Names that look secret but hold settings: a URL, a header name, a type, a length. */
 const SETTING_NAME = /(?:_|-|\.|^)(?:url|uri|endpoint|header|type|name|names|id|path|file|dir|length|len|size|count|ttl|expiry|expires?|timeout|min|max|limit|mode|method|policy|format|prefix|field|env|var|enabled|required|regex|pattern|kind|hint|label|scope|version|provider|rotation)$/i;
@@ -295,6 +294,47 @@ function isHighEntropySecret(token: string): boolean {
   return entropy(token) >= 4.2;
 }
 
+/** A Kubernetes Secret's `data:` / `stringData:` values, whatever their names (`tls.key: LS0t…`). */
+function redactKubernetesSecrets(text: string, found: string[]): string {
+  const isSecret = /^[ \t-]*kind:[ \t]*["']?Secret["']?[ \t]*$/m;
+  if (!isSecret.test(text)) return text;
+  return text
+    .split(/(?=^---)/m)
+    .map((doc) => {
+      if (!isSecret.test(doc)) return doc;
+      const lines = doc.split("\n");
+      let dataIndent = -1; // the `data:` line's indent while inside its block
+      let scalarIndent = -1; // a key's indent while inside its `|` or `>` value
+      for (let i = 0; i < lines.length; i++) {
+        const line = lines[i];
+        if (!line.trim()) continue;
+        const indent = line.length - line.trimStart().length;
+        if (scalarIndent >= 0 && indent > scalarIndent) {
+          found.push("kubernetes-secret");
+          lines[i] = line.slice(0, indent) + placeholder("kubernetes-secret", line.trim());
+          continue;
+        }
+        scalarIndent = -1;
+        if (dataIndent >= 0 && indent <= dataIndent) dataIndent = -1;
+        if (dataIndent < 0) {
+          const block = /^([ \t]*)(?:data|stringData):[ \t]*$/.exec(line);
+          if (block) dataIndent = block[1].length;
+          continue;
+        }
+        const entry = /^[ \t]+[\w.-]+:[ \t]*["']?(.*?)["']?[ \t\r]*$/.exec(line);
+        const value = entry?.[1] ?? "";
+        if (/^[|>][-+0-9]*$/.test(value)) scalarIndent = indent;
+        else if (value && !value.includes("[REDACTED") && !isReference(value)) {
+          found.push("kubernetes-secret");
+          const at = line.lastIndexOf(value);
+          lines[i] = line.slice(0, at) + placeholder("kubernetes-secret", value) + line.slice(at + value.length);
+        }
+      }
+      return lines.join("\n");
+    })
+    .join("");
+}
+
 function tag(secret: string): string {
   return fnv1a(secret).toString(16).padStart(8, "0");
 }
@@ -322,10 +362,12 @@ export function redactSecrets(text: string): RedactionResult {
       return match.slice(0, at) + placeholder(rule.kind, secret) + match.slice(at + secret.length);
     });
   }
-  out = out.replace(ASSIGNMENT, (match: string, _q: string, key: string, dq?: string, sq?: string, bare?: string) => {
+  out = redactKubernetesSecrets(out, found);
+  out = out.replace(ASSIGNMENT, (match: string, _q: string, key: string, dq: string | undefined, sq: string | undefined, bare: string | undefined, offset: number, whole: string) => {
     const value = dq ?? sq ?? bare ?? "";
     if (value.includes("[REDACTED") || !looksLikeSecretValue(value, key)) return match;
-    if (bare !== undefined && TYPE_NAME.test(bare)) return match; // `password: string`, a declaration
+    // A declaration: `password: string`, `token: AccessToken;`.
+    if (bare !== undefined && (TYPE_NAME.test(bare) || (TYPE_LIKE.test(bare) && /^[ \t]*[;,})|=]/.test(whole.slice(offset + match.length))))) return match;
     if (/^(?:old)?pwd$/i.test(key)) return match; // the shell's working directory
     if (!SECRET_NAME.test(key)) {
       const word = lastWord(key);
