@@ -38,7 +38,37 @@ const argGroups = (before = 0) => [before + 1, before + 2, before + 3];
 /** A password typed on a command line: not a reference, a placeholder or a file. */
 const isArgSecret = (s: string) => !isReference(s) && !/^(?:~|\.{1,2})?\/[\w.-]/.test(s) && !/^(?:password|passwd|secret|token|pass|pw)$/i.test(s);
 /** A tool's name, then anything on the same command line before its flag. */
-const tool = (names: string) => String.raw`(?:^|(?<=[\s;&|(]))(?:${names})\b[^\n]*?\s`;
+const tool = (names: string) => String.raw`(?:^|(?<=[\s;&|(]))(?:${names})\b[^\n]{0,300}?\s`;
+
+const KEY_FOOTER = /-----END (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----/g;
+/** Key lines read backwards from a footer: each ends with a real or escaped line break (reversed). */
+const KEY_LINES_BACKWARDS = new RegExp(String.raw`^(?:(?:\n\r?|n\\(?:r\\)?)[${B64}=]{8,}(?=\n|n\\|[^${B64}=\\]|$))+`);
+/** How far before a footer its lines are looked for (keys are a few KB). */
+const KEY_TAIL_WINDOW = 65536;
+
+/**
+ * The lines of a key block before its footer when its header is not in the text (a selection, a
+ * file cut short). Read backwards from each footer: a regex that searched forwards for them
+ * would retry at every position of a long base64 text (quadratic: minutes for 200 KB).
+ */
+function redactKeyTails(text: string, found: string[]): string {
+  let out = "";
+  let done = 0;
+  let previous = 0; // the end of the previous footer: a block's lines start after it
+  for (const footer of text.matchAll(KEY_FOOTER)) {
+    const at = footer.index;
+    const from = Math.max(previous, at - KEY_TAIL_WINDOW);
+    previous = at + footer[0].length;
+    const lines = KEY_LINES_BACKWARDS.exec(text.slice(from, at).split("").reverse().join(""));
+    if (!lines) continue;
+    const start = at - lines[0].length;
+    const end = at + footer[0].length;
+    found.push("private-key");
+    out += text.slice(done, start) + placeholder("private-key", text.slice(start, end));
+    done = end;
+  }
+  return done === 0 ? text : out + text.slice(done);
+}
 
 // Order matters: whole blocks first, then provider-specific shapes, then URLs and headers.
 const RULES: SecretRule[] = [
@@ -47,7 +77,7 @@ const RULES: SecretRule[] = [
   // (an encrypted key's Proc-Type/DEK-Info first), or the lines before a footer. Lines may be
   // joined by real or escaped newlines (a key inside a JSON string).
   { kind: "private-key", pattern: new RegExp(String.raw`-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----(?:${PEM_BREAK}[A-Za-z-]+: [^\n\\]*)*(?:${PEM_BREAK})*(?:${PEM_BREAK}[${B64}=]{8,})+`, "g") },
-  { kind: "private-key", pattern: new RegExp(String.raw`(?:[${B64}=]{8,}(?:${PEM_BREAK}))+-----END (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----`, "g") },
+  // (The lines before a footer: redactKeyTails, which reads them backwards from the footer.)
   // A PuTTY .ppk file: the lines after Private-Lines (its public lines stay).
   { kind: "putty-private-key", pattern: new RegExp(String.raw`\bPrivate-Lines: *\d+${PEM_BREAK}([${B64}=]+(?=${PEM_BREAK}|["']|$)(?:${PEM_BREAK}[${B64}=]+(?=${PEM_BREAK}|["']|$))*)`, "g"), group: 1 },
   { kind: "age-secret-key", pattern: /\bAGE-SECRET-KEY-1[QPZRY9X8GF2TVDW0S3JN54KHCE6MUA7L]{58}\b/g },
@@ -55,7 +85,7 @@ const RULES: SecretRule[] = [
   { kind: "1password-token", pattern: /\bops_eyJ[A-Za-z0-9+/]{100,}={0,3}/g },
   // Credential files: a .pgpass line (host:port:database:user:password), an AWS credentials.csv
   // row (the secret after its access key id), NuGet and .NET appSettings `<add key= value=>`.
-  { kind: "pgpass", pattern: /^(?:[A-Za-z0-9.-]*[A-Za-z.][A-Za-z0-9.-]*|\*):(?:\d{1,5}|\*):[^\s:]+:[^\s:]+:(\S+?)[ \t\r]*$/gm, group: 1, accept: (s) => s.length >= 3 && !isReference(s) },
+  { kind: "pgpass", pattern: /^(?!\d*:)(?:\*|[A-Za-z0-9.-]+):(?:\d{1,5}|\*):[^\s:]+:[^\s:]+:(\S+?)[ \t\r]*$/gm, group: 1, accept: (s) => s.length >= 3 && !isReference(s) },
   { kind: "aws-secret-key", pattern: /(?<=\b(?:AKIA|ASIA|ABIA|ACCA|A3T[A-Z0-9])[A-Z0-9]{16}["']?[ \t]*[,;\t|: ][ \t]*["']?)[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])/g },
   { kind: "xml-add-secret", pattern: /<add\s+key="[^"]*(?:password|passwd|pwd|secret|token|api[_-]?key|apikey|access[_-]?key|connection[_-]?string)[^"]*"\s+value="([^"]{4,})"/gi, group: 1, accept: (s) => !isReference(s) },
   // AI providers
@@ -160,7 +190,7 @@ const RULES: SecretRule[] = [
   { kind: "jwt", pattern: /\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}/g },
   { kind: "azure-account-key", pattern: /\b(?:AccountKey|SharedAccessKey|SharedAccessSignature)=([A-Za-z0-9+/=%&:-]{20,})/g, group: 1 },
   // Credentials in URLs: user:password@host, the password may hold "/", "@" or ":".
-  { kind: "url-password", pattern: /\b[a-z][a-z0-9+.-]*:\/\/[^\s:/@]*:(\S+?)@(?=[A-Za-z0-9.-]+(?::\d+)?(?:[/?#\s"'`]|$))(?!\S*@[A-Za-z0-9.-]+(?::\d+)?(?:[/?#\s"'`]|$))/gi, group: 1, accept: (s) => s.length >= 3 && !isReference(s) },
+  { kind: "url-password", pattern: /\b[a-z][a-z0-9+.-]{0,30}:\/\/[^\s:/@]*:(\S+?)@(?=[A-Za-z0-9.-]+(?::\d+)?(?:[/?#\s"'`]|$))(?!\S*@[A-Za-z0-9.-]+(?::\d+)?(?:[/?#\s"'`]|$))/gi, group: 1, accept: (s) => s.length >= 3 && !isReference(s) },
   // Secret query parameters (Azure SAS sig=, OAuth tokens, signed URLs).
   {
     kind: "url-secret-param",
@@ -175,11 +205,11 @@ const RULES: SecretRule[] = [
   { kind: "api-key-header", pattern: /\b(?:x-api-key|api-key|x-auth-token|x-access-token|x-goog-api-key|ocp-apim-subscription-key|x-functions-key|private-token|x-vault-token)["']?\s*:\s*["']?([A-Za-z0-9+/=._~-]{12,})/gi, group: 1, accept: (s) => !isReference(s) && /\d/.test(s) },
   { kind: "curl-user", pattern: /(?:\s-u|--user)\s+["']?[^\s:"']+:([^\s"']{3,})/g, group: 1, accept: (s) => !isReference(s) },
   // Cookies holding a session or a token.
-  { kind: "session-cookie", pattern: /\b(?:set-)?cookie["']?\s*:[^\n]*?\b[\w.-]*(?:sess|session|sid|auth|token|jwt|remember)[\w.-]*=([^;\s"',]{16,})/gi, group: 1, accept: (s) => !isReference(s) && /\d/.test(s) },
+  { kind: "session-cookie", pattern: /\b(?:set-)?cookie["']?\s*:\s*(?:[^\s;=]{1,60}=[^;\n]{0,4096};\s*){0,50}?[\w.-]{0,40}(?:sess|session|sid|auth|token|jwt|remember)[\w.-]{0,40}=([^;\s"',]{16,})/gi, group: 1, accept: (s) => !isReference(s) && /\d/.test(s) },
   { kind: "netrc-password", pattern: /\bmachine\s+\S+\s+login\s+\S+\s+password\s+(\S+)/g, group: 1 },
   // Passwords on command lines: long flags of any tool (`--password=…`, `--token …`), and the
   // short flags of the tools that take one (`mysql -pPASS`, `redis-cli -a PASS`, `az login -p`).
-  { kind: "cli-password", pattern: new RegExp(String.raw`(?:^|\s)--(?:[\w-]*-)?(?:password|passwd|pass|pwd|passphrase|secret|token|api-?key|access-?key|secret-?key|client-secret|auth-token|oauth2-bearer|bearer)(?:=|\s+)${ARG}`, "gi"), group: argGroups(), accept: (s) => isArgSecret(s) && /[^A-Za-z]/.test(s) },
+  { kind: "cli-password", pattern: new RegExp(String.raw`(?:^|\s)--(?:[\w-]{0,40}-)?(?:password|passwd|pass|pwd|passphrase|secret|token|api-?key|access-?key|secret-?key|client-secret|auth-token|oauth2-bearer|bearer)(?:=|\s+)${ARG}`, "gi"), group: argGroups(), accept: (s) => isArgSecret(s) && /[^A-Za-z]/.test(s) },
   { kind: "cli-password", pattern: new RegExp(tool("mysql|mysqldump|mysqladmin|mysqlimport|mysqlshow|mysqlcheck|mysqlpump|mysqlsh|mariadb(?:-dump|-admin|-import|-check)?|7z|7za|7zz|rar|unrar") + String.raw`-p${ARG}`, "g"), group: argGroups(), accept: isArgSecret },
   { kind: "cli-password", pattern: new RegExp(tool("redis-cli|keydb-cli|valkey-cli") + String.raw`-a\s+${ARG}`, "g"), group: argGroups(), accept: isArgSecret },
   { kind: "cli-password", pattern: new RegExp(tool(String.raw`az\s+login|sshpass|mongo|mongosh|mongodump|mongorestore|mongoexport|mongoimport|mongostat|mongotop|(?:docker|podman|buildah|skopeo|nerdctl|oras|helm\s+registry)\s+login`) + String.raw`-p\s*${ARG}`, "g"), group: argGroups(), accept: isArgSecret },
@@ -203,7 +233,7 @@ const RULES: SecretRule[] = [
   // eth_account, Solana, bitcoinjs): 64 hex digits, base58, or a 64-byte array.
   {
     kind: "wallet-private-key",
-    pattern: /\b(?:[\w$]+\.)*[\w$]*(?:Wallet|Signer|SigningKey|PrivateKey|private_key|SecretKey|secret_key|Keypair|KeyPair|key_pair|from_?key|privateKeyTo\w*|fromWIF|from_wif|fromSeed|from_seed)[\w$]*\s*\(\s*(?:new\s+)?(?:[\w$.]+\(\s*)*(?:\{\s*[\w$]+\s*:\s*)?["'`]((?:0x)?[a-fA-F0-9]{64}|[1-9A-HJ-NP-Za-km-z]{50,90})["'`]/gi,
+    pattern: /\b[\w$]{0,40}(?:Wallet|Signer|SigningKey|PrivateKey|private_key|SecretKey|secret_key|Keypair|KeyPair|key_pair|from_?key|privateKeyTo\w*|fromWIF|from_wif|fromSeed|from_seed)[\w$]{0,40}\s*\(\s*(?:new\s+)?(?:[\w$.]+\(\s*)*(?:\{\s*[\w$]+\s*:\s*)?["'`]((?:0x)?[a-fA-F0-9]{64}|[1-9A-HJ-NP-Za-km-z]{50,90})["'`]/gi,
     group: 1,
   },
   { kind: "wallet-private-key", pattern: /\b(?:fromSecretKey|from_secret_key|from_bytes|fromSeed)\s*\(\s*(?:new\s+)?(?:Uint8Array(?:\.from)?\s*\(\s*)?(?:bytes\s*\(\s*)?\[((?:\s*\d{1,3}\s*,){31,}\s*\d{1,3}\s*)\]/g, group: 1 },
@@ -212,13 +242,13 @@ const RULES: SecretRule[] = [
 
 /** Key names whose values are secret (a word inside a longer name counts: DB_PASSWORD). */
 const SECRET_WORDS = String.raw`password|passwd|passphrase|pwd|secret|token|api[_-]?key|apikey|access[_-]?key|private[_-]?key|client[_-]?secret|auth[_-]?key|credentials?|key[_-]?data|signing[_-]?key|encryption[_-]?key|master[_-]?key|session[_-]?key|account[_-]?key|conn(?:ection)?[_-]?string|dsn|webhook[_-]?url|creds|passcode|mnemonic|seed[_-]?phrase`;
-const SECRET_KEY = String.raw`[A-Za-z0-9_.-]*(?:${SECRET_WORDS})[A-Za-z0-9_.-]*`;
+const SECRET_KEY = String.raw`[A-Za-z0-9_.-]{0,60}(?:${SECRET_WORDS})[A-Za-z0-9_.-]{0,60}`;
 const SECRET_NAME = new RegExp(`^${SECRET_KEY}$`, "i");
 /**
  * Names whose last word is secret on its own: DB_PASS, smtpPw, a Wi-Fi psk, Docker's "auth" and
  * npm's "_auth" (only alone: not auth_mode), a provider's *_KEY (with a stricter value check).
  */
-const WORD_KEY = String.raw`[A-Za-z0-9_.-]*(?:pass|pw|psk|auth|key)`;
+const WORD_KEY = String.raw`[A-Za-z0-9_.-]{0,60}(?:pass|pw|psk|auth|key)`;
 /** A type annotation before the value: `password: string = "…"`, `val apiKey: String = "…"`. */
 const TYPE_ANNOTATION = String.raw`(?:[ \t]*:[ \t]*[A-Za-z_][\w.]*(?:<[^<>\n=]*>|\[[^[\]\n=]*\])?[?!]?(?=[ \t]*=[^=>]))?`;
 /** `KEY=value`, `key: "value"`, `"key": "value"`, `key = 'value'` (value captured). */
@@ -349,10 +379,14 @@ export interface RedactionResult {
   found: string[];
 }
 
+/** Key tails are redacted after the block rules, before the provider rules. */
+const TAIL_AFTER = RULES.findIndex((r) => r.kind !== "private-key");
+
 export function redactSecrets(text: string): RedactionResult {
   const found: string[] = [];
   let out = text;
-  for (const rule of RULES) {
+  for (const [i, rule] of RULES.entries()) {
+    if (i === TAIL_AFTER) out = redactKeyTails(out, found);
     out = out.replace(rule.pattern, (match: string, ...groups: unknown[]) => {
       const index = Array.isArray(rule.group) ? rule.group.find((g) => groups[g - 1] !== undefined) : rule.group;
       const secret = index ? String(groups[index - 1] ?? "") : match;
