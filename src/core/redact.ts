@@ -1,19 +1,26 @@
 /**
  * Secret redaction for everything sent to a teacher. Deterministic: the same secret always
- * becomes the same placeholder, so consecutive requests keep a byte-identical prefix.
+ * becomes the same placeholder, so consecutive requests keep a byte-identical prefix. Every
+ * rule runs in time linear in the text: the whole prompt is redacted before it is cut.
  *
- * Rules come in families (measured on a table of fake secrets and look-alikes, see
- * test/unit/redactTable.test.ts):
- * - whole blocks: private keys (PEM, OpenSSH, PGP), also inside JSON strings;
+ * Rules come in families (the classes of gitleaks' default rules and secretlint's recommended
+ * preset, measured on a table of fake secrets and look-alikes, see test/unit/redactTable.test.ts):
+ * - whole blocks: private keys (PEM, OpenSSH, PGP, PuTTY .ppk), also inside JSON strings;
+ * - credential files: .pgpass lines, AWS credentials.csv rows, NuGet `<add key= value=>`,
+ *   Kubernetes Secret `data:`;
  * - provider key formats: fixed prefixes and shapes (OpenAI, Anthropic, Stripe incl. webhook
- *   secrets, GitHub, GitLab, Slack, Discord, AWS, Google, Hugging Face, npm, PyPI, ...);
+ *   secrets, GitHub, GitLab, Slack, Discord, AWS, Azure AD, Google, Hugging Face, npm, PyPI, ...);
+ * - chat services' incoming webhooks (Slack, Discord, Teams, Mattermost, Telegram, Lark, ...);
  * - credentials in URLs and headers: `user:password@` (a password may hold `/` or `@`),
- *   secret query parameters (`sig=`, `access_token=`, ...), `Authorization: Basic|Bearer|...`,
- *   API-key headers, `curl -u user:pass`, netrc;
+ *   secret query parameters (`sig=`, `access_token=`, ...), `Authorization: Basic|Bearer|SSWS|...`,
+ *   API-key headers, session cookies, `curl -u user:pass`, netrc;
+ * - passwords on command lines (`--password=…`, `mysql -pPASS`, `redis-cli -a`, `az login -p`)
+ *   and in code (`auth=("user", "pass")`, a wallet's private key passed to its library);
  * - key = value in config formats (.env, YAML, JSON, TOML, properties, XML, connection
- *   strings, kubeconfig `*-key-data`, Docker `auth`), for secret-like names;
+ *   strings, kubeconfig `*-key-data`, Docker `auth`), for secret-like names (DB_PASS too);
  * - high-entropy values next to secret-like words on the same line.
- * Look-alikes stay: hashes and UUIDs, references (`${VAR}`, `process.env.X`, `secrets.X`),
+ * Look-alikes stay: hashes (go.sum `h1:`, lockfile integrity) and UUIDs, public keys, type
+ * declarations (`password: string`), references (`${VAR}`, `process.env.X`, `secrets.X`),
  * placeholders, and setting names whose values are not secrets (`"token_type": "bearer"`,
  * `PASSWORD_RESET_URL=https://…`, `AUTH_TOKEN_HEADER=X-Auth-Token`).
  */
@@ -70,7 +77,8 @@ function redactKeyTails(text: string, found: string[]): string {
   return done === 0 ? text : out + text.slice(done);
 }
 
-// Order matters: whole blocks first, then provider-specific shapes, then URLs and headers.
+// Order matters: whole blocks first, then provider-specific shapes, then URLs and headers, then
+// command lines and code.
 const RULES: SecretRule[] = [
   { kind: "private-key", pattern: /-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----[\s\S]*?-----END (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----/g },
   // Only part of a block (a selection, a file cut short): the header with the lines after it
@@ -198,14 +206,13 @@ const RULES: SecretRule[] = [
     group: 1,
     accept: (s) => !isReference(s) && /\d/.test(s) && /[A-Za-z]/.test(s),
   },
-  // Headers.
-  // Okta's SSWS, Azure's SharedKey, Splunk, Kerberos and NTLM schemes too.
+  // Headers: Okta's SSWS, Azure's SharedKey, Splunk, Kerberos and NTLM schemes too.
   { kind: "authorization", pattern: /\b(?:proxy-)?authorization["']?\s*[:=]\s*["']?(?:basic|bearer|token|bot|digest|apikey|api-key|sso-key|key|ssws|sharedkey|sharedkeylite|splunk|negotiate|ntlm|dpop|gitlab|otoken|hmac)\s+([A-Za-z0-9+/=._~:-]{8,})/gi, group: 1, accept: (s) => !isReference(s) },
   { kind: "bearer-token", pattern: /\b[Bb]earer\s+([A-Za-z0-9._~+/-]{20,}=*)/g, group: 1, accept: (s) => !isReference(s) },
   { kind: "api-key-header", pattern: /\b(?:x-api-key|api-key|x-auth-token|x-access-token|x-goog-api-key|ocp-apim-subscription-key|x-functions-key|private-token|x-vault-token)["']?\s*:\s*["']?([A-Za-z0-9+/=._~-]{12,})/gi, group: 1, accept: (s) => !isReference(s) && /\d/.test(s) },
   { kind: "curl-user", pattern: /(?:\s-u|--user)\s+["']?[^\s:"']+:([^\s"']{3,})/g, group: 1, accept: (s) => !isReference(s) },
   // Cookies holding a session or a token.
-  { kind: "session-cookie", pattern: /\b(?:set-)?cookie["']?\s*:\s*(?:[^\s;=]{1,60}=[^;\n]{0,4096};\s*){0,50}?[\w.-]{0,40}(?:sess|session|sid|auth|token|jwt|remember)[\w.-]{0,40}=([^;\s"',]{16,})/gi, group: 1, accept: (s) => !isReference(s) && /\d/.test(s) },
+  { kind: "session-cookie", pattern: /\b(?:set-)?cookie["']?\s*:\s*(?:[^\s;=]{1,60}=[^;\n]{0,4096};\s*){0,50}?[\w.-]{0,40}(?:sess|sid|auth|token|jwt|remember)[\w.-]{0,40}=([^;\s"',]{16,})/gi, group: 1, accept: (s) => !isReference(s) && /\d/.test(s) },
   { kind: "netrc-password", pattern: /\bmachine\s+\S+\s+login\s+\S+\s+password\s+(\S+)/g, group: 1 },
   // Passwords on command lines: long flags of any tool (`--password=…`, `--token …`), and the
   // short flags of the tools that take one (`mysql -pPASS`, `redis-cli -a PASS`, `az login -p`).
@@ -216,6 +223,7 @@ const RULES: SecretRule[] = [
   { kind: "cli-password", pattern: new RegExp(tool("sqlcmd|bcp|osql|ipmitool|zip") + String.raw`-P\s*${ARG}`, "g"), group: argGroups(), accept: isArgSecret },
   { kind: "cli-password", pattern: new RegExp(tool("ldapsearch|ldapadd|ldapmodify|ldapdelete|ldapwhoami|ldappasswd|ldapcompare|ldapmodrdn") + String.raw`-w\s+${ARG}`, "g"), group: argGroups(), accept: isArgSecret },
   { kind: "cli-password", pattern: new RegExp(tool("smbclient|rpcclient|smbmap|net") + String.raw`(?:-U|--user(?:name)?=?)\s*["']?[^\s%"']+%([^\s"']{3,})`, "g"), group: 1, accept: isArgSecret },
+  // openssl's `-passin pass:…`, keytool's `-storepass …`, `htpasswd -b file user password`.
   { kind: "cli-password", pattern: /\s-pass(?:in|out)?\s+["']?pass:([^\s"']{3,})/g, group: 1, accept: isArgSecret },
   { kind: "cli-password", pattern: new RegExp(String.raw`\s-(?:src|dest)?(?:store|key)pass\s+${ARG}`, "g"), group: argGroups(), accept: isArgSecret },
   { kind: "cli-password", pattern: /\bhtpasswd\s+-\w*b\w*\s+(?:\S+\s+){2}["']?([^\s"']{3,})/g, group: 1, accept: isArgSecret },
