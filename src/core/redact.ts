@@ -222,13 +222,13 @@ const RULES: SecretRule[] = [
   { kind: "cli-password", pattern: new RegExp(tool(String.raw`az\s+login|sshpass|mongo|mongosh|mongodump|mongorestore|mongoexport|mongoimport|mongostat|mongotop|(?:docker|podman|buildah|skopeo|nerdctl|oras|helm\s+registry)\s+login`) + String.raw`-p\s*${ARG}`, "g"), group: argGroups(), accept: isArgSecret },
   { kind: "cli-password", pattern: new RegExp(tool("sqlcmd|bcp|osql|ipmitool|zip") + String.raw`-P\s*${ARG}`, "g"), group: argGroups(), accept: isArgSecret },
   { kind: "cli-password", pattern: new RegExp(tool("ldapsearch|ldapadd|ldapmodify|ldapdelete|ldapwhoami|ldappasswd|ldapcompare|ldapmodrdn") + String.raw`-w\s+${ARG}`, "g"), group: argGroups(), accept: isArgSecret },
-  { kind: "cli-password", pattern: new RegExp(tool("smbclient|rpcclient|smbmap|net") + String.raw`(?:-U|--user(?:name)?=?)\s*["']?[^\s%"']+%([^\s"']{3,})`, "g"), group: 1, accept: isArgSecret },
+  { kind: "cli-password", pattern: new RegExp(tool("smbclient|rpcclient|smbmap|net") + String.raw`(?:-U|--user(?:name)?=?)\s*["']?[^\s%"']+%([^\s"'\x60]{3,})`, "g"), group: 1, accept: isArgSecret },
   // openssl's `-passin pass:…`, keytool's `-storepass …`, `htpasswd -b file user password`.
-  { kind: "cli-password", pattern: /\s-pass(?:in|out)?\s+["']?pass:([^\s"']{3,})/g, group: 1, accept: isArgSecret },
+  { kind: "cli-password", pattern: /\s-pass(?:in|out)?\s+["']?pass:([^\s"'`]{3,})/g, group: 1, accept: isArgSecret },
   { kind: "cli-password", pattern: new RegExp(String.raw`\s-(?:src|dest)?(?:store|key)pass\s+${ARG}`, "g"), group: argGroups(), accept: isArgSecret },
-  { kind: "cli-password", pattern: /\bhtpasswd\s+-\w*b\w*\s+(?:\S+\s+){2}["']?([^\s"']{3,})/g, group: 1, accept: isArgSecret },
+  { kind: "cli-password", pattern: /\bhtpasswd\s+-\w*b\w*\s+(?:\S+\s+){2}["']?([^\s"'`]{3,})/g, group: 1, accept: isArgSecret },
   // Oracle tools: user/password@database.
-  { kind: "cli-password", pattern: /\b(?:sqlplus|rman|expdp|impdp|sqlldr)\s+(?:-\w+\s+)*["']?[\w$#]+\/([^\s@/"']{3,})(?=@|["']?(?:\s|$))/g, group: 1, accept: isArgSecret },
+  { kind: "cli-password", pattern: /\b(?:sqlplus|rman|expdp|impdp|sqlldr)\s+(?:-\w+\s+)*["']?[\w$#]+\/([^\s@/"'`]{3,})(?=@|["'`]?(?:\s|$))/g, group: 1, accept: isArgSecret },
   // Credentials in code: a basic-auth pair (`auth=("user", "pass")`, `HTTPBasicAuth(u, p)`,
   // `SetBasicAuth`, `new NetworkCredential(u, p)`, Guzzle's `'auth' => [u, p]`).
   {
@@ -249,7 +249,7 @@ const RULES: SecretRule[] = [
 ];
 
 /** Key names whose values are secret (a word inside a longer name counts: DB_PASSWORD). */
-const SECRET_WORDS = String.raw`password|passwd|passphrase|pwd|secret|token|api[_-]?key|apikey|access[_-]?key|private[_-]?key|client[_-]?secret|auth[_-]?key|credentials?|key[_-]?data|signing[_-]?key|encryption[_-]?key|master[_-]?key|session[_-]?key|account[_-]?key|conn(?:ection)?[_-]?string|dsn|webhook[_-]?url|creds|passcode|mnemonic|seed[_-]?phrase`;
+const SECRET_WORDS = String.raw`password|passwd|passphrase|pwd|secret|token(?!s|i[sz]e)|api[_-]?key|apikey|access[_-]?key|private[_-]?key|client[_-]?secret|auth[_-]?key|credentials?|key[_-]?data|signing[_-]?key|encryption[_-]?key|master[_-]?key|session[_-]?key|account[_-]?key|conn(?:ection)?[_-]?string|dsn|webhook[_-]?url|creds|passcode|mnemonic|seed[_-]?phrase`;
 const SECRET_KEY = String.raw`[A-Za-z0-9_.-]{0,60}(?:${SECRET_WORDS})[A-Za-z0-9_.-]{0,60}`;
 const SECRET_NAME = new RegExp(`^${SECRET_KEY}$`, "i");
 /**
@@ -260,7 +260,7 @@ const WORD_KEY = String.raw`[A-Za-z0-9_.-]{0,60}(?:pass|pw|psk|auth|key)`;
 /** A type annotation before the value: `password: string = "…"`, `val apiKey: String = "…"`. */
 const TYPE_ANNOTATION = String.raw`(?:[ \t]*:[ \t]*[A-Za-z_][\w.]*(?:<[^<>\n=]*>|\[[^[\]\n=]*\])?[?!]?(?=[ \t]*=[^=>]))?`;
 /** `KEY=value`, `key: "value"`, `"key": "value"`, `key = 'value'` (value captured). */
-const ASSIGNMENT = new RegExp(String.raw`(["']?)\b(${SECRET_KEY}|${WORD_KEY})\1${TYPE_ANNOTATION}[ \t]*(?::=|=>|=|:)[ \t]*(?:"([^"\n]*)"|'([^'\n]*)'|([^\s"',;#]+))`, "gi");
+const ASSIGNMENT = new RegExp(String.raw`(?<!:[ \t]+)(["']?)\b(${SECRET_KEY}|${WORD_KEY})\1${TYPE_ANNOTATION}[ \t]*(?::=|=>|=|:)[ \t]*(?:"([^"\n]*)"|'([^'\n]*)'|([^\s"',;#\x60]+))`, "gi");
 
 /** The last word of a name: DB_PASS → pass, smtpPw → pw, compass → compass. */
 function lastWord(name: string): string {
@@ -280,8 +280,8 @@ function looksLikeKeyValue(value: string): boolean {
 
 /** A type where a bare value would be: `password: string`, `String`, `SecretStr`, `Optional[str]`. */
 const TYPE_NAME = /^(?:string|number|boolean|bigint|any|unknown|never|object|symbol|str|bytes|int|bool|char|String|Str|Number|Boolean|Bool|Buffer|Bytes|Object|Secret(?:Str|String|Bytes)|[A-Z][A-Za-z0-9]*(?=[<[]))(?:[<[].*)?[?!]?(?:\[\])?$/;
-/** A name that ends like a type (`AccessToken`, `ApiKey`): a type only where code follows (`;`, `,`, `}`). */
-const TYPE_LIKE = /^[A-Z][A-Za-z0-9]*(?:String|Str|Token|Key|Secret|Password|Credentials?|Hash|Data|Value|Type|Id|Bytes|Buffer|Array)[?!]?$/;
+/** A PascalCase name after `:` (`token: AccessToken;`): a type where code follows it (`;`, `,`, `}`). */
+const TYPE_LIKE = /^[A-Z][A-Za-z0-9]*(?:[<[].*)?[?!]?(?:\[\])?$/;
 
 /** Names that look secret but hold settings: a URL, a header name, a type, a length. */
 const SETTING_NAME = /(?:_|-|\.|^)(?:url|uri|endpoint|header|type|name|names|id|path|file|dir|length|len|size|count|ttl|expiry|expires?|timeout|min|max|limit|mode|method|policy|format|prefix|field|env|var|enabled|required|regex|pattern|kind|hint|label|scope|version|provider|rotation)$/i;
@@ -299,6 +299,8 @@ function looksLikeSecretValue(value: string, key: string): boolean {
   if (value.length < 6) return false;
   if (isReference(value)) return false;
   if (/^\d+(\.\d+)?[a-z]{0,2}$/i.test(value)) return false; // 3600, 12, 30s
+  if (/^[~^<>=v]*\d+(?:\.\d+)+(?:-[\w.]+)?$/.test(value)) return false; // a version: "^9.0.2"
+  if (/^(?:\.{0,2}\/)?[\w.-]+(?:\/[\w.-]+)*\.(?:[cm]?js|ts|json|ya?ml|toml|py|sh|txt|cfg|conf|ini|xml)$/.test(value)) return false; // a file: "bin/secretlint.js"
   if (/^(true|false|null|none|undefined|password|secret|token|bearer|basic|required|optional|enabled|disabled)$/i.test(value)) return false;
   if (/[()]/.test(value)) return false;
   if (/^(?:ssh-(?:rsa|dss|ed25519|ed448)|ecdsa-sha2-nistp\d+|sk-ssh-ed25519@openssh\.com) AAAA/.test(value)) return false; // a public key
@@ -409,8 +411,13 @@ export function redactSecrets(text: string): RedactionResult {
     const value = dq ?? sq ?? bare ?? "";
     if (value.includes("[REDACTED") || !looksLikeSecretValue(value, key)) return match;
     // A declaration: `password: string`, `token: AccessToken;`.
-    if (bare !== undefined && (TYPE_NAME.test(bare) || (TYPE_LIKE.test(bare) && /^[ \t]*[;,})|=]/.test(whole.slice(offset + match.length))))) return match;
+    if (bare !== undefined && (TYPE_NAME.test(bare) || (TYPE_LIKE.test(bare) && /:[ \t]*$/.test(match.slice(0, -bare.length)) && /^[ \t]*[;,})|=]/.test(whole.slice(offset + match.length))))) return match;
     if (/^(?:old)?pwd$/i.test(key)) return match; // the shell's working directory
+    // Code: `token = next?.token`, `token.map = [a, b]`, a variable (`token.markup = markup;`, not
+    // a connection string's `Password=Hunter;`).
+    const after = whole.slice(offset + match.length);
+    const spaced = bare !== undefined && /\s$/.test(match.slice(0, -bare.length));
+    if (bare !== undefined && (/\?\.|[[\]{}]/.test(bare) || (/^[A-Za-z_$]+$/.test(bare) && (/^\)/.test(after) || (spaced && /^[ \t]*;/.test(after)))))) return match;
     if (!SECRET_NAME.test(key)) {
       const word = lastWord(key);
       const secretWord = word === "pass" || word === "pw" || word === "psk" || /^_?auth$/i.test(key);

@@ -178,6 +178,8 @@ const SECRETS: Array<[string, string, string, string]> = [
   ["config", "provider-key-name", `ADAFRUIT_IO_KEY=aio_${alnum(28)}`, `aio_${alnum(28)}`],
   ["config", "typed-assignment", `val apiPassword: String = "K0tlin-Api-Pw"`, "K0tlin-Api-Pw"],
   ["config", "mnemonic", `MNEMONIC="abandon ability able about above absent absorb abstract absurd abuse access accident"`, "abandon ability able about above absent absorb abstract absurd abuse access accident"],
+  ["config", "yaml-assignment", `  password: SuperSecret`, "SuperSecret"],
+  ["config", "connection-string", `Server=db;User Id=sa;Password=Hunter;`, "Hunter"],
   ["config", "wireguard", `PrivateKey = ${b64(43)}=`, `${b64(43)}=`],
   ["config", "npmrc", `//npm.example.com/:_password=${b64(24)}`, b64(24)],
   // Passwords on command lines
@@ -368,6 +370,16 @@ const LOOK_ALIKES: string[] = [
   `https://docs.example.com/webhooks/getting-started-with-events`,
   `Authorization: SSWS \${OKTA_API_TOKEN}`,
   `Set-Cookie: theme=dark; Path=/; Max-Age=31536000`,
+  // Code of an LLM tool (this repository's own lines): token counts, variables, versions
+  `  plain: { tokensPerSecond: Summary; decodeTokensPerSecond: Summary; tokens: number[] };`,
+  `limits: { maxTokens, maxCallsPerAnswer: relays, maxSpanTokens: RELAY_SPAN, maxContextTokens: contextTokens },`,
+  `model, tokenizer = load_model(model_name)`,
+  `const token = next?.token;`,
+  `token.markup = markup;`,
+  `token.map = [startLine, state.line];`,
+  `private prevClass: TokenClass = "start";`,
+  `"jsonwebtoken": "^9.0.2",`,
+  `"secretlint": "bin/secretlint.js"`,
 ];
 
 test("redaction table: ≥ 150 secrets of ≥ 40 classes, ≥ 99% caught; ≥ 100 look-alikes, ≥ 98% kept", () => {
