@@ -16,9 +16,10 @@ import { after, before, test } from "node:test";
 import { runRelay } from "../../src/core/controller.js";
 import { createPolicy } from "../../src/core/policies.js";
 import { redact } from "../../src/core/redact.js";
+import { CUT_MARKER, promptRoom } from "../../src/core/teacherContext.js";
 import { FileTeacherLog } from "../../src/io/fileTeacherLog.js";
 import { OpenAITeacher, TEACHER_API_STYLES, type TeacherApiStyle } from "../../src/teacher/openaiTeacher.js";
-import { MemoryStudent, pieces } from "../helpers/memoryModels.js";
+import { MemoryStudent, MemoryTeacher, pieces } from "../helpers/memoryModels.js";
 
 /** 20 lines of base64 (fake): long enough that a cut can fall inside the block. */
 const KEY_LINES = Array.from({ length: 20 }, (_, i) => `MIIEv${String(i).padStart(2, "0")}QIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7VJTUt9Us8cKj`);
@@ -104,4 +105,75 @@ test("a key block that is only partly in the text (its head or its tail) is reda
   // A public key block and the words around keys are not touched.
   const pub = ["-----BEGIN PUBLIC KEY-----", ...KEY_LINES.slice(0, 3), "-----END PUBLIC KEY-----"].join("\n");
   assert.equal(redact(pub), pub);
+});
+
+/**
+ * Every position: each secret slides over both cut boundaries of the task prompt (as the chat
+ * styles cut it, and as the completions style cuts the rendered prompt) and over the boundary
+ * where the answer so far is cut, one character at a time. No 8-character piece of a secret may
+ * be in what the teacher is sent.
+ */
+const rep = (s: string, n: number) => s.repeat(Math.ceil(n / s.length)).slice(0, n);
+const SLIDING: Array<[string, string, string[]]> = [
+  ["a key block", ["-----BEGIN PRIVATE KEY-----", ...KEY_LINES.slice(0, 4), "-----END PRIVATE KEY-----"].join("\n"), KEY_LINES.slice(0, 4)],
+  ["a PuTTY key", `PuTTY-User-Key-File-3: ssh-ed25519\nPrivate-Lines: 1\nAAAAI${rep("Gh3Kp7LzWv2Qm9Yx", 43)}\nPrivate-MAC: 0a`, [`AAAAI${rep("Gh3Kp7LzWv2Qm9Yx", 43)}`]],
+  ["a mysql password", "mysql -h db.internal -u root -pMy5ql-R00t-Pw shop", ["My5ql-R00t-Pw"]],
+  ["a DB_PASS line", "DB_PASS=Pg-Pass-2024x", ["Pg-Pass-2024x"]],
+  ["a credentials.csv row", `AKIA${rep("IOSFODNN7Q", 16)},${rep("wJalrXUtnFEMI/K7MDENG+bPxRfiCY", 40)}`, [`AKIA${rep("IOSFODNN7Q", 16)}`, rep("wJalrXUtnFEMI/K7MDENG+bPxRfiCY", 40)]],
+  ["an Okta header", `Authorization: SSWS 00${rep("QCjAl4MlV-WPXM", 40)}`, [`00${rep("QCjAl4MlV-WPXM", 40)}`]],
+  ["a GitHub token and a connection string", `${TOKEN} ${CONN}`, [TOKEN, "Vq8s-Lm2x-Pw7z-Rk4c"]],
+];
+const words = (n: number) => Array.from({ length: n }, (_, i) => ["alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta"][i % 8]).join(" ");
+const MAX_CONTEXT = 400;
+
+/** Everything one teacher request carries: the rendered prompt, the chat task, the answer so far. */
+async function sent(user: string, answer: string): Promise<string> {
+  const teacher = new MemoryTeacher(() => ({ text: " ok", finish: "length", model: "memory-teacher" }));
+  const student = new MemoryStudent([pieces(answer, "<call>", "4</call>"), pieces(" done.")]);
+  await runRelay({ task: { user }, student, teacher, policy: createPolicy("learned"), limits: { maxContextTokens: MAX_CONTEXT } });
+  assert.equal(teacher.requests.length, 1);
+  const r = teacher.requests[0];
+  return [r.promptText, r.task.system ?? "", r.task.user, ...(r.task.history ?? []).flatMap((h) => [h.user, h.assistant]), r.answer].join("\n");
+}
+
+/** The 8-character pieces of `secrets` found in `text`. */
+const leaked = (text: string, secrets: string[]) => secrets.flatMap((s) => Array.from({ length: s.length - 7 }, (_, i) => s.slice(i, i + 8))).filter((piece) => text.includes(piece));
+
+test("a secret at every position around the cuts of the prompt and of the answer never leaves", async () => {
+  // Tokens are characters: the prompt keeps `head` characters, the marker, then `tail`.
+  const room = promptRoom(MAX_CONTEXT) - CUT_MARKER.length;
+  const head = Math.ceil(room / 2);
+  const tail = Math.floor(room / 2);
+  const rendered = (user: string) => new MemoryStudent([]).renderPrompt({ user });
+  const open = rendered("").indexOf("</user>"); // characters before the user text in the rendered prompt
+  let runs = 0;
+  for (const [name, secret, values] of SLIDING) {
+    const line = `\n${secret}\n`;
+    const filler = words(260);
+    const total = filler.length + line.length;
+    const close = rendered("").length - open; // characters after it
+    // Where the user text is cut: as the chat task (user text alone) and inside the rendered prompt.
+    const boundaries = [head, total - tail, head - open, total + close - tail];
+    const positions = new Set<number>();
+    for (const b of boundaries) for (let p = b - line.length - 8; p <= b + 8; p++) if (p >= 0 && p <= filler.length) positions.add(p);
+    for (const p of positions) {
+      const user = filler.slice(0, p) + line + filler.slice(p);
+      const out = await sent(user, "Sure");
+      assert.ok(out.includes("cut to fit"), `${name} at ${p}: the prompt was not cut`);
+      assert.deepEqual(leaked(out, values), [], `${name} at ${p} of the prompt`);
+      runs++;
+    }
+    // The answer so far keeps its last characters: slide the secret over where it is cut.
+    const user = words(20);
+    const answerRoom = MAX_CONTEXT - rendered(user).length;
+    const answerFiller = words(140);
+    const answerTotal = answerFiller.length + line.length;
+    for (let p = answerTotal - answerRoom - line.length - 8; p <= answerTotal - answerRoom + 8; p++) {
+      if (p < 0 || p > answerFiller.length) continue;
+      const out = await sent(user, answerFiller.slice(0, p) + line + answerFiller.slice(p));
+      assert.deepEqual(leaked(out, values), [], `${name} at ${p} of the answer`);
+      runs++;
+    }
+  }
+  console.log(`cut-then-redact: ${runs} placements of ${SLIDING.length} secrets around the prompt's and the answer's cuts, none leaked`);
 });
