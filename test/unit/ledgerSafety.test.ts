@@ -1,6 +1,6 @@
 /**
  * The ledger as an attacker or an unlucky user meets it: period changes, corrupt files, absurd
- * provider usage, an unwritable path. Real files in a temporary folder (FileLedgerStore).
+ * provider usage, an unwritable path, symlinks, FIFOs, devices. Real files in a temporary folder (FileLedgerStore).
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -12,6 +12,7 @@ import fc from "fast-check";
 import { BUDGET_PERIODS, BudgetLedger, compactLedger, periodKey, replayLedger, type BudgetConfig } from "../../src/core/budget.js";
 import { RelayError } from "../../src/core/errors.js";
 import { FileLedgerStore } from "../../src/io/fileLedgerStore.js";
+import { deviceLedger, directoryLedger, fifoLedger, symlinkedLedger } from "../helpers/ledgerFaults.js";
 
 const dir = mkdtempSync(join(tmpdir(), "relay-ledger-safety-"));
 let n = 0;
@@ -217,4 +218,19 @@ test("a v1 ledger (main's format) is read and migrated without losing spend", as
   assert.deepEqual([ledger.usage().settled, ledger.usage().calls], [325, 4]);
   assert.match(readFileSync(path, "utf8"), /^\{"t":"ledger"/);
   assert.equal((await open(path, { period: "total" })).usage().settled, 325);
+});
+
+// The ledger's file faults and clocks (issue §2); each scenario is in test/helpers/ledgerFaults.ts.
+
+test("a symlinked ledger: the link is never replaced; the link, the real path and a linked folder are one budget", async () => {
+  await symlinkedLedger();
+});
+
+test("a FIFO as the ledger is refused at once with a clear error (it used to hang holding the lock)", async () => {
+  await fifoLedger();
+});
+
+test("a directory or a device as the ledger is refused as not a regular file; /dev/null is left alone", async () => {
+  await directoryLedger();
+  await deviceLedger();
 });
