@@ -71,10 +71,10 @@ export class FileLedgerStore implements LedgerStore {
 
   /**
    * The file the ledger path leads to, following symlinks (a dangling one to where its target
-   * will be), its folder created if need be. A path that exists and is not a regular file is
-   * refused.
+   * will be), its folder created if need be (unless `create` is false: a read-only look). A path
+   * that exists and is not a regular file is refused.
    */
-  async resolveFile(): Promise<string> {
+  async resolveFile({ create = true } = {}): Promise<string> {
     let path = resolve(this.path);
     for (let hop = 0; hop <= MAX_LINK_HOPS; hop++) {
       let stats: Stats;
@@ -82,7 +82,7 @@ export class FileLedgerStore implements LedgerStore {
         stats = await lstat(path);
       } catch (error) {
         if (code(error) !== "ENOENT") throw error;
-        await mkdir(dirname(path), { recursive: true });
+        if (create) await mkdir(dirname(path), { recursive: true });
         return join(await realpath(dirname(path)), basename(path));
       }
       if (stats.isSymbolicLink()) {
@@ -168,9 +168,9 @@ export class FileLedgerStore implements LedgerStore {
 
   /** The ledger's lines; may be called without the lock for a read-only look (`relay budget status`). */
   async readLines(): Promise<string[]> {
-    const file = await this.target();
     let handle: FileHandle;
     try {
+      const file = this.held ?? (await this.resolveFile({ create: false }));
       handle = await this.openRegular(file, constants.O_RDONLY);
     } catch (error) {
       if (code(error) === "ENOENT") return [];
