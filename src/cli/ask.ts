@@ -1,16 +1,14 @@
 /** `relay ask`: one question, streamed to the terminal (or one JSON object with --json). */
 import type { Command } from "commander";
 import { readFile } from "node:fs/promises";
-import { homedir } from "node:os";
-import { join } from "node:path";
-import { BudgetLedger, BUDGET_PERIODS, type BudgetPeriod } from "../core/budget.js";
+import { BudgetLedger, type BudgetPeriod } from "../core/budget.js";
 import { FileLedgerStore } from "../io/fileLedgerStore.js";
 import { FileTeacherLog } from "../io/fileTeacherLog.js";
 import { runRelay } from "../core/controller.js";
-import { SETTING_DEFAULTS } from "../core/defaults.js";
 import { RelayError, errorMessage } from "../core/errors.js";
 import { mathPrompt } from "../core/prompts.js";
-import { choiceOption, intOption, textOption } from "./options.js";
+import { addLedgerOptions } from "./budget.js";
+import { textOption } from "./options.js";
 import { stderrLogger } from "./logger.js";
 import { formatStats, streamToTerminal, toJson } from "./render.js";
 import { addModelOptions, checkPolicyOptions, limitsFrom, loadStudent, loadTeacher, policyFrom, policySetup, type ModelOptions } from "./setup.js";
@@ -28,18 +26,16 @@ interface AskOptions extends ModelOptions {
 }
 
 export function registerAsk(program: Command): void {
+  const ask = program
+    .command("ask")
+    .description("answer one question with the relay, streaming the text (teacher spans coloured)")
+    .argument("[question]", 'the question; "-" reads it from standard input')
+    .option("--prompt-file <path>", "read the question from a file", textOption("--prompt-file"))
+    .option("--json", "print one JSON object {text, spans, stats} instead of streaming")
+    .option("--math", "end the question with the step-by-step \\boxed{} instruction")
+    .option("--system <text>", "a system prompt", textOption("--system"));
   addModelOptions(
-    program
-      .command("ask")
-      .description("answer one question with the relay, streaming the text (teacher spans coloured)")
-      .argument("[question]", 'the question; "-" reads it from standard input')
-      .option("--prompt-file <path>", "read the question from a file", textOption("--prompt-file"))
-      .option("--json", "print one JSON object {text, spans, stats} instead of streaming")
-      .option("--math", "end the question with the step-by-step \\boxed{} instruction")
-      .option("--system <text>", "a system prompt", textOption("--system"))
-      .option("--budget-tokens <n>", "teacher-token budget for the period (default: no budget)", intOption("--budget-tokens", 1, 1e12))
-      .option("--budget-period <period>", `budget period: ${BUDGET_PERIODS.join(", ")}`, choiceOption("--budget-period", BUDGET_PERIODS), SETTING_DEFAULTS["budget.period"])
-      .option("--ledger <path>", "budget ledger file (shared by every process that uses it)", textOption("--ledger"), join(homedir(), ".cache", "relay", "cli-ledger.jsonl"))
+    addLedgerOptions(ask)
       .option("--teacher-log <path>", "append every teacher request and reply to this JSON-lines file", textOption("--teacher-log"))
       .option("-v, --verbose", "log model loading and teacher calls to stderr"),
   ).action(async (argument: string | undefined, options: AskOptions) => {
@@ -49,6 +45,7 @@ export function registerAsk(program: Command): void {
     // The ledger first: a budget that cannot be kept is an error before anything is loaded.
     const budget = options.budgetTokens ? await BudgetLedger.open(new FileLedgerStore(options.ledger), { limit: options.budgetTokens, period: options.budgetPeriod }) : undefined;
     for (const p of budget?.problems ?? []) logger.warn(`budget ledger: ${p}`);
+    if (budget?.usage().unknownSpend) logger.warn(`budget ledger: the teacher is refused this ${options.budgetPeriod}: its spend is unknown (the ledger was damaged). \`relay budget status\` shows why; \`relay budget reset\` starts the period over.`);
     const student = await loadStudent(options, logger);
     const teacher = await loadTeacher(options, logger, options.teacherLog ? new FileTeacherLog(options.teacherLog) : undefined);
     const controller = new AbortController();
@@ -73,7 +70,7 @@ export function registerAsk(program: Command): void {
       else process.stderr.write(`\n\n${formatStats(result.stats)}\n`);
       if (budget && !options.json) {
         const u = budget.usage();
-        process.stderr.write(`budget       ${u.used} / ${u.limit} teacher tokens this ${u.period} (${u.periodKey})\n`);
+        process.stderr.write(`budget       ${u.unknownSpend ? "spend unknown (a damaged ledger: `relay budget status`)" : u.used} / ${u.limit} teacher tokens this ${u.period} (${u.periodKey})\n`);
       }
       await result.released;
     } finally {

@@ -1,8 +1,9 @@
-/** The `relay` command line: ask, demo, eval, grade, bench, router, calibrate. */
+/** The `relay` command line: ask, demo, eval, grade, bench, router, calibrate, budget. */
 import { Command, CommanderError } from "commander";
 import { RelayError, errorMessage } from "../core/errors.js";
 import { registerAsk } from "./ask.js";
 import { registerBench } from "./bench.js";
+import { registerBudget } from "./budget.js";
 import { registerCalibrate } from "./calibrate.js";
 import { registerDemo } from "./demo.js";
 import { registerEval } from "./eval.js";
@@ -23,6 +24,7 @@ registerGrade(program);
 registerBench(program);
 registerRouter(program);
 registerCalibrate(program);
+registerBudget(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -26,7 +26,7 @@ export interface TrainCommandOptions {
   data: string[];
   out: string;
   model: "auto" | "logistic" | "mlp";
-  label: "disagree" | "strong" | "rollout";
+  label: "disagree" | "strong" | "rollout" | "utility";
   span: number;
   seed: number;
   json?: boolean;
@@ -65,7 +65,7 @@ export function registerRouter(program: Command): void {
     .requiredOption("--data <files>", "comma-separated collections from `relay router collect`", listOption("--data"))
     .option("--out <file>", "the router file; its report goes beside it (<file>.md)", textOption("--out"), "router.json")
     .option("--model <kind>", "auto (the better of both on held-out answers), logistic or mlp", choiceOption("--model", ["auto", "logistic", "mlp"] as const), "auto")
-    .option("--label <kind>", "disagree: the teacher would write something else here; strong: ... and gives the student's token under 10%; rollout: strong, with rolled-out tokens labelled by whether a call there fixed the answer", choiceOption("--label", ["disagree", "strong", "rollout"] as const), "rollout")
+    .option("--label <kind>", "utility (default): the teacher disagrees strongly here, weighted by how likely a call there fixes the answer (learned from the rollouts); strong: the teacher gives the student's token under 10%; disagree: the teacher would write anything else; rollout: strong, with rolled-out tokens labelled by their outcome", choiceOption("--label", ["disagree", "strong", "rollout", "utility"] as const), "utility")
     .option("--span <n>", "the span the router will ask for (recorded in the file)", intOption("--span", 1, 256), 16)
     .option("--seed <n>", "seed of the split and the training", intOption("--seed", 0, 0xffffffff), 0)
     .option("--json", "print the training report as JSON")

@@ -10,6 +10,13 @@
  * damaged line (a settlement counts without its reservation, a reservation without its
  * settlement counts in full), and where the damage could hide spend (an unreadable header or
  * compacted base, a bad number) the spend before it is unknown and the period counts as spent.
+ *
+ * Time is never a way around the limit. Entries are appended under the lock, so the file's order
+ * is the order they were written in: an entry stamped earlier than the ones before it (a clock
+ * that is behind) counts from the time of those. An entry stamped ahead of the reader's clock
+ * counts as of now (spend and reservations keep their stamp, so they count in their own period
+ * once it comes); a period reset or unknown-spend marker from the future is rewritten as of now.
+ * Each is reported.
  */
 
 import type { BudgetGate, Reservation, SettledUsage, SettleUsage } from "./budgetGate.js";
@@ -113,15 +120,23 @@ export interface ReplayResult {
   unknownSpend: boolean;
   /** What was found wrong, for the user. */
   problems: string[];
+  /** Worth telling that needs no repair (entries stamped by a skewed clock): told at each open. */
+  notices: string[];
   /** The file needs repair: kept aside, then rewritten clean. */
   damaged: boolean;
   /** When the damage hides spend: spend before this time is unknown. */
   unknownBefore?: number;
+  /** Why this period's spend is unknown (when it is). */
+  unknownNotes: string[];
 }
 
 /** A long-lived ledger is compacted once it grows past this. */
 const COMPACT_AFTER_LINES = 4000;
 const DEFAULT_STALE_MS = 15 * 60_000;
+/** Clocks of two machines may differ by this much without a report. */
+const CLOCK_SLACK_MS = 2 * 60_000;
+/** Problems listed one by one at most; the rest are counted. */
+const MAX_PROBLEMS_LISTED = 8;
 
 const pad = (n: number) => String(n).padStart(2, "0");
 
@@ -180,8 +195,16 @@ interface Parsed {
   resets: Array<{ period?: BudgetPeriod; key: string; ts: number }>;
   unknown: Array<{ to: number; note: string }>;
   problems: string[];
+  notices: string[];
   damaged: boolean;
   header?: Extract<LedgerEntry, { t: "ledger" }>;
+}
+
+/** "3 days", "2 h", "5 min" */
+function span(ms: number): string {
+  if (ms >= 2 * 86_400_000) return `${Math.round(ms / 86_400_000)} days`;
+  if (ms >= 2 * 3_600_000) return `${Math.round(ms / 3_600_000)} h`;
+  return `${Math.max(1, Math.round(ms / 60_000))} min`;
 }
 
 function parseLine(line: string): LedgerEntry | undefined {
@@ -195,9 +218,9 @@ function parseLine(line: string): LedgerEntry | undefined {
 
 /** Reads every line once; charges keep their time so any period can be replayed. */
 function parseLedger(lines: readonly string[], now: number): Parsed {
-  const p: Parsed = { charges: [], open: new Map(), closed: new Set(), resets: [], unknown: [], problems: [], damaged: false };
+  const p: Parsed = { charges: [], open: new Map(), closed: new Set(), resets: [], unknown: [], problems: [], notices: [], damaged: false };
   const lost = (to: number, note: string) => {
-    p.unknown.push({ to, note });
+    p.unknown.push({ to: Math.min(to, now), note });
     p.damaged = true;
     p.problems.push(note);
   };
@@ -217,6 +240,25 @@ function parseLedger(lines: readonly string[], now: number): Parsed {
     lost(now, `line ${first + 1}: unreadable start of the ledger (${JSON.stringify(lines[first].slice(0, 40))}…): earlier spend is unknown`);
   }
   const hidden = (i: number) => i <= baseEnd && p.header !== undefined;
+  // Appended entries are never earlier than the ones before them (the lock orders the writes):
+  // `floor` is the latest time written so far, as far as this clock can tell.
+  let floor = p.header ? Math.min(p.header.ts, now) : Number.NEGATIVE_INFINITY;
+  const skew = { ahead: 0, aheadMs: 0, behind: 0, behindMs: 0 };
+  /** The time an appended entry counts from; base lines (compacted history) are taken as they are. */
+  const timeOf = (i: number, ts: number): number => {
+    if (ts > now + CLOCK_SLACK_MS) {
+      skew.ahead++;
+      skew.aheadMs = Math.max(skew.aheadMs, ts - now);
+    }
+    if (hidden(i)) return ts;
+    const at = Math.max(ts, floor);
+    if (floor - ts > CLOCK_SLACK_MS) {
+      skew.behind++;
+      skew.behindMs = Math.max(skew.behindMs, floor - ts);
+    }
+    floor = Math.max(floor, Math.min(ts, now));
+    return at;
+  };
   for (let i = first + (p.header ? 1 : 0); i < lines.length; i++) {
     const line = lines[i];
     if (line.trim() === "") continue;
@@ -233,7 +275,10 @@ function parseLedger(lines: readonly string[], now: number): Parsed {
     switch (e.t) {
       case "reserve":
         if (!isId(e.id) || !isCount(e.n) || !isTime(e.ts)) lost(isTime(e.ts) ? e.ts : now, `${where}: a reservation with bad values: spend before it is unknown`);
-        else if (!p.closed.has(e.id)) p.open.set(e.id, { id: e.id, n: e.n, ts: e.ts, owner: typeof e.o === "string" ? e.o : undefined });
+        else {
+          const ts = timeOf(i, e.ts);
+          if (!p.closed.has(e.id)) p.open.set(e.id, { id: e.id, n: e.n, ts, owner: typeof e.o === "string" ? e.o : undefined });
+        }
         break;
       case "settle": {
         if (!isId(e.id) || !isCount(e.n) || !isTime(e.ts)) {
@@ -242,14 +287,20 @@ function parseLedger(lines: readonly string[], now: number): Parsed {
           p.problems.push(`${where}: a settlement with bad values, ignored (its reservation counts in full)`);
           break;
         }
+        const before = floor;
+        timeOf(i, e.ts);
         if (p.closed.has(e.id)) break; // already charged (e.g. closed as stale)
         const r = p.open.get(e.id);
         p.open.delete(e.id);
         p.closed.add(e.id);
-        p.charges.push({ n: e.n, at: isTime(e.r) ? e.r : (r?.ts ?? e.ts), calls: 1 });
+        // It counts when it was reserved: the reservation's time as read, else its own stamp.
+        const stamp = isTime(e.r) ? e.r : e.ts;
+        const at = r ? r.ts : hidden(i) ? stamp : Math.max(stamp, before);
+        p.charges.push({ n: e.n, at, calls: 1 });
         break;
       }
       case "release":
+        if (isTime(e.ts)) timeOf(i, e.ts);
         if (isId(e.id) && p.open.has(e.id)) {
           p.open.delete(e.id);
           p.closed.add(e.id);
@@ -258,8 +309,17 @@ function parseLedger(lines: readonly string[], now: number): Parsed {
       case "reset": {
         const key = typeof e.key === "string" ? e.key : typeof e.p === "string" ? e.p : undefined;
         const period = e.period ?? (key ? periodOfKey(key) : undefined);
-        if (key && period && isTime(e.ts)) p.resets.push({ period, key, ts: e.ts });
-        else {
+        if (key && period && isTime(e.ts)) {
+          let ts = timeOf(i, e.ts);
+          if (ts > now) {
+            // A reset from the future would lift the limit until then: it counts as made now
+            // (the repair rewrites it so), and spend after it counts.
+            p.damaged = true;
+            p.problems.push(`${where}: a period reset stamped ${span(ts - now)} in the future (a clock that was ahead): it counts as made now`);
+            ts = now;
+          }
+          p.resets.push({ period, key, ts });
+        } else {
           p.damaged = true;
           p.problems.push(`${where}: a reset with bad values, ignored`);
         }
@@ -275,13 +335,19 @@ function parseLedger(lines: readonly string[], now: number): Parsed {
       case "charge":
         if (!isCount(e.n) || !isTime(e.at) || !isCount(e.calls)) lost(p.header?.ts ?? now, `${where}: compacted history with bad values: spend before it is unknown`);
         else {
-          p.charges.push({ n: e.n, at: e.at, calls: e.calls });
+          p.charges.push({ n: e.n, at: timeOf(i, e.at), calls: e.calls });
           daySum += e.n;
         }
         break;
       case "unknown":
-        if (isTime(e.to)) p.unknown.push({ to: e.to, note: typeof e.note === "string" ? e.note : "unknown spend" });
-        else lost(now, `${where}: a damaged marker: spend before now is unknown`);
+        if (isTime(e.to)) {
+          // From the future, no reset could ever lift it: it counts up to now.
+          if (e.to > now) {
+            p.damaged = true;
+            p.problems.push(`${where}: an unknown-spend marker stamped ${span(e.to - now)} in the future: it counts up to now`);
+          }
+          p.unknown.push({ to: Math.min(e.to, now), note: typeof e.note === "string" ? e.note : "unknown spend" });
+        } else lost(now, `${where}: a damaged marker: spend before now is unknown`);
         break;
       case "snapshot":
         if (!isCount(e.settled) || !isTime(e.ts)) lost(isTime(e.ts) ? e.ts : now, `${where}: a snapshot with a bad total (${JSON.stringify(e.settled)}): spend before it is unknown`);
@@ -295,6 +361,8 @@ function parseLedger(lines: readonly string[], now: number): Parsed {
         p.problems.push(`${where}: unknown entry type ${JSON.stringify((e as { t: unknown }).t)}, ignored`);
     }
   }
+  if (skew.ahead) p.notices.push(`${skew.ahead} ledger ${skew.ahead === 1 ? "entry is" : "entries are"} stamped up to ${span(skew.aheadMs)} ahead of this clock (a clock that was ahead, or this one is behind): counted as of now`);
+  if (skew.behind) p.notices.push(`${skew.behind} ledger ${skew.behind === 1 ? "entry was" : "entries were"} stamped up to ${span(skew.behindMs)} before entries written ahead of ${skew.behind === 1 ? "it" : "them"} (a clock that is behind): counted from the time of those`);
   if (p.header) {
     const baseLines = lines.slice(first + 1, baseEnd + 1).filter((l) => l.trim() !== "").length;
     if (baseLines !== p.header.base || daySum !== p.header.sum) lost(p.header.ts, `the compacted history does not add up (${baseLines}/${p.header.base} lines, ${daySum}/${p.header.sum} tokens): spend before it is unknown`);
@@ -306,8 +374,12 @@ function replayParsed(p: Parsed, options: ReplayOptions): ReplayResult {
   const { period, key } = options;
   const now = options.now ?? Date.now();
   const inKey = (at: number) => periodKey(period, new Date(at)) === key;
-  const resetAt = Math.max(-1, ...p.resets.filter((r) => r.period === period && r.key === key).map((r) => r.ts));
-  const counts = (at: number) => inKey(at) && at > resetAt;
+  const resetAt = Math.max(-1, ...p.resets.filter((r) => r.period === period && r.key === key).map((r) => Math.min(r.ts, now)));
+  // What is stamped ahead of this clock counts now (and in its own period once that comes).
+  const counts = (stamp: number) => {
+    const at = Math.min(stamp, now);
+    return inKey(at) && at > resetAt;
+  };
   let settled = 0;
   let calls = 0;
   for (const c of p.charges) {
@@ -319,7 +391,7 @@ function replayParsed(p: Parsed, options: ReplayOptions): ReplayResult {
   const stale: OpenReservation[] = [];
   let reserved = 0;
   for (const r of p.open.values()) {
-    const gone = (r.owner !== undefined && options.ownerAlive?.(r.owner) === false) || now - r.ts > staleAfter;
+    const gone = (r.owner !== undefined && options.ownerAlive?.(r.owner) === false) || now - Math.min(r.ts, now) > staleAfter;
     if (gone) stale.push(r);
     if (!counts(r.ts)) continue;
     if (gone) settled += r.n;
@@ -327,8 +399,9 @@ function replayParsed(p: Parsed, options: ReplayOptions): ReplayResult {
   }
   // Spend before `to` is unknown: every period starting before it counts as spent, unless reset since.
   const unknownBefore = p.unknown.length ? Math.max(...p.unknown.map((u) => u.to)) : undefined;
-  const unknownSpend = p.unknown.some((u) => periodKey(period, new Date(u.to)) >= key && !(resetAt >= u.to));
-  return { settled, calls, reserved, stale, unknownSpend, problems: p.problems, damaged: p.damaged, unknownBefore };
+  const unknownHere = p.unknown.filter((u) => periodKey(period, new Date(u.to)) >= key && !(resetAt >= u.to));
+  const unknownSpend = unknownHere.length > 0;
+  return { settled, calls, reserved, stale, unknownSpend, problems: p.problems, notices: p.notices, damaged: p.damaged, unknownBefore, unknownNotes: [...new Set(unknownHere.map((u) => u.note))] };
 }
 
 /**
@@ -341,23 +414,47 @@ export function replayLedger(lines: readonly string[], keyOrOptions: string | Re
 }
 
 /**
- * The ledger rewritten small: closed charges folded into one line per day (days with a reset
- * stay as they were, so a reset still splits them), open reservations, resets and unknown
- * markers kept. Replaying it gives the same totals for every period.
+ * The ledger rewritten small: closed charges folded into one line per day, open reservations,
+ * resets and unknown markers kept. Today and days with a reset are folded between resets only
+ * (one line per stretch, stamped with its latest time), so a reset, made now or found in the
+ * file, still splits them; what is stamped ahead of `now` keeps its time. Replaying it gives
+ * the same totals for every period.
  */
 export function compactLedger(lines: readonly string[], now: number): string[] {
   const p = parseLedger(lines, now);
   const dayOf = (at: number) => periodKey("day", new Date(at));
-  // Today and days with a reset keep their times: a reset later today must still split them.
-  const keepTimes = new Set([...p.resets.map((r) => dayOf(r.ts)), dayOf(now)]);
+  const today = dayOf(now);
+  const resetDays = new Set(p.resets.map((r) => dayOf(r.ts)));
+  const resetTimes = [...new Set(p.resets.map((r) => r.ts))].sort((a, b) => a - b);
+  /** How many resets were made before `at`: charges with the same count are on one side of every reset. */
+  const stretch = (at: number) => {
+    let lo = 0;
+    let hi = resetTimes.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (resetTimes[mid] < at) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  };
   const days = new Map<string, { n: number; calls: number }>();
+  const stretches = new Map<string, { n: number; calls: number; at: number }>();
   const base: LedgerEntry[] = [];
   let sum = 0;
   for (const c of p.charges) {
     sum += c.n;
-    const d = dayOf(c.at);
-    if (keepTimes.has(d) || c.at > now) {
+    if (c.at > now) {
       base.push({ t: "charge", n: c.n, at: c.at, calls: c.calls });
+      continue;
+    }
+    const d = dayOf(c.at);
+    if (d === today || resetDays.has(d)) {
+      const key = `${d} ${stretch(c.at)}`;
+      const s = stretches.get(key) ?? { n: 0, calls: 0, at: c.at };
+      s.n += c.n;
+      s.calls += c.calls;
+      s.at = Math.max(s.at, c.at);
+      stretches.set(key, s);
       continue;
     }
     const day = days.get(d) ?? { n: 0, calls: 0 };
@@ -369,7 +466,8 @@ export function compactLedger(lines: readonly string[], now: number): string[] {
   for (const r of p.resets) base.push({ t: "reset", period: r.period, key: r.key, ts: r.ts });
   for (const u of p.unknown) base.push({ t: "unknown", to: u.to, ts: now, note: u.note });
   for (const r of p.open.values()) base.push({ t: "reserve", id: r.id, n: r.n, ts: r.ts, ...(r.owner ? { o: r.owner } : {}) });
-  const all = [...dayLines, ...base];
+  const stretchLines: LedgerEntry[] = [...stretches.values()].sort((a, b) => a.at - b.at).map((s) => ({ t: "charge", n: s.n, at: s.at, calls: s.calls }));
+  const all = [...dayLines, ...stretchLines, ...base];
   return [JSON.stringify({ t: "ledger", v: VERSION, ts: now, base: all.length, sum }), ...all.map((e) => JSON.stringify(e))];
 }
 
@@ -378,6 +476,51 @@ export interface LedgerReport {
   problems: string[];
   /** Where the damaged file was kept. */
   keptAt?: string;
+}
+
+/** What a period reset dropped: the user is told what no longer counts. */
+export interface ResetReport {
+  period: BudgetPeriod;
+  periodKey: string;
+  /** Settled tokens of the period (including reservations of dead processes) that no longer count. */
+  settled: number;
+  calls: number;
+  /** Tokens of reservations in flight that no longer count. */
+  reserved: number;
+  /** The period's spend was unknown (a damaged ledger), and why: that spend is lost with the reset. */
+  unknownSpend: boolean;
+  unknown: string[];
+}
+
+/** A look at a ledger without changing it (`relay budget status`). */
+export interface LedgerStatus {
+  usage: BudgetUsage;
+  /** Damage not repaired yet, reservations of dead processes, skewed clocks. */
+  problems: string[];
+  /** Why the period's spend is unknown (when it is). */
+  unknown: string[];
+}
+
+/** The numbers of one period from a replay. */
+function usageOf(r: ReplayResult, config: BudgetConfig, key: string): BudgetUsage {
+  const limit = config.limit;
+  const used = r.settled + r.reserved;
+  const remaining = limit > 0 ? (r.unknownSpend ? 0 : Math.max(0, limit - used)) : Number.POSITIVE_INFINITY;
+  return { period: config.period, periodKey: key, limit, settled: r.settled, reserved: r.reserved, used, remaining, calls: r.calls, unknownSpend: limit > 0 && r.unknownSpend };
+}
+
+/** One line for any number of reservations of dead processes. */
+function staleSummary(stale: readonly OpenReservation[]): string {
+  if (stale.length === 1) return `reservation ${stale[0].id} (${stale[0].n} tokens) was never settled by its process: counted as spent`;
+  const tokens = stale.reduce((sum, s) => sum + s.n, 0);
+  return `${stale.length.toLocaleString("en-US")} reservations (${tokens.toLocaleString("en-US")} tokens) were never settled by their processes: counted as spent`;
+}
+
+/** The first problems one by one, the rest counted (a ledger of 10,000 bad lines is one report). */
+function listed(problems: readonly string[], keptAt?: string): string[] {
+  if (problems.length <= MAX_PROBLEMS_LISTED) return [...problems];
+  const rest = problems.length - (MAX_PROBLEMS_LISTED - 1);
+  return [...problems.slice(0, MAX_PROBLEMS_LISTED - 1), `… and ${rest.toLocaleString("en-US")} more problems${keptAt ? ` (all in the copy kept at ${keptAt})` : ""}`];
 }
 
 export class BudgetLedger implements BudgetGate {
@@ -399,6 +542,26 @@ export class BudgetLedger implements BudgetGate {
     private readonly now: () => Date,
   ) {
     this.key = periodKey(config.period, now());
+  }
+
+  /**
+   * Reads a ledger without changing it: no lock, no repair, no closing of dead reservations
+   * (they are counted as spent all the same).
+   */
+  static async inspect(store: LedgerStore, config: BudgetConfig, now: () => Date = () => new Date()): Promise<LedgerStatus> {
+    const at = now();
+    const key = periodKey(config.period, at);
+    let lines: string[];
+    try {
+      lines = await store.readLines();
+    } catch (error) {
+      if (error instanceof RelayError) throw error;
+      throw new RelayError("budget-ledger-unwritable", `The budget ledger ${store.location} cannot be read: ${errorMessage(error)}`, { cause: error });
+    }
+    const r = replayLedger(lines, { period: config.period, key, now: at.getTime(), staleAfterMs: config.staleAfterMs ?? DEFAULT_STALE_MS, ownerAlive: store.ownerAlive?.bind(store) });
+    const problems = [...listed(r.problems), ...r.notices];
+    if (r.stale.length) problems.push(staleSummary(r.stale));
+    return { usage: usageOf(r, config, key), problems, unknown: r.unknownNotes };
   }
 
   /** Opens (and if need be repairs) the ledger; a ledger that cannot be written is an error. */
@@ -424,11 +587,13 @@ export class BudgetLedger implements BudgetGate {
 
   usage(): BudgetUsage {
     this.rotate();
-    const r = this.replay;
-    const limit = this.config.limit;
-    const used = r.settled + r.reserved;
-    const remaining = limit > 0 ? (r.unknownSpend ? 0 : Math.max(0, limit - used)) : Number.POSITIVE_INFINITY;
-    return { period: this.config.period, periodKey: this.key, limit, settled: r.settled, reserved: r.reserved, used, remaining, calls: r.calls, unknownSpend: limit > 0 && r.unknownSpend };
+    return usageOf(this.replay, this.config, this.key);
+  }
+
+  /** Why this period's spend is unknown (empty when it is known). */
+  unknownSpendNotes(): string[] {
+    this.rotate();
+    return this.replay.unknownSpend ? [...this.replay.unknownNotes] : [];
   }
 
   onChange(listener: (usage: BudgetUsage) => void): () => void {
@@ -481,13 +646,21 @@ export class BudgetLedger implements BudgetGate {
     };
   }
 
-  /** Starts the current period over (the user's "reset period" action); lifts unknown spend. */
-  async reset(): Promise<void> {
-    await this.run(async () => {
+  /**
+   * Starts the current period over (the user's "reset period" action); lifts unknown spend.
+   * Returns what no longer counts.
+   */
+  async reset(): Promise<ResetReport> {
+    const report = await this.run(async () => {
+      await this.sync();
+      const u = this.usage();
+      const dropped: ResetReport = { period: u.period, periodKey: u.periodKey, settled: u.settled, calls: u.calls, reserved: u.reserved, unknownSpend: this.replay.unknownSpend, unknown: this.unknownSpendNotes() };
       await this.write([{ t: "reset", period: this.config.period, key: this.key, ts: this.now().getTime() }]);
       await this.sync();
+      return dropped;
     });
     this.notify();
+    return report;
   }
 
   /** Waits for ledger operations in progress. */
@@ -518,7 +691,7 @@ export class BudgetLedger implements BudgetGate {
     const fresh = lines.every((l) => l.trim() === "");
     if (parsed.damaged) {
       report.keptAt = await this.store.keepAside();
-      report.problems.push(...parsed.problems.map((p) => `${p}`), `the damaged ledger was kept at ${report.keptAt}; ${this.store.location} was rewritten from what could be read`);
+      report.problems.push(...listed(parsed.problems, report.keptAt), `the damaged ledger was kept at ${report.keptAt}; ${this.store.location} was rewritten from what could be read`);
       if (parsed.unknownBefore !== undefined) report.problems.push("spend before the damage is unknown: the teacher is refused for the periods it covers until you reset the budget period");
       lines = compactLedger(lines, now);
       await this.store.rewrite(lines);
@@ -527,13 +700,15 @@ export class BudgetLedger implements BudgetGate {
       lines = compactLedger(lines, now);
       await this.store.rewrite(lines);
     }
-    const stale = replayLedger(lines, this.replayOptions(now)).stale;
+    const replay = replayLedger(lines, this.replayOptions(now));
+    report.problems.push(...replay.notices);
+    const stale = replay.stale;
     if (stale.length > 0) {
       // Their process is gone: they count as spent, closed so they are not reported again.
       const closes: LedgerEntry[] = stale.map((s) => ({ t: "settle", id: s.id, n: s.n, ts: now, r: s.ts, stale: true }));
       await this.write(closes);
       lines = [...lines, ...closes.map((e) => JSON.stringify(e))];
-      report.problems.push(...stale.map((s) => `reservation ${s.id} (${s.n} tokens) was never settled by its process: counted as spent`));
+      report.problems.push(staleSummary(stale));
     }
     this.lines = lines;
     this.refresh();

@@ -13,7 +13,7 @@ import { silentLogger } from "./logger.js";
 import type { Student, StudentSession, Teacher, TeacherReply } from "./models.js";
 import type { TriggerPolicy } from "./policies.js";
 import type { TaskPrompt } from "./prompts.js";
-import type { RelayStats, Span, StopReason, TeacherPricing } from "./spans.js";
+import type { RelayStats, Span, StopReason, TeacherPricing, TeacherUsage } from "./spans.js";
 import { answerText, computeStats, reasoningText } from "./spans.js";
 import { redact as redactSecrets } from "./redact.js";
 import { TagScanner, visibleText } from "./tagScanner.js";
@@ -22,7 +22,24 @@ import { ThoughtSplitter, type ThoughtPiece } from "./thoughts.js";
 import { plausibleUsage, reservedPromptTokens } from "./usage.js";
 
 /** Teacher failures that mean the server did not take the request (nothing to charge). */
-const WARMING_NOT_SENT: ReadonlySet<RelayErrorCode> = new Set(["teacher-unreachable", "teacher-rejected", "teacher-redirect", "teacher-rate-limited", "teacher-server-error"]);
+const NOT_TAKEN: ReadonlySet<RelayErrorCode> = new Set(["teacher-unreachable", "teacher-rejected", "teacher-redirect", "teacher-rate-limited", "teacher-server-error"]);
+
+/**
+ * Whether a failed teacher request may have been worked on by the server: then it is paid for,
+ * at least what was sent and what came back, so a faulty server (a stream that stalls after
+ * text, a corrupt body, a 200 that is not JSON, no reply in time) cannot be used to spend
+ * without counting. A refusal (no connection, a 4xx, 429 or 5xx status, a redirect not
+ * followed) is not; a reply that started with a 2xx always is; anything unknown is.
+ */
+function serverTook(error: unknown): boolean {
+  if (error instanceof RelayError && error.partial?.answered) return true;
+  return !(error instanceof RelayError && NOT_TAKEN.has(error.code));
+}
+
+/** The text a failed request received before it failed. */
+function receivedBefore(error: unknown): string {
+  return error instanceof RelayError ? (error.partial?.text ?? "") : "";
+}
 
 export type RelayEvent =
   /** `thought`: reasoning of a thinking model (shown apart from the answer, never as ghost text). */
@@ -262,7 +279,7 @@ class RelayRun {
     } catch (error) {
       // Warming is an optimisation, but a request the server may have prefilled (a timeout, a
       // stream cut off, a cancel in flight) is charged what was sent; one it refused is not.
-      const refused = error instanceof RelayError && WARMING_NOT_SENT.has(error.code);
+      const refused = !serverTook(error);
       if (refused || !reservation) await reservation?.release().catch(() => {});
       else {
         await reservation.settle({ promptTokens: context.tokens, completionTokens: 0, receivedTokens: 0 }).catch(() => {});
@@ -345,6 +362,10 @@ class RelayRun {
       }
     }
 
+    if (this.req.signal?.aborted) {
+      await this.closeReservation(() => reservation?.release());
+      throw abortReason(this.req.signal);
+    }
     let reply: TeacherReply;
     try {
       reply = await this.race(
@@ -357,12 +378,14 @@ class RelayRun {
         }),
       );
     } catch (error) {
-      await this.closeReservation(() => reservation?.release());
+      // The request was sent: unless the server refused it, it is paid for (see serverTook).
+      const usage = serverTook(error) ? await this.chargeFailed(reservation, context.tokens, receivedBefore(error), granted) : undefined;
+      if (!usage) await this.closeReservation(() => reservation?.release());
       if (this.req.signal?.aborted) throw abortReason(this.req.signal);
       if (isAbortError(error)) throw abortError();
       if (this.breaker.failure(error)) this.log.warn(`teacher unavailable, the answer goes on without it: ${errorMessage(error)}`);
       else this.log.warn(`teacher call failed: ${errorMessage(error)}`);
-      this.pushSpan({ kind: "failed-call", text: "", tokens: 0, startMs, durationMs: Date.now() - started, requested, granted, model: teacher.model, error: errorMessage(error) });
+      this.pushSpan({ kind: "failed-call", text: "", tokens: 0, startMs, durationMs: Date.now() - started, requested, granted, model: teacher.model, ...(usage ? { usage } : {}), error: errorMessage(error) });
       return "refused";
     }
 
@@ -443,6 +466,16 @@ class RelayRun {
     const cut = cutMiddle(prompt, room, this.req.student);
     if (cut !== prompt) this.log.warn(`the task prompt is longer than the teacher's context allows (${this.limits.maxContextTokens} tokens): its middle is cut for the teacher`);
     return cut;
+  }
+
+  /**
+   * A failed call the server took: charged what was sent (our count of the prompt) and the
+   * text received before the failure (at most the grant); returns it as the span's usage.
+   */
+  private async chargeFailed(reservation: Reservation | null, promptTokens: number, received: string, granted: number): Promise<TeacherUsage> {
+    const completionTokens = Math.min(granted, this.req.student.countTokens(received));
+    await this.closeReservation(() => reservation?.settle({ promptTokens, completionTokens, receivedTokens: completionTokens }));
+    return { promptTokens, completionTokens, estimated: true };
   }
 
   /** Settles or releases; a ledger failure is logged, never lost with the answer. */

@@ -42,16 +42,27 @@ export interface RelayErrorDetails {
   status?: string;
 }
 
+/** A teacher request that failed after the server took it: what came back before the failure. */
+export interface TeacherPartial {
+  /** The server answered with a 2xx status: it took the request (and is paid for it). */
+  answered: boolean;
+  /** Text received before the failure ("" when none could be read). */
+  text: string;
+}
+
 export class RelayError extends Error {
   readonly details?: RelayErrorDetails;
+  /** A failed teacher request: whether the server answered, and the text received before it failed. */
+  readonly partial?: TeacherPartial;
   constructor(
     readonly code: RelayErrorCode,
     message: string,
-    options?: { cause?: unknown; details?: RelayErrorDetails },
+    options?: { cause?: unknown; details?: RelayErrorDetails; partial?: TeacherPartial },
   ) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = "RelayError";
     this.details = options?.details;
+    this.partial = options?.partial;
   }
 }
 

@@ -10,7 +10,7 @@ import * as vscode from "vscode";
 import { BudgetLedger, type BudgetConfig, type BudgetUsage } from "../core/budget.js";
 import type { BudgetGate, Reservation } from "../core/budgetGate.js";
 import { RelayError, errorMessage } from "../core/errors.js";
-import { budgetNumbers, budgetStatus, spentSentence, type BudgetRefusal, type BudgetStatus } from "../core/budgetStatus.js";
+import { budgetFigure, budgetNumbers, budgetStatus, resetSummary, spentSentence, type BudgetRefusal, type BudgetStatus } from "../core/budgetStatus.js";
 import type { Logger } from "../core/logger.js";
 import { FileLedgerStore } from "../io/fileLedgerStore.js";
 import { readConfig } from "./config.js";
@@ -132,7 +132,7 @@ export class BudgetService implements vscode.Disposable, BudgetGate {
     const s = this.status();
     const teacher = this.teacher.state();
     const limited = s.level !== "unlimited";
-    const numbers = `${formatTokens(u.used)}/${formatTokens(limited ? u.limit : Infinity)}`;
+    const numbers = budgetFigure(s, formatTokens);
     const off: Record<Exclude<typeof teacher.kind, "on">, { text: string; label: string }> = {
       restricted: { text: "$(shield) Relay: teacher off", label: "Relay: teacher off (Restricted Mode)" },
       paused: { text: "$(debug-pause) Relay: teacher paused", label: "Relay: teacher paused for this workspace" },
@@ -163,7 +163,7 @@ export class BudgetService implements vscode.Disposable, BudgetGate {
     if (this.ledgerError) tip.appendMarkdown(`${this.ledgerError}\n\n`);
     if (s.level === "spent") tip.appendMarkdown(`**${spentSentence(s).replace(/^t/, "T")}.** The student carries on alone.\n\n`);
     tip.appendMarkdown(`| | tokens |\n|---|---:|\n`);
-    tip.appendMarkdown(`| used this ${u.period} (${u.periodKey}) | ${u.used} |\n`);
+    tip.appendMarkdown(`| used this ${u.period} (${u.periodKey}) | ${s.unknownSpend ? "unknown (the ledger was damaged)" : u.used} |\n`);
     tip.appendMarkdown(`| settled | ${u.settled} |\n| in flight | ${u.reserved} |\n`);
     tip.appendMarkdown(`| limit | ${limited ? u.limit : "none"} |\n| remaining | ${limited ? u.remaining : "∞"} |\n| teacher calls | ${u.calls} |\n\n`);
     const share = this.routing.describe();
@@ -171,7 +171,7 @@ export class BudgetService implements vscode.Disposable, BudgetGate {
     tip.appendMarkdown(`Click for actions.`);
     this.item.tooltip = tip;
     this.item.accessibilityInformation = {
-      label: shown ? shown.label : `Relay teacher budget: ${u.used} of ${limited ? u.limit : "unlimited"} tokens used this ${u.period}${s.level === "spent" ? ", spent" : s.level === "near" ? ", near the limit" : ""}`,
+      label: shown ? shown.label : `Relay teacher budget: ${s.unknownSpend ? "spend unknown" : u.used} of ${limited ? u.limit : "unlimited"} tokens used this ${u.period}${s.unknownSpend ? ", refused until the period is reset" : s.level === "spent" ? ", spent" : s.level === "near" ? ", near the limit" : ""}`,
     };
   }
 
@@ -193,8 +193,12 @@ export class BudgetService implements vscode.Disposable, BudgetGate {
   async resetPeriod(): Promise<void> {
     const answer = await vscode.window.showWarningMessage("Relay: start this budget period over at 0 tokens?", { modal: true }, "Reset");
     if (answer !== "Reset") return;
-    await this.open.reset();
+    const dropped = await this.open.reset();
     this.notifiedPeriod = undefined;
+    // What the reset dropped, said once (the log keeps it): spend that counted, or was unknown.
+    const summary = resetSummary(dropped);
+    this.log.info(`budget period reset: ${summary}`);
+    void vscode.window.showInformationMessage(`Relay: the budget period starts over at 0. ${summary.charAt(0).toUpperCase()}${summary.slice(1)}`);
   }
 
   async showActions(): Promise<void> {

@@ -17,7 +17,7 @@ export interface TrainOptions {
   data: string[];
   out: string;
   model: "auto" | "logistic" | "mlp";
-  label: "disagree" | "strong" | "rollout";
+  label: "disagree" | "strong" | "rollout" | "utility";
   span: number;
   seed: number;
   /** A Python with scikit-learn; default: the package's `tools` environment. */

@@ -147,6 +147,8 @@ export class OpenAITeacher implements Teacher {
     const guard = new RequestGuard({ deadlineMs: this.deadlineMs, idleMs: this.idleMs, signal: request.signal, stream: Boolean(this.options.stream) });
     const client = this.client.withOptions({ fetch: guard.fetch(this.options.fetch ?? fetch) });
     const started = Date.now();
+    // The text of a stream so far: what a failure part-way still received.
+    const got = { text: "" };
     const entry = () => ({
       ts: new Date(started).toISOString(),
       provider: this.name,
@@ -158,7 +160,7 @@ export class OpenAITeacher implements Teacher {
       request: sent,
     });
     try {
-      const reply = await guard.race(this.options.stream ? this.streamed(client, built, request.maxTokens, guard) : this.single(client, built, guard));
+      const reply = await guard.race(this.options.stream ? this.streamed(client, built, request.maxTokens, guard, got) : this.single(client, built, guard));
       this.options.log?.record({ ...entry(), reply: reply.text, finish: reply.finish, usage: reply.usage, durationMs: Date.now() - started });
       return reply;
     } catch (error) {
@@ -167,8 +169,11 @@ export class OpenAITeacher implements Teacher {
       const last = guard.lastAttempt;
       if (guard.failure?.code === "teacher-timeout" && last) failure = last.error ?? new OpenAI.APIError(last.status, undefined, `${guard.failure.message} The last attempt got HTTP ${last.status}.`, new Headers());
       const aborted = request.signal?.aborted || (isAbortError(failure) && !(failure instanceof RelayError && failure.code !== "aborted"));
-      const relayError = aborted ? abortError() : this.classify(failure, guard.urls.at(-1) ?? this.baseURL);
-      this.options.log?.record({ ...entry(), error: aborted ? "cancelled" : relayError.message, durationMs: Date.now() - started });
+      const classified = aborted ? abortError() : this.classify(failure, guard.urls.at(-1) ?? this.baseURL);
+      // The caller charges a request the server took (a 2xx that went wrong, a timeout) and
+      // releases one it refused: it needs to know which, and what text came before the failure.
+      const relayError = new RelayError(classified.code, classified.message, { cause: classified.cause, details: classified.details, partial: { answered: guard.answered, text: got.text } });
+      this.options.log?.record({ ...entry(), error: aborted ? "cancelled" : relayError.message, ...(got.text ? { reply: got.text } : {}), durationMs: Date.now() - started });
       throw relayError;
     } finally {
       guard.dispose();
@@ -189,7 +194,7 @@ export class OpenAITeacher implements Teacher {
     return this.reply(textOf(choice.message?.content), choice, response.usage);
   }
 
-  private async streamed(client: OpenAI, built: TeacherBody, maxTokens: number, guard: RequestGuard): Promise<TeacherReply> {
+  private async streamed(client: OpenAI, built: TeacherBody, maxTokens: number, guard: RequestGuard, got: { text: string }): Promise<TeacherReply> {
     const options = { signal: guard.signal };
     const stream_options = { include_usage: true };
     const chunks: AsyncIterable<Completion | ChatCompletionChunk> =
@@ -206,6 +211,7 @@ export class OpenAITeacher implements Teacher {
       // Progress is text, an end or usage: a stream of empty events is a stall.
       if (typeof piece === "string" && piece.length > 0) {
         text += piece;
+        got.text = text;
         guard.touch();
       }
       if (choice?.finish_reason) {

@@ -35,6 +35,8 @@ export class RequestGuard {
   readonly redirects: RedirectRecord[] = [];
   /** The last attempt's own failure (a connection error, an HTTP status), when the SDK retried it. */
   lastAttempt: { error?: unknown; status?: number } | undefined;
+  /** A 2xx reply started: the server took the request, whatever happens to its body. */
+  answered = false;
   private readonly deadline: ReturnType<typeof setTimeout>;
   private idle: ReturnType<typeof setTimeout> | undefined;
   private readonly onCallerAbort = () => this.stop(abortError());
@@ -105,6 +107,7 @@ export class RequestGuard {
   /** A reply started: from now on its body must keep coming (an error reply is read at once). */
   private watch(response: Response): Response {
     if (!response.ok) return response;
+    this.answered = true;
     this.touch();
     if (this.options.stream || !response.body) return response;
     const body = response.body.pipeThrough(

@@ -7,8 +7,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { basename, dirname, join } from "node:path";
 import { tmpdir } from "node:os";
 import { BudgetLedger, replayLedger } from "../../src/core/budget.js";
 import { FileLedgerStore } from "../../src/io/fileLedgerStore.js";
@@ -76,6 +76,9 @@ async function checkAfterKill(path: string, reported: number, label: string, tor
   assert.equal(again.usage().settled, before + 13, label);
   const replay = replayLedger(readFileSync(path, "utf8").split("\n"), "total");
   assert.equal(replay.problems.length, 0, `${label}: ${replay.problems.join("; ")}`);
+  // A rewrite killed between its temporary file and the rename leaves nothing behind for long.
+  const leftovers = readdirSync(dirname(path)).filter((f) => f.startsWith(`${basename(path)}.`) && f.endsWith(".tmp"));
+  assert.deepEqual(leftovers, [], `${label}: temporary files left behind`);
 }
 
 test("kill -9 at every point of a ledger operation: nothing settled is lost, nothing is refunded", { timeout: 300_000 }, async () => {

@@ -48,3 +48,14 @@ test("numbers: thousands separated, no limit said so", () => {
   assert.equal(budgetNumbers(budgetStatus(usage(1234, 100000))), "1,234 / 100,000 tokens used this month");
   assert.equal(budgetNumbers(budgetStatus(usage(7, 0))), "7 tokens used this month (no limit)");
 });
+
+test("unknown spend (a damaged ledger) is said so, never shown as 0 / limit", () => {
+  const u = { ...usage(0, 300), remaining: 0, unknownSpend: true };
+  const s = budgetStatus(u);
+  assert.equal(s.level, "spent");
+  assert.doesNotMatch(budgetNumbers(s), /^0 \//);
+  assert.equal(budgetNumbers(s), "spend unknown / 300 tokens this month (the budget ledger was damaged)");
+  assert.match(spentSentence(s), /spend is unknown.*reset/);
+  // Without a limit nothing is refused: the plain numbers.
+  assert.equal(budgetNumbers(budgetStatus({ ...usage(12, 0), unknownSpend: true })), "12 tokens used this month (no limit)");
+});

@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import { runRelay, type RelayEvent } from "../../src/core/controller.js";
 import { createPolicy } from "../../src/core/policies.js";
 import type { BudgetGate } from "../../src/core/budgetGate.js";
+import { RelayError } from "../../src/core/errors.js";
 import { MemoryStudent, MemoryTeacher, pieces } from "../helpers/memoryModels.js";
 
 const task = { user: "What is 17 * 23?" };
@@ -138,27 +139,34 @@ test("budget: a denied call is recorded and the student carries on; a shrunk gra
   assert.equal(result.stats.deniedCalls, 1);
 });
 
-test("budget reservations are settled on success and released on failure", async () => {
+test("budget reservations are settled on success, released when the server refused the call, charged what was sent when it may have taken it", async () => {
   const log: string[] = [];
   const budget: BudgetGate = {
     async reserve(_p, span) {
       return {
         granted: span,
-        settle: async (u) => void log.push(`settle ${u.completionTokens}`),
+        settle: async (u) => void log.push(`settle ${u.promptTokens}+${u.completionTokens}`),
         release: async () => void log.push("release"),
       };
     },
   };
   let n = 0;
   const teacher = new MemoryTeacher(() => {
-    if (n++ === 0) throw new Error("500");
+    n++;
+    // Refused: nothing to pay. Unknown: the server may have done the work, so what was sent counts.
+    if (n === 1) throw new RelayError("teacher-rejected", "Teacher request failed: HTTP 400");
+    if (n === 2) throw new Error("something broke after the request went out");
     return { text: "ok", finish: "length", model: "m", usage: { promptTokens: 7, completionTokens: 2 } };
   });
-  const student = new MemoryStudent([pieces("a", "<call>5</call>", "b", "<call>5</call>"), pieces("c")]);
+  const student = new MemoryStudent([pieces("a", "<call>5</call>", "b", "<call>5</call>", "d", "<call>5</call>"), pieces("c")]);
   const result = await runRelay({ task, student, teacher, policy: createPolicy("learned"), budget });
-  assert.deepEqual(log, ["release", "settle 2"]);
-  assert.equal(result.spans[3].usage?.promptTokens, 7);
-  assert.equal(result.stats.teacherPromptTokens, 7);
+  const sent = teacher.requests[1].promptText.length + teacher.requests[1].answer.length;
+  assert.deepEqual(log, ["release", `settle ${sent}+0`, "settle 7+2"]);
+  assert.deepEqual(result.spans.map((s) => s.kind), ["student", "failed-call", "student", "failed-call", "student", "teacher", "student"]);
+  assert.equal(result.spans[1].usage, undefined, "a refused call costs nothing");
+  assert.deepEqual(result.spans[3].usage, { promptTokens: sent, completionTokens: 0, estimated: true });
+  assert.equal(result.spans[5].usage?.promptTokens, 7);
+  assert.equal(result.stats.teacherPromptTokens, sent + 7);
 });
 
 test("student-only ignores commands; the answer shows none of them", async () => {

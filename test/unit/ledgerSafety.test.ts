@@ -1,6 +1,7 @@
 /**
  * The ledger as an attacker or an unlucky user meets it: period changes, corrupt files, absurd
- * provider usage, an unwritable path. Real files in a temporary folder (FileLedgerStore).
+ * provider usage, an unwritable path, symlinks, FIFOs, devices, skewed clocks, huge and stale
+ * ledgers. Real files in a temporary folder (FileLedgerStore).
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -12,6 +13,7 @@ import fc from "fast-check";
 import { BUDGET_PERIODS, BudgetLedger, compactLedger, periodKey, replayLedger, type BudgetConfig } from "../../src/core/budget.js";
 import { RelayError } from "../../src/core/errors.js";
 import { FileLedgerStore } from "../../src/io/fileLedgerStore.js";
+import { clockBehind, clockJumpedBack, deviceLedger, directoryLedger, fifoLedger, futureReset, futureSpend, hugeSameDay, manyStale, symlinkedLedger } from "../helpers/ledgerFaults.js";
 
 const dir = mkdtempSync(join(tmpdir(), "relay-ledger-safety-"));
 let n = 0;
@@ -217,4 +219,86 @@ test("a v1 ledger (main's format) is read and migrated without losing spend", as
   assert.deepEqual([ledger.usage().settled, ledger.usage().calls], [325, 4]);
   assert.match(readFileSync(path, "utf8"), /^\{"t":"ledger"/);
   assert.equal((await open(path, { period: "total" })).usage().settled, 325);
+});
+
+// The ledger's file faults and clocks (issue §2); each scenario is in test/helpers/ledgerFaults.ts.
+
+test("a symlinked ledger: the link is never replaced; the link, the real path and a linked folder are one budget", async () => {
+  await symlinkedLedger();
+});
+
+test("a FIFO as the ledger is refused at once with a clear error (it used to hang holding the lock)", async () => {
+  await fifoLedger();
+});
+
+test("a directory or a device as the ledger is refused as not a regular file; /dev/null is left alone", async () => {
+  await directoryLedger();
+  await deviceLedger();
+});
+
+test("a period reset stamped in the future counts as made now: spend after it counts, the limit holds", async () => {
+  await futureReset();
+});
+
+test("spend and reservations stamped in the future count this month (reported)", async () => {
+  await futureSpend();
+});
+
+test("clock skew the other way: a writer whose clock is behind, and a clock that jumped ahead and came back, stay within the limit", async () => {
+  await clockBehind();
+  await clockJumpedBack();
+});
+
+test("a ledger of tens of thousands of same-day entries is folded: a reserve + settle stays cheap, nothing is lost", async () => {
+  await hugeSameDay();
+});
+
+test("10,000 stale reservations are counted as spent and reported in one line", async () => {
+  await manyStale();
+});
+
+test("10,000 unreadable lines are reported in a few lines, the rest counted", async () => {
+  const path = fresh();
+  await spend(path, 2, { period: "total" });
+  appendFileSync(path, Array.from({ length: 10_000 }, (_, i) => `garbage ${i}`).join("\n") + "\n");
+  const ledger = await open(path, { period: "total" });
+  assert.ok(ledger.problems.length <= 10, `${ledger.problems.length} problem lines`);
+  assert.ok(ledger.problems.some((p) => /9,99\d more problems/.test(p)), JSON.stringify(ledger.problems));
+  assert.equal(ledger.usage().unknownSpend, true, "the damage must still make the spend unknown");
+});
+
+test("property: compaction folds today's charges between resets and keeps every period's totals", () => {
+  const start = new Date(2026, 2, 10, 0, 30).getTime();
+  const hour = 3_600_000;
+  fc.assert(
+    fc.property(
+      fc.array(fc.record({ at: fc.integer({ min: 0, max: 20 * hour }), n: fc.integer({ min: 0, max: 90 }), reset: fc.oneof({ arbitrary: fc.constant(undefined), weight: 8 }, { arbitrary: fc.constantFrom(...BUDGET_PERIODS), weight: 1 }) }), { minLength: 12, maxLength: 80 }),
+      fc.integer({ min: 0, max: 3 * hour }),
+      (entries, after) => {
+        const sorted = [...entries].sort((a, b) => a.at - b.at);
+        const lines = sorted.flatMap((e, i) => {
+          const ts = start + e.at;
+          if (e.reset) return [JSON.stringify({ t: "reset", period: e.reset, key: periodKey(e.reset, new Date(ts)), ts })];
+          return [JSON.stringify({ t: "reserve", id: `r${i}`, n: e.n + 5, ts }), JSON.stringify({ t: "settle", id: `r${i}`, n: e.n, ts: ts + 10, r: ts })];
+        });
+        const now = start + (sorted.at(-1)?.at ?? 0) + 20 + after;
+        const compacted = compactLedger(lines, now);
+        // Today's settled calls fold into one line per stretch between resets.
+        const resets = sorted.filter((e) => e.reset).length;
+        assert.ok(compacted.filter((l) => l.includes('"charge"')).length <= resets + 1);
+        for (const period of BUDGET_PERIODS) {
+          const key = periodKey(period, new Date(now));
+          const a = replayLedger(lines, { period, key, now });
+          const b = replayLedger(compacted, { period, key, now });
+          assert.deepEqual([b.settled, b.calls, b.problems], [a.settled, a.calls, []], period);
+          // And after a reset made later, the same again.
+          const reset = JSON.stringify({ t: "reset", period, key, ts: now + 5 });
+          const c = replayLedger([...lines, reset], { period, key, now: now + 10 });
+          const d = replayLedger([...compacted, reset], { period, key, now: now + 10 });
+          assert.deepEqual([d.settled, d.calls], [c.settled, c.calls], `${period} after a reset`);
+        }
+      },
+    ),
+    { numRuns: 300 },
+  );
 });

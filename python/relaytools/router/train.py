@@ -67,7 +67,23 @@ class Dataset:
     """Index of the answer each token belongs to."""
 
 
-def build(c: Collection, label: str, strong_below: float, rollout_weight: float) -> Dataset:
+def fix_model(c: Collection, answer_ids: set[str], seed: int) -> LogisticRegression | None:
+    """P(a call fixes the answer | the token's features), from the rollouts of the given answers."""
+    by_id = {a["id"]: a for a in c.answers if a["id"] in answer_ids}
+    xs, ys = [], []
+    for r in c.rollouts:
+        a = by_id.get(r["id"])
+        if a is not None and r["at"] < len(a["tokens"]):
+            xs.append(a["tokens"][r["at"]]["f"])
+            ys.append(1 if r["correct"] else 0)
+    if len(ys) < 30 or sum(ys) < 5 or sum(ys) == len(ys):
+        return None
+    scaler = StandardScaler().fit(xs)
+    model = LogisticRegression(max_iter=2000, C=0.1, random_state=seed).fit(scaler.transform(xs), ys)
+    return lambda x: model.predict_proba(scaler.transform(x))[:, 1]
+
+
+def build(c: Collection, label: str, strong_below: float, rollout_weight: float, fixes=None) -> Dataset:
     outcome = {(r["id"], r["at"]): bool(r["correct"]) for r in c.rollouts}
     xs, ys, ws, gs = [], [], [], []
     for gi, a in enumerate(c.answers):
@@ -85,7 +101,13 @@ def build(c: Collection, label: str, strong_below: float, rollout_weight: float)
             gs.append(gi)
     if not xs:
         raise SystemExit("the collections hold no answers")
-    return Dataset(np.asarray(xs, dtype=np.float64), np.asarray(ys), np.asarray(ws), np.asarray(gs))
+    x, y, w = np.asarray(xs, dtype=np.float64), np.asarray(ys), np.asarray(ws)
+    if label == "utility" and fixes is not None:
+        # A strong disagreement counts by how likely a call there fixes the answer (the rollouts'
+        # second stage): the router ranks the disagreements that matter first.
+        p = fixes(x[y == 1])
+        w[y == 1] = p / max(1e-9, p.mean())
+    return Dataset(x, y, w, np.asarray(gs))
 
 
 def split(d: Dataset, seed: int, held_out: float = 0.25) -> tuple[np.ndarray, np.ndarray]:
@@ -102,8 +124,8 @@ def fit(kind: str, x: np.ndarray, y: np.ndarray, w: np.ndarray, seed: int):
         model = LogisticRegression(max_iter=2000, class_weight="balanced", C=1.0)
         model.fit(x, y, sample_weight=w)
         return model
-    # MLPClassifier takes no sample weights: repeat the weighted rows instead (weights are small integers).
-    reps = np.maximum(1, np.rint(w).astype(int))
+    # MLPClassifier takes no sample weights: repeat the rows in proportion (quarter steps).
+    reps = np.rint(w * 4).astype(int)
     xr, yr = np.repeat(x, reps, axis=0), np.repeat(y, reps)
     # Balance the classes by oversampling the positives.
     pos = np.flatnonzero(yr == 1)
@@ -171,7 +193,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("files", nargs="+", type=Path)
     p.add_argument("--out", type=Path, required=True)
     p.add_argument("--model", choices=["auto", "logistic", "mlp"], default="auto")
-    p.add_argument("--label", choices=["disagree", "strong", "rollout"], default="rollout")
+    p.add_argument("--label", choices=["disagree", "strong", "rollout", "utility"], default="utility")
     p.add_argument("--strong-below", type=float, default=0.1)
     p.add_argument("--rollout-weight", type=float, default=5.0)
     p.add_argument("--span", type=int, default=16)
@@ -181,7 +203,15 @@ def main(argv: list[str] | None = None) -> int:
     collections = [read_collection(f) for f in args.files]
     c = merge(collections, args.files)
     features = c.settings["features"]
-    d = build(c, args.label, args.strong_below, args.rollout_weight)
+    fixes = None
+    if args.label == "utility":
+        probe = build(c, "strong", args.strong_below, args.rollout_weight)
+        train_probe, _ = split(probe, args.seed)
+        train_ids = {c.answers[g]["id"] for g in np.unique(probe.group[train_probe]).tolist()}
+        fixes = fix_model(c, train_ids, args.seed)
+        if fixes is None:
+            raise SystemExit("label utility needs rollouts (at least 30, 5 of them fixing the answer) in the training answers: collect with --rollouts")
+    d = build(c, args.label, args.strong_below, args.rollout_weight, fixes)
     train, test = split(d, args.seed)
     if len(set(d.y[train].tolist())) < 2 or len(set(d.y[test].tolist())) < 2:
         raise SystemExit("both classes are needed in the train and held-out answers: collect more answers")
