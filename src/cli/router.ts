@@ -2,6 +2,7 @@
 import type { Command } from "commander";
 import { RelayError } from "../core/errors.js";
 import { GPU_SETTINGS, type GpuSetting } from "../llama/llama.js";
+import type { TrainOptions } from "../router/train.js";
 import { choiceOption, intOption, listOption, textOption } from "./options.js";
 
 export interface CollectCommandOptions {
@@ -22,15 +23,7 @@ export interface CollectCommandOptions {
   verbose?: boolean;
 }
 
-export interface TrainCommandOptions {
-  data: string[];
-  out: string;
-  model: "auto" | "logistic" | "mlp";
-  label: "disagree" | "strong" | "rollout" | "utility";
-  span: number;
-  seed: number;
-  json?: boolean;
-}
+export type TrainCommandOptions = Omit<TrainOptions, "python"> & { json?: boolean };
 
 const FAMILIES = ["arith", "words"] as const;
 

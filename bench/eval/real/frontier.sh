@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# The frontier on the real pair in bench/eval/real/: SmolLM2-135M-Instruct (student) and
+# Qwen2.5-Coder-0.5B-Instruct (local GGUF teacher), pass@1 greedy, 256 tokens per answer; the
+# router of bench/eval/real/router.json (trained on generated train problems only, see
+# bench/eval/real/router/README.md) against confidence and the training-free signals, each at
+# teacher shares whose thresholds come from a calibration on generated train problems
+# (calibration.json here), and a random router at the call ratio each router point reached.
+# Same out folder and settings as run.sh: answers already made there are reused, never re-run.
+# Resumable: rerun to finish. Phases in order of what matters most; the last writes the report
+# of everything in results.jsonl.
+#
+#   bench/eval/real/frontier.sh [phase...]      phases: arith gsm8k signals report (default: all)
+set -euo pipefail
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)
+cd "$root"
+student=$(scripts/real-models.sh --only smollm2-135m-instruct)
+teacher=$(scripts/real-models.sh --only qwen2.5-coder-0.5b-instruct)
+cli=${RELAY_CLI:-dist/cli.js}
+[ -n "${RELAY_CLI:-}" ] || npm run build >/dev/null
+eval_() {
+  node "$cli" eval --student "$student" --teacher-gguf "$teacher" --router bench/eval/real/router.json \
+    --span-tokens 16 --cooldown 8 \
+    --gpu cpu --threads 1 --concurrency 2 --context-size 2048 \
+    --max-tokens 256 --max-calls 16 --max-span 256 --max-context 8192 \
+    --grader math-verify --input-price 0.15 --cached-input-price 0.075 --output-price 0.60 \
+    --out bench/eval/real --no-progress "$@"
+}
+phases=("${@:-arith gsm8k signals report}")
+for phase in ${phases[*]}; do
+  case $phase in
+    arith) eval_ --data arith --limit arith=150 --conditions student-only,teacher-only,router,random,confidence --calibrate-to router --sweep 2,5,10,20 ;;
+    gsm8k) eval_ --data gsm8k --limit gsm8k=60 --conditions student-only,teacher-only,router,random,confidence --calibrate-to router --sweep 5,10 ;;
+    signals) eval_ --data arith --limit arith=150 --conditions entropy,margin,rolling-entropy,step-entropy --sweep 5,10 ;;
+    report) eval_ --data arith,gsm8k --report-only ;;
+    *) echo "unknown phase $phase (arith gsm8k signals report)" >&2; exit 2 ;;
+  esac
+done
