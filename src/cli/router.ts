@@ -3,11 +3,18 @@ import type { Command } from "commander";
 import { RelayError } from "../core/errors.js";
 import { GPU_SETTINGS, type GpuSetting } from "../llama/llama.js";
 import type { TrainOptions } from "../router/train.js";
-import { choiceOption, intOption, listOption, textOption } from "./options.js";
+import { PROMPT_TEMPLATES, type PromptTemplateName } from "../llama/chatFormat.js";
+import { TEACHER_API_STYLES, type TeacherApiStyle } from "../teacher/openaiTeacher.js";
+import { choiceOption, envNameOption, intOption, listOption, textOption, urlOption } from "./options.js";
 
 export interface CollectCommandOptions {
   student: string;
-  teacherGguf: string;
+  teacherGguf?: string;
+  teacherUrl?: string;
+  teacherModel?: string;
+  teacherApi: TeacherApiStyle;
+  teacherKeyEnv: string;
+  teacherTemplate?: PromptTemplateName;
   out: string;
   count: number;
   families: string[];
@@ -33,7 +40,12 @@ export function registerRouter(program: Command): void {
     .command("collect")
     .description("answer generated train problems with the student alone, label each token with the teacher's own next-token prediction, and roll out a call where the teacher disagrees most strongly in wrong answers; JSON lines, resumable")
     .requiredOption("--student <model>", "the student GGUF", textOption("--student"))
-    .requiredOption("--teacher-gguf <path>", "the teacher GGUF (its predictions at every position come from one local evaluation)", textOption("--teacher-gguf"))
+    .option("--teacher-gguf <path>", "a local GGUF teacher: its next token and probabilities at every position come from one evaluation", textOption("--teacher-gguf"))
+    .option("--teacher-url <url>", "or an OpenAI-compatible teacher: asked for 1 token at each of the student's token boundaries (a server with a prompt cache makes that cheap)", urlOption("--teacher-url"))
+    .option("--teacher-model <name>", "the teacher model name at that API", textOption("--teacher-model"))
+    .option("--teacher-api <style>", `request style: ${TEACHER_API_STYLES.join(", ")}`, choiceOption("--teacher-api", TEACHER_API_STYLES), "completions")
+    .option("--teacher-key-env <name>", "environment variable holding the teacher API key", envNameOption("--teacher-key-env"), "OPENAI_API_KEY")
+    .option("--teacher-template <name>", `completions teacher: its chat format: ${PROMPT_TEMPLATES.join(", ")} (default: the student's)`, choiceOption("--teacher-template", PROMPT_TEMPLATES))
     .option("--out <file>", "the collection (JSON lines; rerun to resume)", textOption("--out"), "router-data.jsonl")
     .option("--count <n>", "generated train problems (never benchmark or test items)", intOption("--count", 1, 1_000_000), 300)
     .option("--families <list>", `problem families: ${FAMILIES.join(", ")}`, listOption("--families"), ["arith", "words"])
@@ -49,6 +61,7 @@ export function registerRouter(program: Command): void {
     .option("-v, --verbose", "log model loading to stderr")
     .action(async (options: CollectCommandOptions) => {
       for (const f of options.families) if (!(FAMILIES as readonly string[]).includes(f)) throw new RelayError("invalid-argument", `--families must list ${FAMILIES.join(", ")} (got ${JSON.stringify(f)}).`);
+      if (Boolean(options.teacherGguf) === Boolean(options.teacherUrl)) throw new RelayError("invalid-argument", "Give the teacher as --teacher-gguf or as --teacher-url with --teacher-model (one of them).");
       const { runCollectCommand } = await import("./routerCommand.js");
       process.exitCode = await runCollectCommand(options);
     });

@@ -4,7 +4,11 @@ import { trainProblems } from "../router/problems.js";
 import { createProgressBar } from "../eval/progress.js";
 import { modelFingerprint } from "../llama/fingerprint.js";
 import { LlamaStudent } from "../student/llamaStudent.js";
+import { createHash } from "node:crypto";
+import { RelayError } from "../core/errors.js";
+import type { Teacher } from "../core/models.js";
 import { LocalTeacher } from "../teacher/localTeacher.js";
+import { loadTeacher, type ModelOptions } from "./setup.js";
 import { stderrLogger } from "./logger.js";
 import { parseShard, type CollectCommandOptions, type TrainCommandOptions } from "./router.js";
 import { trainRouter } from "../router/train.js";
@@ -17,15 +21,20 @@ export async function runCollectCommand(options: CollectCommandOptions): Promise
   const controller = new AbortController();
   const onSigint = () => controller.abort();
   const progress = createProgressBar(options.progress);
-  let teacher: LocalTeacher | undefined;
+  let teacher: (Teacher & { dispose(): Promise<void> }) | undefined;
   try {
-    teacher = await LocalTeacher.load({ model: options.teacherGguf, gpu: options.gpu, threads: options.threads, contextSize: options.contextSize, logger });
-    const settings = collectSettings(
-      { name: student.name, fingerprint: await modelFingerprint(student.path) },
-      { name: teacher.model, fingerprint: await modelFingerprint(teacher.path) },
-      options.maxTokens,
-      options.rolloutSpan,
-    );
+    let teacherId: { name: string; fingerprint: string };
+    if (options.teacherGguf) {
+      const local = await LocalTeacher.load({ model: options.teacherGguf, gpu: options.gpu, threads: options.threads, contextSize: options.contextSize, logger });
+      teacher = local;
+      teacherId = { name: local.model, fingerprint: await modelFingerprint(local.path) };
+    } else {
+      // The same teacher the relay would use: its request style and template; greedy for labels.
+      teacher = await loadTeacher({ ...options, teacherTemperature: 0 } as unknown as ModelOptions, logger);
+      if (!teacher) throw new RelayError("invalid-argument", "relay router collect needs a teacher: --teacher-gguf, or --teacher-url and --teacher-model.");
+      teacherId = { name: teacher.model, fingerprint: createHash("sha256").update(`${options.teacherUrl} ${options.teacherModel} ${options.teacherApi}`).digest("hex").slice(0, 16) };
+    }
+    const settings = collectSettings({ name: student.name, fingerprint: await modelFingerprint(student.path) }, teacherId, options.maxTokens, options.rolloutSpan);
     process.once("SIGINT", onSigint);
     const outcome = await collect({ student, teacher, settings, problems, out: options.out, rollouts: options.rollouts, signal: controller.signal, progress, logger });
     progress.stop();

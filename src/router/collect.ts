@@ -20,7 +20,9 @@ import { alignLabels } from "../core/routing/labels.js";
 import { gradeResponse } from "../eval/grade.js";
 import type { ProgressSink } from "../eval/runEval.js";
 import type { LlamaStudent } from "../student/llamaStudent.js";
-import type { LocalTeacher } from "../teacher/localTeacher.js";
+import type { Teacher } from "../core/models.js";
+import type { BoundaryPrediction } from "../core/routing/labels.js";
+import { predictAtBoundaries } from "./boundaryPredictions.js";
 import type { Problem } from "./problems.js";
 import { RecordingPolicy, round } from "./recordingPolicy.js";
 
@@ -77,7 +79,8 @@ export interface RolloutLine {
 
 export interface CollectRun {
   student: LlamaStudent;
-  teacher: LocalTeacher;
+  /** A local GGUF teacher gives every position in one evaluation (`predictions`); any other is asked per boundary. */
+  teacher: Teacher & { predictions?(promptText: string, answer: string, signal?: AbortSignal): Promise<BoundaryPrediction[]> };
   settings: CollectSettings;
   problems: Problem[];
   /** The JSON-lines file (created, or resumed when its settings match). */
@@ -179,7 +182,9 @@ async function answerAlone(run: CollectRun, problem: Problem): Promise<AnswerLin
   // The answer as the teacher would continue it: every token the student kept, tags and all.
   const tokens = policy.tokens;
   const answer = tokens.map((t) => t.t).join("");
-  const predictions = await run.teacher.predictions(run.teacher.renderPrompt(task), answer, run.signal);
+  const promptText = run.teacher.renderPrompt?.(task) ?? run.student.renderPrompt(task);
+  const starts = tokens.map((_, i) => tokens.slice(0, i).reduce((n, t) => n + t.t.length, 0)).filter((start, i) => tokens[i].t.length > 0);
+  const predictions = run.teacher.predictions ? await run.teacher.predictions(promptText, answer, run.signal) : await predictAtBoundaries(run.teacher, task, promptText, answer, starts, run.signal);
   const labels = alignLabels(answer, tokens.map((t) => t.t), predictions);
   const grade = gradeResponse(result.text, problem.answer);
   return {

@@ -18,6 +18,7 @@ import { FEATURE_NAMES } from "../../src/core/routing/features.js";
 import { parseRouter, type RouterFile } from "../../src/core/routing/router.js";
 import { seededRandom } from "../../src/core/random.js";
 import { LlamaStudent } from "../../src/student/llamaStudent.js";
+import { startLlamaServer } from "../../src/bench/llamaServer.js";
 import { REAL_THREADS, REPO_ROOT, realModels } from "../fixtures/real.js";
 
 const run = promisify(execFile);
@@ -103,6 +104,36 @@ describe("the token router on the real student and teacher", () => {
       assert.ok(worst < 1e-4, `largest score difference ${worst}`);
     } finally {
       await student.dispose();
+    }
+  });
+
+  test("collect through an OpenAI-compatible server (llama-cpp-python serving the same teacher): its labels agree with the local teacher's", async () => {
+    const server = await startLlamaServer({ repoRoot: REPO_ROOT, model: models.qwenCoder, alias: "qwen", contextSize: 2048, threads: REAL_THREADS });
+    try {
+      const remote = join(dir, "remote.jsonl");
+      const local = join(dir, "local.jsonl");
+      const args = (out: string) => collect(out, 2, 0).filter((a, i, all) => a !== "--teacher-gguf" && all[i - 1] !== "--teacher-gguf");
+      await node([...args(remote), "--teacher-url", server.url, "--teacher-model", "qwen", "--teacher-template", "qwen"]);
+      await node(collect(local, 2, 0));
+      const remoteAnswers = lines(remote).filter((l) => l.type === "answer");
+      const localAnswers = lines(local).filter((l) => l.type === "answer");
+      assert.equal(remoteAnswers.length, 2);
+      let same = 0;
+      let all = 0;
+      for (const [i, a] of remoteAnswers.entries()) {
+        const b = localAnswers[i];
+        assert.equal(a.question, b.question);
+        assert.equal(a.tokens?.length, b.tokens?.length, "the student's own answer, token for token");
+        a.tokens?.forEach((t, j) => {
+          all++;
+          if (t.y === b.tokens?.[j].y) same++;
+        });
+      }
+      // One GGUF, two llama.cpp builds and two ways of asking (per boundary vs one pass): nearly the same verdicts.
+      assert.ok(same / all >= 0.85, `labels agree on ${same} of ${all} tokens`);
+      assert.ok(remoteAnswers.some((a) => a.tokens?.some((t) => t.y === 1)));
+    } finally {
+      await server.stop();
     }
   });
 
