@@ -24,7 +24,7 @@ import type { GraderName } from "../eval/grader.js";
 import { OpenAIJudge, type Judge } from "../eval/judge.js";
 import { createProgressBar } from "../eval/progress.js";
 import { buildReport, reportMarkdown, type EvalReport } from "../eval/report.js";
-import { ResultsFile, type EvalSettings } from "../eval/results.js";
+import { ResultsFile, checkReportFiles, type EvalSettings } from "../eval/results.js";
 import { cellsOfResults, gradeRows, runEval, type EvalOutcome, type ItemLimit } from "../eval/runEval.js";
 import { frontierSvg } from "../eval/svg.js";
 
@@ -83,9 +83,13 @@ export async function runEvalCommand(options: EvalCommandOptions): Promise<numbe
     const issues = describeIssues(d);
     if (issues) process.stderr.write(`${issues}\n`);
   }
+  // A line that could not be read is never skipped silently: the run goes on, and exits 1.
+  const unread = datasets.flatMap((d) => [...new Set(d.issues.filter((i) => i.action === "skipped").map((i) => `${d.name} line ${i.line}`))]);
+  const unreadNote = () => process.stderr.write(`${unread.length} dataset line(s) could not be read and were not evaluated (${unread.slice(0, 5).join(", ")}${unread.length > 5 ? ", …" : ""}); fix them and run again (exit 1).\n`);
   if (options.samples > 1 && !options.temperature) logger.warn("--samples > 1 with greedy decoding (--temperature 0) repeats the same answer; set --temperature");
 
   const resultsPath = join(options.out, "results.jsonl");
+  checkReportFiles(options.out);
   const results = await ResultsFile.open(resultsPath, settingsOf(options));
   for (const w of results.warnings) logger.warn(`${resultsPath}: ${w}`);
 
@@ -108,6 +112,10 @@ export async function runEvalCommand(options: EvalCommandOptions): Promise<numbe
     await writeReport(options.out, report);
     process.stdout.write(options.json ? JSON.stringify(report) + "\n" : reportMarkdown(report));
     process.stderr.write(`report of ${shown.length} condition(s) in ${resultsPath}; nothing run; written to ${options.out}/\n`);
+    if (unread.length > 0) {
+      unreadNote();
+      return 1;
+    }
     return 0;
   }
   const student = await LlamaStudent.load({ model: options.student, gpu: options.gpu, threads: options.threads, contextSize: options.contextSize, sequences: options.concurrency, thinking: options.thinking !== "off", logger });
@@ -160,7 +168,8 @@ export async function runEvalCommand(options: EvalCommandOptions): Promise<numbe
     process.stderr.write("Interrupted: run the same command again to resume.\n");
     return 130;
   }
-  return outcome.failures.length > 0 ? 1 : 0;
+  if (unread.length > 0) unreadNote();
+  return outcome.failures.length > 0 || unread.length > 0 ? 1 : 0;
 }
 
 /**

@@ -89,6 +89,16 @@ test("a bad line gets a clear error for that line, on stdout and stderr; the res
   }
 });
 
+test("a UTF-8 BOM at the start of the input (a file or stdin) is accepted: every line graded, exit 0", async () => {
+  const file = join(mkdtempSync(join(tmpdir(), "relay-grade-")), "bom.jsonl");
+  writeFileSync(file, "\uFEFF" + INPUT.replace(/\n/g, "\r\n"));
+  for (const [args, stdin] of [[[file], ""], [[], "\uFEFF" + INPUT]] as const) {
+    const out = await relayGrade(["--grader", "builtin", ...args], stdin);
+    assert.equal(out.code, 0, out.stderr);
+    assert.deepEqual(lines(out.stdout).map((v) => v.correct), EXPECTED);
+  }
+});
+
 test("a missing file and an unknown grader are clear usage errors (exit 2, as every relay usage error)", async () => {
   const missing = await relayGrade(["/nonexistent/pairs.jsonl"]);
   assert.equal(missing.code, 2);
