@@ -86,3 +86,37 @@ export function describeHiddenChars(found: readonly HiddenChar[]): string {
   };
   return [part("bidi", "bidirectional control", "bidirectional controls"), part("invisible", "invisible character", "invisible characters")].filter(Boolean).join(" and ");
 }
+
+/** `text` without its bidirectional and invisible characters (emoji joiners kept, as findHiddenChars reads them). */
+export function stripHiddenChars(text: string): string {
+  let out = "";
+  let at = 0;
+  for (const c of findHiddenChars(text)) {
+    out += text.slice(at, c.index);
+    at = c.index + c.length;
+  }
+  return out + text.slice(at);
+}
+
+/** What the editor asks before code holding hidden characters is copied or inserted. */
+export interface HiddenCodeWarning {
+  message: string;
+  detail: string;
+  /** The button that uses the code as it is. */
+  asIs: string;
+  /** The button that removes them first. */
+  without: string;
+}
+
+/** The warning for `code`, or undefined when it holds no hidden character (nothing to ask). */
+export function hiddenCodeWarning(code: string, action: "copy" | "insert"): HiddenCodeWarning | undefined {
+  const found = findHiddenChars(code);
+  if (found.length === 0) return undefined;
+  const verb = action === "copy" ? "Copy" : "Insert";
+  return {
+    message: `This code holds ${describeHiddenChars(found)}.`,
+    detail: "Bidirectional controls can make code read differently from how it runs, and invisible characters can hide text. The chat panel shows each as a U+ mark.",
+    asIs: `${verb} As Is`,
+    without: `Remove Them and ${verb}`,
+  };
+}

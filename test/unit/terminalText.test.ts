@@ -8,7 +8,7 @@ import { describe, test } from "node:test";
 import { ESLint } from "eslint";
 import { stderrLogger } from "../../src/cli/logger.js";
 import { jsonSafe, terminalSafe } from "../../src/cli/terminalText.js";
-import { codePointLabel, describeHiddenChars, findHiddenChars } from "../../src/core/hiddenText.js";
+import { codePointLabel, describeHiddenChars, findHiddenChars, hiddenCodeWarning, stripHiddenChars } from "../../src/core/hiddenText.js";
 
 // eslint-disable-next-line no-control-regex -- finding control characters is the point
 const ACTED_ON = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/;
@@ -76,6 +76,25 @@ describe("hidden characters (the chat panel's code blocks)", () => {
     assert.deepEqual(findHiddenChars("a\u200db").map((c) => c.label), ["U+200D ZERO WIDTH JOINER"], "a joiner between letters is reported");
     assert.equal(codePointLabel(0x061c), "U+061C ARABIC LETTER MARK");
     assert.equal(describeHiddenChars(found), "4 bidirectional controls (U+202E RIGHT-TO-LEFT OVERRIDE, U+2066 LEFT-TO-RIGHT ISOLATE, U+2069 POP DIRECTIONAL ISOLATE) and 2 invisible characters (U+200B ZERO WIDTH SPACE, U+E0041 TAG CHARACTER)");
+  });
+});
+
+describe("copying or inserting code that holds hidden characters (the editor asks first)", () => {
+  test("the warning names what is there; plain code needs none", () => {
+    assert.equal(hiddenCodeWarning("print('hi')\n", "insert"), undefined);
+    assert.equal(hiddenCodeWarning("ok = '👩‍💻'", "copy"), undefined);
+    assert.deepEqual(hiddenCodeWarning("if x != 'user\u202e \u2066# admin\u2069 \u2066':", "insert"), {
+      message: "This code holds 4 bidirectional controls (U+202E RIGHT-TO-LEFT OVERRIDE, U+2066 LEFT-TO-RIGHT ISOLATE, U+2069 POP DIRECTIONAL ISOLATE).",
+      detail: "Bidirectional controls can make code read differently from how it runs, and invisible characters can hide text. The chat panel shows each as a U+ mark.",
+      asIs: "Insert As Is",
+      without: "Remove Them and Insert",
+    });
+    assert.equal(hiddenCodeWarning("a\u200bb", "copy")?.asIs, "Copy As Is");
+  });
+
+  test("removing them leaves the rest, emoji joiners included", () => {
+    assert.equal(stripHiddenChars("if x != 'user\u202e \u2066# admin\u2069 \u2066':\u200b \u{E0041}👩‍💻"), "if x != 'user # admin ': 👩‍💻");
+    assert.equal(stripHiddenChars("plain"), "plain");
   });
 });
 
