@@ -154,7 +154,14 @@ export class JinjaSandbox {
   /** While a model loads: when its renders must be done by. */
   private loadDeadline: number | undefined;
 
-  constructor(readonly limits: JinjaLimits = DEFAULT_JINJA_LIMITS) {}
+  /**
+   * `spin`: wait by spinning on the flag rather than Atomics.wait (chosen by itself where
+   * Atomics.wait throws; tests set it to run that path).
+   */
+  constructor(
+    readonly limits: JinjaLimits = DEFAULT_JINJA_LIMITS,
+    private spin = false,
+  ) {}
 
   /** The reason `template` was stopped, when it was. */
   trippedReason(template: string): string | undefined {
@@ -189,7 +196,7 @@ export class JinjaSandbox {
       const seen = Atomics.load(flag, 0);
       if (seen === id) break;
       const left = deadline - Date.now();
-      if (left <= 0 || Atomics.wait(flag, 0, seen, left) === "timed-out") {
+      if (left <= 0 || this.wait(flag, seen, left) === "timed-out") {
         if (Atomics.load(flag, 0) === id) break;
         this.stop();
         const load = this.loadDeadline !== undefined && deadline >= this.loadDeadline;
@@ -206,6 +213,24 @@ export class JinjaSandbox {
     if (reply.limit) return this.trip(template, shown(reply.message ?? "broke a limit"));
     // node-llama-cpp prints a template's errors (they may quote the template) to the console.
     throw new Error(shown(reply.message ?? "failed"));
+  }
+
+  /**
+   * Blocks until the flag changes or `ms` pass. Where this thread may not block on Atomics (a
+   * host that forbids it on its main thread), it spins on the flag instead: renders take
+   * milliseconds, and the deadline bounds the rest.
+   */
+  private wait(flag: Int32Array, seen: number, ms: number): "ok" | "not-equal" | "timed-out" {
+    if (!this.spin) {
+      try {
+        return Atomics.wait(flag, 0, seen, ms);
+      } catch {
+        this.spin = true;
+      }
+    }
+    const until = Date.now() + ms;
+    while (Atomics.load(flag, 0) === seen) if (Date.now() >= until) return "timed-out";
+    return "ok";
   }
 
   /** Stops the worker (a new one starts on the next render). */

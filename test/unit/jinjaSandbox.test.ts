@@ -21,8 +21,8 @@ const messages = [
 ];
 
 const sandboxes: JinjaSandbox[] = [];
-function sandbox(limits: Partial<typeof DEFAULT_JINJA_LIMITS> = {}): JinjaSandbox {
-  const s = new JinjaSandbox({ ...DEFAULT_JINJA_LIMITS, ...limits });
+function sandbox(limits: Partial<typeof DEFAULT_JINJA_LIMITS> = {}, spin = false): JinjaSandbox {
+  const s = new JinjaSandbox({ ...DEFAULT_JINJA_LIMITS, ...limits }, spin);
   sandboxes.push(s);
   return s;
 }
@@ -140,6 +140,15 @@ describe("a hostile template is stopped, the process lives on", () => {
     assert.ok(Date.now() - started < 50);
     assert.match(String(box.trippedReason(bad)), /range/);
     assert.equal(box.render("{{ messages|length }}", { messages }), "4");
+  });
+
+  test("where the thread may not block on Atomics, it spins: same renders, same limits, same deadline", () => {
+    const box = sandbox({ renderMs: 300, steps: Number.MAX_SAFE_INTEGER }, true);
+    assert.equal(box.render(QWEN3, { messages, add_generation_prompt: true }), new Template(QWEN3).render({ messages, add_generation_prompt: true }));
+    stopped(box, "{% for i in range(999999999) %}{% endfor %}", /asked range\(\) for 999999999 numbers/);
+    const ms = stopped(box, "{% for a in range(100000) %}{% for b in range(100000) %}{% endfor %}{% endfor %}", /took more than 0\.3 s to render/);
+    assert.ok(ms < 5_000, `${ms} ms`);
+    assert.equal(box.render("{{ 'after' }}", {}), "after");
   });
 
   test("a load's renders share one deadline", () => {
