@@ -52,6 +52,25 @@ export default tseslint.config(
   },
   ...SRC_FOLDERS.map(layerRule),
   {
+    // The relay command writes someone else's text (answers, server errors, datasets, grade
+    // input): every write goes through src/cli/terminalText.ts, which makes it safe.
+    files: ["src/cli/**/*.ts"],
+    ignores: ["src/cli/terminalText.ts"],
+    rules: {
+      "no-restricted-syntax": [
+        "error",
+        {
+          selector: "MemberExpression[object.type='MemberExpression'][object.object.name='process'][object.property.name=/^(stdout|stderr)$/][property.name='write']",
+          message: "Write through src/cli/terminalText.ts (printOut, printErr, printJson; printStyled for chalk around terminalSafe text): text from a model, a server or a file must not drive the terminal.",
+        },
+        {
+          selector: "MemberExpression[object.name='console']",
+          message: "No console in src/cli: write through src/cli/terminalText.ts (printOut, printErr, printJson), which makes someone else's text safe for the terminal.",
+        },
+      ],
+    },
+  },
+  {
     // The chat panel's front end runs in a browser: it shares only the message protocol.
     files: ["webview/**/*.ts"],
     rules: {

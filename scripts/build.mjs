@@ -27,11 +27,14 @@ await build({
 chmodSync("dist/cli.js", 0o755);
 
 // The extension: CommonJS for VS Code's extension host; node-llama-cpp is loaded with import().
+// import.meta.url is this file's URL there too (modules find files beside them with it).
 await build({
   ...common,
   entryPoints: ["src/extension/extension.ts"],
   outfile: "dist/extension.cjs",
   format: "cjs",
+  banner: { js: "const __relayImportMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
+  define: { "import.meta.url": "__relayImportMetaUrl" },
 });
 
 // The chat panel's front end (browser bundle, KaTeX CSS and fonts).

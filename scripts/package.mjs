@@ -60,8 +60,9 @@ mkdirSync(join(stage, "dist"), { recursive: true });
 cpSync(join(root, "dist", "extension.cjs"), join(stage, "dist", "extension.cjs"));
 if (existsSync(join(root, "dist", "webview"))) cpSync(join(root, "dist", "webview"), join(stage, "dist", "webview"), { recursive: true });
 
-// The VSIX's package.json: only the runtime dependency that is not bundled.
-const manifest = { ...pkg, dependencies: { "node-llama-cpp": pkg.dependencies["node-llama-cpp"] } };
+// The VSIX's package.json: only the runtime dependencies that are not bundled (node-llama-cpp;
+// @huggingface/jinja, which the chat-template sandbox's worker loads by path).
+const manifest = { ...pkg, dependencies: { "node-llama-cpp": pkg.dependencies["node-llama-cpp"], "@huggingface/jinja": pkg.dependencies["@huggingface/jinja"] } };
 delete manifest.devDependencies;
 delete manifest.scripts;
 delete manifest.bin;

@@ -12,6 +12,7 @@ import { textOption } from "./options.js";
 import { stderrLogger } from "./logger.js";
 import { formatStats, streamToTerminal, toJson } from "./render.js";
 import { addModelOptions, checkPolicyOptions, limitsFrom, loadStudent, loadTeacher, policyFrom, policySetup, type ModelOptions } from "./setup.js";
+import { printErr, printJson } from "./terminalText.js";
 
 interface AskOptions extends ModelOptions {
   json?: boolean;
@@ -64,13 +65,13 @@ export function registerAsk(program: Command): void {
         logger,
         temperature: options.temperature,
         seed: options.seed,
-        onEvent: options.json ? undefined : streamToTerminal(process.stdout, process.stderr),
+        onEvent: options.json ? undefined : streamToTerminal(),
       });
-      if (options.json) process.stdout.write(JSON.stringify(toJson(result)) + "\n");
-      else process.stderr.write(`\n\n${formatStats(result.stats)}\n`);
+      if (options.json) printJson(toJson(result));
+      else printErr(`\n\n${formatStats(result.stats)}\n`);
       if (budget && !options.json) {
         const u = budget.usage();
-        process.stderr.write(`budget       ${u.unknownSpend ? "spend unknown (a damaged ledger: `relay budget status`)" : u.used} / ${u.limit} teacher tokens this ${u.period} (${u.periodKey})\n`);
+        printErr(`budget       ${u.unknownSpend ? "spend unknown (a damaged ledger: `relay budget status`)" : u.used} / ${u.limit} teacher tokens this ${u.period} (${u.periodKey})\n`);
       }
       await result.released;
     } finally {

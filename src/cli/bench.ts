@@ -8,6 +8,7 @@ import { RelayError } from "../core/errors.js";
 import { BENCH_NAMES, parseOnly, runBench, runBenchChild, showReport, type BenchName } from "../bench/run.js";
 import { stderrLogger } from "./logger.js";
 import { intOption } from "./options.js";
+import { printErr } from "./terminalText.js";
 
 interface BenchCliOptions {
   quick?: boolean;
@@ -58,7 +59,7 @@ export function registerBench(program: Command): void {
         return;
       }
       const only = options.only ?? parseOnly(undefined);
-      const progress = (line: string) => process.stderr.write(`[bench] ${line}\n`);
+      const progress = (line: string) => printErr(`[bench] ${line}\n`);
       await runBench({
         quick: Boolean(options.quick),
         out: options.out,

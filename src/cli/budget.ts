@@ -12,6 +12,7 @@ import { SETTING_DEFAULTS } from "../core/defaults.js";
 import { budgetNumbers, budgetStatus, resetSummary } from "../core/budgetStatus.js";
 import { FileLedgerStore } from "../io/fileLedgerStore.js";
 import { choiceOption, intOption, textOption } from "./options.js";
+import { printJson, printOut } from "./terminalText.js";
 
 /** The ledger `relay ask` and `relay budget` use unless told otherwise. */
 export const DEFAULT_CLI_LEDGER = join(homedir(), ".cache", "relay", "cli-ledger.jsonl");
@@ -47,7 +48,7 @@ export function registerBudget(program: Command): void {
       const unknown = s.unknown.length > 0;
       if (options.json) {
         const out = { ledger: options.ledger, period: u.period, periodKey: u.periodKey, limit: u.limit || null, used: u.used, settled: u.settled, reserved: u.reserved, calls: u.calls, remaining: u.limit > 0 ? u.remaining : null, unknownSpend: unknown, unknown: s.unknown, problems: s.problems };
-        process.stdout.write(JSON.stringify(out) + "\n");
+        printJson(out);
         return;
       }
       const status = budgetStatus(u);
@@ -65,7 +66,7 @@ export function registerBudget(program: Command): void {
       const damage = [...s.unknown.filter((note) => !s.problems.includes(note)).map((note) => `spend unknown: ${note}`), ...s.problems];
       if (damage.length === 0) out += row("damage", "none");
       for (const [i, d] of damage.entries()) out += row(i === 0 ? "damage" : "", d);
-      process.stdout.write(out);
+      printOut(out);
     });
 
   addLedgerOptions(budget.command("reset").description("start the period over at 0 (repairs a damaged ledger first, keeping a copy) and say what no longer counts"))
@@ -74,7 +75,7 @@ export function registerBudget(program: Command): void {
       const ledger = await BudgetLedger.open(new FileLedgerStore(options.ledger), configOf(options));
       const report = await ledger.reset();
       if (options.json) {
-        process.stdout.write(JSON.stringify({ ledger: options.ledger, ...report, problems: ledger.problems, keptAt: ledger.keptAt ?? null }) + "\n");
+        printJson({ ledger: options.ledger, ...report, problems: ledger.problems, keptAt: ledger.keptAt ?? null });
         return;
       }
       let out = row("reset", `${report.period} (${report.periodKey}) of ${options.ledger} starts over at 0`);
@@ -82,6 +83,6 @@ export function registerBudget(program: Command): void {
       // The repair's own "refused until you reset" no longer holds: the reset was just made.
       const repaired = ledger.problems.filter((p) => !/^spend before the damage is unknown/.test(p));
       for (const [i, p] of repaired.entries()) out += row(i === 0 ? "repaired" : "", p);
-      process.stdout.write(out);
+      printOut(out);
     });
 }

@@ -15,6 +15,7 @@ import { recordCalibration } from "../router/calibration.js";
 import { LlamaStudent } from "../student/llamaStudent.js";
 import { stderrLogger } from "./logger.js";
 import { choiceOption, intOption, textOption } from "./options.js";
+import { printOut } from "./terminalText.js";
 
 interface CalibrateOptions {
   student: string;
@@ -66,7 +67,7 @@ export function registerCalibrate(program: Command): void {
         const rules = { span: o.spanTokens, cooldown: o.cooldown };
         const lines = [`# Calibration of ${student.name}`, "", `${file.answers.length} answers, ${file.answers.reduce((n, a) => n + a.f.length, 0)} tokens; span ${o.spanTokens}, cool-down ${o.cooldown}.`, "", `| policy | ${SHARES.map((s) => `${s * 100}%`).join(" | ")} |`, `|---|${SHARES.map(() => "---").join("|")}|`];
         for (const p of policies) lines.push(`| ${p} | ${SHARES.map((s) => thresholdFor(file, p, s, rules, router)).map((t) => `${t.threshold.toPrecision(3)} (${(t.expected * 100).toFixed(1)}%)`).join(" | ")} |`);
-        process.stdout.write(lines.join("\n") + `\n\nThreshold per teacher share (replayed share in brackets). Written to ${out}.\n`);
+        printOut(lines.join("\n") + `\n\nThreshold per teacher share (replayed share in brackets). Written to ${out}.\n`);
       } finally {
         progress.stop();
         await student.dispose();

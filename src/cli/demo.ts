@@ -18,6 +18,7 @@ import { LlamaStudent } from "../student/llamaStudent.js";
 import { LocalTeacher } from "../teacher/localTeacher.js";
 import { stderrLogger } from "./logger.js";
 import { formatStats, streamToTerminal, toJson } from "./render.js";
+import { printJson, printStyled, terminalSafe } from "./terminalText.js";
 
 interface DemoOptions {
   dir: string;
@@ -46,8 +47,8 @@ async function realDemo(options: DemoOptions, logger: ReturnType<typeof stderrLo
   try {
     const task = mathPrompt(REAL_DEMO_QUESTION);
     if (!options.json) {
-      process.stderr.write(chalk.dim(`student ${models.smollm2}\nteacher ${models.qwenCoder} (its own chat format: ${teacher.chatTemplate})\n\n`));
-      process.stdout.write(chalk.bold(`Q: ${REAL_DEMO_QUESTION}\n`));
+      printStyled("stderr", chalk.dim(terminalSafe(`student ${models.smollm2}\nteacher ${models.qwenCoder} (its own chat format: ${teacher.chatTemplate})\n\n`)));
+      printStyled("stdout", chalk.bold(`Q: ${REAL_DEMO_QUESTION}\n`));
     }
     const result = await runRelay({
       task,
@@ -57,10 +58,10 @@ async function realDemo(options: DemoOptions, logger: ReturnType<typeof stderrLo
       policy: createPolicy("auto"),
       limits: { maxTokens: options.maxTokens, maxSpanTokens: 32 },
       logger,
-      onEvent: options.json ? undefined : streamToTerminal(process.stdout, process.stderr),
+      onEvent: options.json ? undefined : streamToTerminal(),
     });
-    if (options.json) process.stdout.write(JSON.stringify(toJson(result)) + "\n");
-    else process.stderr.write(`\n\n${formatStats(result.stats)}\n${chalk.dim("(teacher text in cyan; real but tiny models: expect wrong answers — the point is the relay)")}\n`);
+    if (options.json) printJson(toJson(result));
+    else printStyled("stderr", `\n\n${terminalSafe(formatStats(result.stats))}\n${chalk.dim("(teacher text in cyan; real but tiny models: expect wrong answers — the point is the relay)")}\n`);
     await result.released;
   } finally {
     await teacher.dispose();
@@ -92,8 +93,8 @@ export function registerDemo(program: Command): void {
       const teacher = await LocalTeacher.load({ model: teacherPath, gpu: "cpu", contextSize: 512, logger });
       try {
         if (!options.json) {
-          process.stderr.write(chalk.dim(`student ${studentPath}\nteacher ${teacherPath}\n\n`));
-          process.stdout.write(chalk.bold(`Q: ${DEMO_QUESTION}\n`));
+          printStyled("stderr", chalk.dim(terminalSafe(`student ${studentPath}\nteacher ${teacherPath}\n\n`)));
+          printStyled("stdout", chalk.bold(`Q: ${DEMO_QUESTION}\n`));
         }
         const result = await runRelay({
           task: { user: DEMO_QUESTION },
@@ -101,10 +102,10 @@ export function registerDemo(program: Command): void {
           teacher,
           policy: createPolicy("learned"),
           logger,
-          onEvent: options.json ? undefined : streamToTerminal(process.stdout, process.stderr),
+          onEvent: options.json ? undefined : streamToTerminal(),
         });
-        if (options.json) process.stdout.write(JSON.stringify(toJson(result)) + "\n");
-        else process.stderr.write(`\n\n${formatStats(result.stats)}\n${chalk.dim("(teacher text in cyan; the models are scripted, so the answer is the same every run)")}\n`);
+        if (options.json) printJson(toJson(result));
+        else printStyled("stderr", `\n\n${terminalSafe(formatStats(result.stats))}\n${chalk.dim("(teacher text in cyan; the models are scripted, so the answer is the same every run)")}\n`);
         await result.released;
       } finally {
         await teacher.dispose();

@@ -24,9 +24,10 @@ import type { GraderName } from "../eval/grader.js";
 import { OpenAIJudge, type Judge } from "../eval/judge.js";
 import { createProgressBar } from "../eval/progress.js";
 import { buildReport, reportMarkdown, type EvalReport } from "../eval/report.js";
-import { ResultsFile, type EvalSettings } from "../eval/results.js";
+import { ResultsFile, checkReportFiles, type EvalSettings } from "../eval/results.js";
 import { cellsOfResults, gradeRows, runEval, type EvalOutcome, type ItemLimit } from "../eval/runEval.js";
 import { frontierSvg } from "../eval/svg.js";
+import { printErr, printJson, printOut } from "./terminalText.js";
 
 export interface EvalCommandOptions extends ModelOptions {
   data: string[];
@@ -81,11 +82,15 @@ export async function runEvalCommand(options: EvalCommandOptions): Promise<numbe
   if (unknownSweep.length > 0) throw new RelayError("invalid-argument", `--sweep names ${unknownSweep[0].dataset}, not among the datasets (${datasets.map((d) => d.name).join(", ")}).`);
   for (const d of datasets) {
     const issues = describeIssues(d);
-    if (issues) process.stderr.write(`${issues}\n`);
+    if (issues) printErr(`${issues}\n`);
   }
+  // A line that could not be read is never skipped silently: the run goes on, and exits 1.
+  const unread = datasets.flatMap((d) => [...new Set(d.issues.filter((i) => i.action === "skipped").map((i) => `${d.name} line ${i.line}`))]);
+  const unreadNote = () => printErr(`${unread.length} dataset line(s) could not be read and were not evaluated (${unread.slice(0, 5).join(", ")}${unread.length > 5 ? ", …" : ""}); fix them and run again (exit 1).\n`);
   if (options.samples > 1 && !options.temperature) logger.warn("--samples > 1 with greedy decoding (--temperature 0) repeats the same answer; set --temperature");
 
   const resultsPath = join(options.out, "results.jsonl");
+  checkReportFiles(options.out);
   const results = await ResultsFile.open(resultsPath, settingsOf(options));
   for (const w of results.warnings) logger.warn(`${resultsPath}: ${w}`);
 
@@ -106,8 +111,13 @@ export async function runEvalCommand(options: EvalCommandOptions): Promise<numbe
     await gradeRows(rows.filter((r) => known.has(r.dataset)), results, graders, outcome, logger);
     const report = buildReport({ cells: shown, rows: [...results.results.values()].filter((r) => known.has(r.dataset)), judgements: results.judgements, calibrations: [], datasets, pricing: pricingOf(options), graders: outcome.graders, complete: true });
     await writeReport(options.out, report);
-    process.stdout.write(options.json ? JSON.stringify(report) + "\n" : reportMarkdown(report));
-    process.stderr.write(`report of ${shown.length} condition(s) in ${resultsPath}; nothing run; written to ${options.out}/\n`);
+    if (options.json) printJson(report);
+    else printOut(reportMarkdown(report));
+    printErr(`report of ${shown.length} condition(s) in ${resultsPath}; nothing run; written to ${options.out}/\n`);
+    if (unread.length > 0) {
+      unreadNote();
+      return 1;
+    }
     return 0;
   }
   const student = await LlamaStudent.load({ model: options.student, gpu: options.gpu, threads: options.threads, contextSize: options.contextSize, sequences: options.concurrency, thinking: options.thinking !== "off", logger });
@@ -153,14 +163,16 @@ export async function runEvalCommand(options: EvalCommandOptions): Promise<numbe
 
   const report = buildReport({ ...outcome, datasets, pricing: pricingOf(options), judgeModel: judge?.model, complete: !outcome.aborted && outcome.failures.length === 0 });
   await writeReport(options.out, report);
-  process.stdout.write(options.json ? JSON.stringify(report) + "\n" : reportMarkdown(report));
-  process.stderr.write(`${outcome.ran} answer(s) made, ${outcome.reused} reused from ${resultsPath}${judge ? `, ${outcome.judged} judged` : ""}; report in ${options.out}/\n`);
+  if (options.json) printJson(report);
+  else printOut(reportMarkdown(report));
+  printErr(`${outcome.ran} answer(s) made, ${outcome.reused} reused from ${resultsPath}${judge ? `, ${outcome.judged} judged` : ""}; report in ${options.out}/\n`);
   for (const f of outcome.failures) logger.warn(`failed ${f.key}: ${f.error}`);
   if (outcome.aborted) {
-    process.stderr.write("Interrupted: run the same command again to resume.\n");
+    printErr("Interrupted: run the same command again to resume.\n");
     return 130;
   }
-  return outcome.failures.length > 0 ? 1 : 0;
+  if (unread.length > 0) unreadNote();
+  return outcome.failures.length > 0 || unread.length > 0 ? 1 : 0;
 }
 
 /**
@@ -184,7 +196,7 @@ async function sweptConditions(options: EvalCommandOptions, names: string[], con
   let calibration: CalibrationFile;
   if (options.calibration || existsSync(path)) calibration = await readCalibration(path, fingerprint);
   else {
-    process.stderr.write(`calibrating the teacher share on ${options.calibrationCount} generated train problems (once; kept in ${path})\n`);
+    printErr(`calibrating the teacher share on ${options.calibrationCount} generated train problems (once; kept in ${path})\n`);
     const progress = createProgressBar(options.progress && !options.json);
     try {
       calibration = await recordCalibration({ student, studentId: { name: student.name, fingerprint }, count: options.calibrationCount, seed: 1, maxTokens: options.maxTokens, progress });

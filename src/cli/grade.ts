@@ -8,6 +8,7 @@ import type { Command } from "commander";
 import { RelayError } from "../core/errors.js";
 import { GRADER_NAMES, type GraderName } from "../eval/grader.js";
 import { choiceOption, intOption } from "./options.js";
+import { printErr, printJson } from "./terminalText.js";
 
 interface GradeCliOptions {
   grader: GraderName;
@@ -35,10 +36,10 @@ async function runGrade(file: string | undefined, options: GradeCliOptions): Pro
   const verdicts = await gradeLines(text, createGrader(options.grader, { workers: options.workers }));
   let failed = 0;
   for (const { correct, extracted, error } of verdicts) {
-    process.stdout.write(JSON.stringify(error === undefined ? { correct, extracted } : { correct, extracted, error }) + "\n");
+    printJson(error === undefined ? { correct, extracted } : { correct, extracted, error });
     if (error !== undefined) {
       failed++;
-      process.stderr.write(`relay grade: ${error}\n`);
+      printErr(`relay grade: ${error}\n`);
     }
   }
   return failed > 0 ? 1 : 0;

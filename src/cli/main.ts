@@ -9,11 +9,14 @@ import { registerDemo } from "./demo.js";
 import { registerEval } from "./eval.js";
 import { registerGrade } from "./grade.js";
 import { registerRouter } from "./router.js";
+import { printErr, printOut } from "./terminalText.js";
 
 const program = new Command()
   .name("relay")
   .description("A small local model that asks a larger teacher for just the next few tokens when it gets stuck.")
   .showHelpAfterError()
+  // Commander echoes what it was given (an unknown option, a bad value): the same safe path.
+  .configureOutput({ writeOut: printOut, writeErr: printErr })
   // Usage errors of commander itself go through the same error model as ours (exit 2).
   .exitOverride();
 
@@ -32,7 +35,7 @@ try {
   process.exitCode = exitCodeOf(error);
   if (!(error instanceof CommanderError)) {
     const code = error instanceof RelayError ? ` (${error.code})` : "";
-    process.stderr.write(`relay: ${errorMessage(error)}${code}\n`);
+    printErr(`relay: ${errorMessage(error)}${code}\n`);
   }
 }
 

@@ -2,19 +2,19 @@
 import chalk from "chalk";
 import type { RelayEvent, RelayResult } from "../core/controller.js";
 import type { RelayStats } from "../core/spans.js";
-import { terminalSafe } from "./terminalText.js";
+import { printStyled, terminalSafe } from "./terminalText.js";
 
-export function streamToTerminal(out: NodeJS.WritableStream, err: NodeJS.WritableStream): (event: RelayEvent) => void {
+export function streamToTerminal(): (event: RelayEvent) => void {
   return (event) => {
     // Model text never drives the terminal: control characters are shown, not interpreted.
     // Reasoning (a thinking model's) dimmed, teacher text cyan.
     if (event.type === "text") {
       const text = event.kind === "teacher" ? chalk.cyan(terminalSafe(event.text)) : terminalSafe(event.text);
-      out.write(event.thought ? chalk.dim(text) : text);
+      printStyled("stdout", event.thought ? chalk.dim(text) : text);
     }
-    else if (event.type === "teacher-start") err.write(chalk.dim(` [asking teacher · ${event.granted} tokens] `));
-    else if (event.type === "span" && event.span.kind === "failed-call") err.write(chalk.yellow(` [teacher failed: ${terminalSafe(event.span.error ?? "")}] `));
-    else if (event.type === "span" && event.span.kind === "budget-denied") err.write(chalk.yellow(" [teacher refused: budget spent] "));
+    else if (event.type === "teacher-start") printStyled("stderr", chalk.dim(` [asking teacher · ${event.granted} tokens] `));
+    else if (event.type === "span" && event.span.kind === "failed-call") printStyled("stderr", chalk.yellow(` [teacher failed: ${terminalSafe(event.span.error ?? "")}] `));
+    else if (event.type === "span" && event.span.kind === "budget-denied") printStyled("stderr", chalk.yellow(" [teacher refused: budget spent] "));
   };
 }
 

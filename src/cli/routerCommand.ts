@@ -12,6 +12,7 @@ import { loadTeacher, type ModelOptions } from "./setup.js";
 import { stderrLogger } from "./logger.js";
 import { parseShard, type CollectCommandOptions, type TrainCommandOptions } from "./router.js";
 import { trainRouter } from "../router/train.js";
+import { printErr, printJson, printOut } from "./terminalText.js";
 
 export async function runCollectCommand(options: CollectCommandOptions): Promise<number> {
   const logger = stderrLogger(Boolean(options.verbose));
@@ -38,9 +39,9 @@ export async function runCollectCommand(options: CollectCommandOptions): Promise
     process.once("SIGINT", onSigint);
     const outcome = await collect({ student, teacher, settings, problems, out: options.out, rollouts: options.rollouts, signal: controller.signal, progress, logger });
     progress.stop();
-    process.stderr.write(`${outcome.answers} answer(s) and ${outcome.rollouts} rollout(s) collected, ${outcome.reused} answer(s) already in ${options.out}\n`);
+    printErr(`${outcome.answers} answer(s) and ${outcome.rollouts} rollout(s) collected, ${outcome.reused} answer(s) already in ${options.out}\n`);
     if (outcome.aborted) {
-      process.stderr.write("Interrupted: run the same command again to resume.\n");
+      printErr("Interrupted: run the same command again to resume.\n");
       return 130;
     }
     return 0;
@@ -54,6 +55,7 @@ export async function runCollectCommand(options: CollectCommandOptions): Promise
 
 export async function runTrainCommand(options: TrainCommandOptions): Promise<number> {
   const report = await trainRouter({ data: options.data, out: options.out, model: options.model, label: options.label, span: options.span, seed: options.seed });
-  process.stdout.write(options.json ? JSON.stringify(report.json) + "\n" : report.markdown);
+  if (options.json) printJson(report.json);
+  else printOut(report.markdown);
   return 0;
 }

@@ -10,6 +10,7 @@ import { basename, dirname, extname, join, resolve } from "node:path";
 import { RelayError } from "../core/errors.js";
 import { repairControlChars } from "./controlChars.js";
 import { gsm8kGold, lastBoxed } from "./extract.js";
+import { stripBom } from "./jsonl.js";
 import { packageRoot } from "./packageRoot.js";
 
 /** The benchmarks by name, with the item counts of their public test sets. */
@@ -89,7 +90,8 @@ const QUESTION_FIELDS = ["question", "problem", "prompt", "input"];
 export function parseDataset(name: string, text: string): { items: EvalItem[]; issues: DataIssue[] } {
   const items: EvalItem[] = [];
   const issues: DataIssue[] = [];
-  const lines = text.split("\n");
+  // A BOM at the start belongs to the file, not to its first line.
+  const lines = stripBom(text).split("\n");
   lines.forEach((raw, i) => {
     const line = i + 1;
     if (raw.trim().length === 0) return;

@@ -4,6 +4,7 @@
  * other line is still graded (in one batch, so the Python grader starts once).
  */
 import type { GradePair, Grader, GraderVerdict } from "./grader.js";
+import { stripBom } from "./jsonl.js";
 
 export interface LineVerdict extends GraderVerdict {
   /** 1-based line of the input. */
@@ -27,7 +28,8 @@ export function parseGradeLine(raw: string, line: number): Parsed {
 
 /** Grades the non-blank lines of `text`. */
 export async function gradeLines(text: string, grader: Grader, signal?: AbortSignal): Promise<LineVerdict[]> {
-  const parsed = text
+  // A BOM at the start belongs to the file (or the pipe), not to its first line.
+  const parsed = stripBom(text)
     .split("\n")
     .map((raw, i) => ({ raw, line: i + 1 }))
     .filter(({ raw }) => raw.trim().length > 0)

@@ -1,13 +1,17 @@
 /**
  * The results file: JSON lines, appended one per finished answer, so an interrupted eval loses
  * at most the answers in flight. The first line records the settings that change results; a
- * rerun with other settings is refused rather than mixed in. A torn last line (a killed
- * process) is cut off and reported.
+ * rerun with other settings is refused rather than mixed in. The file is read and checked
+ * before anything is written: a file whose first line is not Relay's config line is not Relay's,
+ * and is refused untouched (never cut, never appended to). In Relay's own file a torn last line
+ * (a killed process) is cut off and reported; a BOM an editor added is accepted.
  */
+import { existsSync } from "node:fs";
 import { appendFile, mkdir, readFile, truncate } from "node:fs/promises";
-import { dirname } from "node:path";
-import { RelayError } from "../core/errors.js";
+import { dirname, join } from "node:path";
+import { RelayError, errorMessage } from "../core/errors.js";
 import type { RelayStats, StopReason } from "../core/spans.js";
+import { UTF8_BOM } from "./jsonl.js";
 
 export const RESULTS_VERSION = 1;
 
@@ -84,37 +88,39 @@ export class ResultsFile {
 
   private constructor(readonly path: string) {}
 
-  /** Opens (or creates) the file; throws if it was written with other settings. */
+  /**
+   * Opens (or creates) the file. Throws, leaving the file as it was, when it is not a Relay
+   * results file or was written with other settings.
+   */
   static async open(path: string, settings: EvalSettings): Promise<ResultsFile> {
     const file = new ResultsFile(path);
-    await mkdir(dirname(path), { recursive: true });
-    let text = "";
+    let bytes: Buffer | undefined;
     try {
-      text = await readFile(path, "utf8");
+      bytes = await readFile(path);
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+      if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw new RelayError("invalid-argument", `Cannot read the results file ${path}: ${errorMessage(error)}`, { cause: error });
     }
-    if (text.length > 0 && !text.endsWith("\n")) {
-      const keep = text.lastIndexOf("\n") + 1;
-      await truncate(path, Buffer.byteLength(text.slice(0, keep)));
-      file.warnings.push(`cut off a torn last line (${text.length - keep} characters) left by an interrupted run`);
-      text = text.slice(0, keep);
-    }
-    const lines = text.split("\n").filter((l) => l.length > 0);
-    if (lines.length === 0) {
+    if (bytes === undefined || bytes.length === 0) {
+      await mkdir(dirname(path), { recursive: true });
       await file.write({ type: "config", version: RESULTS_VERSION, settings });
       return file;
     }
-    lines.forEach((raw, i) => {
-      let line: Line;
-      try {
-        line = JSON.parse(raw) as Line;
-      } catch {
-        file.warnings.push(`line ${i + 1} is not JSON; ignored`);
-        return;
-      }
-      if (i === 0) return checkConfig(path, line, settings);
-      if (line.type === "result") file.results.set(line.key, line);
+    const bom = bytes.subarray(0, UTF8_BOM.length).equals(UTF8_BOM) ? UTF8_BOM.length : 0;
+    let text = bytes.toString("utf8", bom);
+    // Whose file is it? Decided on the first line alone, before anything is changed.
+    const firstEnd = text.indexOf("\n");
+    checkConfig(path, parseLine(firstEnd < 0 ? text : text.slice(0, firstEnd)), settings);
+    if (!text.endsWith("\n")) {
+      const keep = text.lastIndexOf("\n") + 1;
+      await truncate(path, bom + Buffer.byteLength(text.slice(0, keep)));
+      file.warnings.push(`cut off a torn last line (${text.length - keep} characters) left by an interrupted run`);
+      text = text.slice(0, keep);
+    }
+    text.split("\n").forEach((raw, i) => {
+      if (i === 0 || raw.length === 0) return;
+      const line = parseLine(raw);
+      if (line === undefined) file.warnings.push(`line ${i + 1} is not JSON; ignored`);
+      else if (line.type === "result") file.results.set(line.key, line);
       else if (line.type === "judge") file.judgements.set(line.key, line);
     });
     return file;
@@ -134,8 +140,20 @@ export class ResultsFile {
   }
 }
 
-function checkConfig(path: string, line: Line, settings: EvalSettings): void {
-  if (line.type !== "config" || line.version !== RESULTS_VERSION) {
+function parseLine(raw: string): Line | undefined {
+  try {
+    const line = JSON.parse(raw) as unknown;
+    return typeof line === "object" && line !== null && !Array.isArray(line) ? (line as Line) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function checkConfig(path: string, line: Line | undefined, settings: EvalSettings): void {
+  if (line?.type !== "config") {
+    throw new RelayError("invalid-argument", `${path} is not a Relay results file (its first line is not a relay eval config line); it was left as it was. Choose another --out.`);
+  }
+  if (line.version !== RESULTS_VERSION || typeof line.settings !== "object" || line.settings === null) {
     throw new RelayError("invalid-argument", `${path} is not a results file of this version; choose another --out.`);
   }
   const keys = new Set([...Object.keys(line.settings), ...Object.keys(settings)]);
@@ -143,5 +161,20 @@ function checkConfig(path: string, line: Line, settings: EvalSettings): void {
   if (differing.length > 0) {
     const detail = differing.map((k) => `${k}: ${JSON.stringify(line.settings[k] ?? null)} there, ${JSON.stringify(settings[k] ?? null)} now`).join("; ");
     throw new RelayError("invalid-argument", `${path} holds results made with other settings (${detail}). Use another --out, or the same settings to resume.`);
+  }
+}
+
+/** The files `relay eval` writes into --out beside results.jsonl (rewritten on every run). */
+export const REPORT_FILES = ["report.json", "report.md", "frontier.svg"] as const;
+
+/**
+ * The report files in `dir` are rewritten on every run, but only where they are Relay's: with
+ * no results file beside them, a report.md there is someone else's, and is refused untouched.
+ */
+export function checkReportFiles(dir: string): void {
+  if (existsSync(join(dir, "results.jsonl"))) return;
+  const found = REPORT_FILES.filter((name) => existsSync(join(dir, name)));
+  if (found.length > 0) {
+    throw new RelayError("invalid-argument", `${found.map((name) => join(dir, name)).join(", ")} ${found.length > 1 ? "are" : "is"} not written by relay eval (there is no results.jsonl beside ${found.length > 1 ? "them" : "it"}) and would be overwritten; choose another --out.`);
   }
 }

@@ -23,6 +23,7 @@ import { HelpMarker } from "./helpMarker.js";
 import type { RelayService } from "./relayService.js";
 import type { StudentService } from "./studentService.js";
 import type { TeacherService, TeacherState } from "./teacherService.js";
+import { hiddenCodeWarning, stripHiddenChars } from "../core/hiddenText.js";
 
 /** Version 1: one list of turns (protocol/history.ts); read once and migrated. */
 const LEGACY_HISTORY_KEY = "relay.chat.history";
@@ -224,12 +225,16 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
       case "stop":
         this.running?.abort();
         return;
-      case "copy-code":
-        await vscode.env.clipboard.writeText(message.code);
+      case "copy-code": {
+        const code = await confirmHiddenChars(message.code, "copy");
+        if (code !== undefined) await vscode.env.clipboard.writeText(code);
         return;
-      case "insert-code":
-        await vscode.commands.executeCommand("relay.insertCode", message.code, this.teacherRangesFor(message.code));
+      }
+      case "insert-code": {
+        const code = await confirmHiddenChars(message.code, "insert");
+        if (code !== undefined) await vscode.commands.executeCommand("relay.insertCode", code, this.teacherRangesFor(code));
         return;
+      }
       case "setup-action":
         await vscode.commands.executeCommand(SETUP_COMMANDS[message.action]);
         return;
@@ -418,4 +423,18 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
     this.subscriptions.length = 0;
     this.viewSubscriptions = [];
   }
+}
+
+/**
+ * Code from an answer that holds bidirectional or invisible characters is copied or inserted
+ * only after the user says how: as it is, or without them (undefined: cancelled). The panel
+ * shows them already; this is the check that holds whatever the panel sent.
+ */
+async function confirmHiddenChars(code: string, action: "copy" | "insert"): Promise<string | undefined> {
+  const warning = hiddenCodeWarning(code, action);
+  if (!warning) return code;
+  const choice = await vscode.window.showWarningMessage(warning.message, { modal: true, detail: warning.detail }, warning.without, warning.asIs);
+  if (choice === warning.asIs) return code;
+  if (choice === warning.without) return stripHiddenChars(code);
+  return undefined;
 }

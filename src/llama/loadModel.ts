@@ -9,7 +9,8 @@ import type { ChatWrapper, LlamaContext, LlamaContextOptions, LlamaModel } from 
 import { DEFAULT_MODEL_CONTEXT } from "../core/defaults.js";
 import { RelayError, errorMessage } from "../core/errors.js";
 import type { Logger } from "../core/logger.js";
-import { resolveWrapper } from "./chatFormat.js";
+import { resolveWrapper, templateRefused } from "./chatFormat.js";
+import { JinjaLimitError } from "./jinjaSandbox.js";
 import { getSharedLlama, nodeLlamaCpp, type GpuSetting, type LlamaHandle } from "./llama.js";
 import { resolveModel, type ResolveOptions } from "./modelFile.js";
 
@@ -111,6 +112,8 @@ export async function loadLlamaModel(options: LlamaLoadOptions): Promise<LoadedL
   }, options.signal);
   try {
     const chatWrapper = await resolveWrapper(model, { thinking: options.thinking }).catch((error: unknown) => {
+      if (error instanceof JinjaLimitError) throw templateRefused(path, error.reason, error);
+      if (error instanceof RelayError) throw error;
       throw new RelayError("model-load-failed", `Could not resolve the chat format of ${path} (its chat template or metadata is malformed): ${errorMessage(error)}`, { cause: error });
     });
     return { handle, path, model, context, chatWrapper };

@@ -9,7 +9,7 @@
  */
 import * as z from "zod";
 import { ChatTurnSchema, type ChatTurn } from "./chat.js";
-import { loadHistory } from "./history.js";
+import { loadHistory, loadTurns } from "./history.js";
 
 export const CONVERSATIONS_VERSION = 2;
 export const MAX_CONVERSATIONS = 50;
@@ -39,6 +39,10 @@ export interface LoadedConversations {
   migrated: boolean;
 }
 
+/** A conversation whose turns are read one by one, its times replaced when unreadable. */
+const LenientConversationSchema = (now: number) =>
+  z.object({ id: z.string().catch(() => newConversationId(now)), createdAt: z.number().catch(now), updatedAt: z.number().catch(now), turns: z.array(z.unknown()) });
+
 const StoreSchema = z.object({ version: z.literal(CONVERSATIONS_VERSION), current: z.string(), conversations: z.array(z.unknown()) });
 
 export function newConversationId(now = Date.now()): string {
@@ -57,14 +61,27 @@ export function loadConversations(stored: unknown, legacy: unknown, now = Date.n
   const parsed = StoreSchema.safeParse(stored);
   if (parsed.success) {
     let dropped = 0;
+    let migrated = false;
     const conversations: Conversation[] = [];
     for (const item of parsed.data.conversations) {
-      const c = ConversationSchema.safeParse(item);
-      if (c.success) conversations.push(c.data);
-      else dropped++;
+      const exact = ConversationSchema.safeParse(item);
+      if (exact.success) {
+        conversations.push(exact.data);
+        continue;
+      }
+      // One bad turn (or time) does not lose the conversation: its turns are read one by one.
+      migrated = true;
+      const c = LenientConversationSchema(now).safeParse(item);
+      if (!c.success) {
+        dropped++;
+        continue;
+      }
+      const { turns, dropped: lost } = loadTurns(c.data.turns);
+      dropped += lost;
+      if (turns.length > 0) conversations.push({ ...c.data, turns });
     }
     const current = conversations.some((c) => c.id === parsed.data.current) ? parsed.data.current : newConversationId(now);
-    return { current, conversations, dropped, migrated: dropped > 0 };
+    return { current, conversations, dropped, migrated };
   }
   const old = loadHistory(legacy);
   if (old.turns.length === 0) return { current: newConversationId(now), conversations: [], dropped: old.dropped + (stored === undefined ? 0 : 1), migrated: stored !== undefined || legacy !== undefined };

@@ -89,6 +89,34 @@ test("a bad line gets a clear error for that line, on stdout and stderr; the res
   }
 });
 
+test("a UTF-8 BOM at the start of the input (a file or stdin) is accepted: every line graded, exit 0", async () => {
+  const file = join(mkdtempSync(join(tmpdir(), "relay-grade-")), "bom.jsonl");
+  writeFileSync(file, "\uFEFF" + INPUT.replace(/\n/g, "\r\n"));
+  for (const [args, stdin] of [[[file], ""], [[], "\uFEFF" + INPUT]] as const) {
+    const out = await relayGrade(["--grader", "builtin", ...args], stdin);
+    assert.equal(out.code, 0, out.stderr);
+    assert.deepEqual(lines(out.stdout).map((v) => v.correct), EXPECTED);
+  }
+});
+
+// What a terminal acts on: C0 controls but \n and \t (ESC, BEL, …), DEL, C1 controls (U+009B is a
+// CSI on its own), bidi characters that reorder the line (U+061C included).
+// eslint-disable-next-line no-control-regex -- finding control characters is the point
+const ACTED_ON = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/;
+const HOSTILE = "\u001b]0;pwned\u0007\u001b[2J\u001b]8;;https://evil.example\u001b\\click\u001b]8;;\u001b\\\u202e\u061c\u009b31m\u0085";
+
+test("relay grade's echo of its input never drives the terminal: stderr shows the escapes, stdout's JSON has them as \\u escapes", async () => {
+  const input = [`${HOSTILE} is not JSON`, JSON.stringify({ response: `The answer is \\boxed{4${HOSTILE}}`, gold: "4" })].join("\n");
+  const out = await relayGrade(["--grader", "builtin"], input);
+  assert.equal(out.code, 1);
+  assert.ok(!ACTED_ON.test(out.stderr), JSON.stringify(out.stderr));
+  assert.ok(!ACTED_ON.test(out.stdout), JSON.stringify(out.stdout));
+  assert.match(out.stderr, /relay grade: line 1: not valid JSON .*\u241b\]0;pwned\u2407/);
+  // The JSON is the same value: the escapes decode to what was extracted.
+  const [, second] = lines(out.stdout);
+  assert.ok(String(second.extracted).includes("\u202e\u061c\u009b31m"), JSON.stringify(second));
+});
+
 test("a missing file and an unknown grader are clear usage errors (exit 2, as every relay usage error)", async () => {
   const missing = await relayGrade(["/nonexistent/pairs.jsonl"]);
   assert.equal(missing.code, 2);

@@ -162,6 +162,27 @@ describe("relay CLI input checks", () => {
     assert.match(stdout, /\u241b\]0;/);
   });
 
+  test("a server's error body never drives the terminal: the warning, the failed span and --json show its escapes", async () => {
+    // Retitle, clear screen, an OSC 8 link, bidi overrides (U+061C too), a C1 CSI and NEL, a bell.
+    const body = "\u001b]0;pwned\u0007\u001b[2J\u001b]8;;https://evil.example\u001b\\click\u001b]8;;\u001b\\\u202e\u2066\u061c\u009b31m\u0085\u0007";
+    // eslint-disable-next-line no-control-regex -- finding control characters is the point
+    const actedOn = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/;
+    const args = ["ask", DEMO_QUESTION, "--student", paths.student, "--teacher-url", server.url, "--teacher-model", "scripted-teacher", "--policy", "learned", "--gpu", "cpu", "--max-tokens", "60"];
+    server.faults.push({ kind: "status", status: 400, message: body });
+    const plain = await run(args);
+    assert.equal(plain.code, 0, plain.stderr);
+    assert.match(plain.stderr, /\[warn\] teacher call failed: .*HTTP 400.*\u241b\]0;pwned\u2407/);
+    for (const [name, text] of [["stdout", plain.stdout], ["stderr", plain.stderr]]) assert.ok(!actedOn.test(text.replace(/\r\n/g, "\n")), `${name}: ${JSON.stringify(text)}`);
+
+    server.faults.push({ kind: "status", status: 400, message: body });
+    const json = await run([...args, "--json"]);
+    assert.equal(json.code, 0, json.stderr);
+    for (const [name, text] of [["stdout", json.stdout], ["stderr", json.stderr]]) assert.ok(!actedOn.test(text.replace(/\r\n/g, "\n")), `${name}: ${JSON.stringify(text)}`);
+    // The same value, written as \u escapes: the failed span keeps the server's words.
+    const failed = (JSON.parse(json.stdout) as { spans: Array<{ kind: string; error?: string }> }).spans.find((s) => s.kind === "failed-call");
+    assert.ok(failed?.error?.includes("\u202e\u2066\u061c\u009b31m"), JSON.stringify(failed));
+  });
+
   test("an unwritable ledger: exit 1 and the reason, before any teacher call", async () => {
     const file = join(dir, "a-file");
     writeFileSync(file, "");

@@ -221,6 +221,41 @@ describe("relay eval on a scripted pair", () => {
     );
   });
 
+  test("CLI: a D/results.jsonl that relay eval did not write is refused before anything loads, byte for byte untouched", async () => {
+    for (const content of ["my notes\nlast line without a newline", "a,b\n1,2\n"]) {
+      const out = mkdtempSync(join(dir, "not-ours-"));
+      const path = join(out, "results.jsonl");
+      writeFileSync(path, content);
+      await assert.rejects(
+        relayEval([...common, "--conditions", "teacher-free", "--out", out]),
+        (e: { code: number; stderr: string }) => e.code === 1 && /results\.jsonl is not a Relay results file .*left as it was/.test(e.stderr) && !/student loaded/.test(e.stderr),
+      );
+      assert.equal(readFileSync(path, "utf8"), content);
+    }
+  });
+
+  test("CLI: a BOM at the start of a dataset is accepted; a line that cannot be read is reported and the run exits 1", async () => {
+    const own = ["--student", student, "--gpu", "cpu", "--threads", "1", "--context-size", "512", "--max-tokens", "64", "--conditions", "teacher-free", "--json"];
+    const bom = join(dir, "bom-math.jsonl");
+    writeFileSync(bom, "\uFEFF" + [TINY_MATH[3], TINY_MATH[4]].map((x) => JSON.stringify(x)).join("\r\n") + "\r\n");
+    const { stdout } = await relayEval(["--data", bom, ...own, "--out", join(dir, "bom")]);
+    const report = JSON.parse(stdout) as EvalReport;
+    assert.equal(report.cells[0].answers, 2, "both items, the first one too");
+    assert.equal(report.cells[0].accuracy, 1 / 2);
+    assert.equal(report.datasets[0].skipped, 0);
+
+    const broken = join(dir, "broken-math.jsonl");
+    writeFileSync(broken, [JSON.stringify(TINY_MATH[3]), "{not json", JSON.stringify(TINY_MATH[4])].join("\n") + "\n");
+    await assert.rejects(relayEval(["--data", broken, ...own, "--out", join(dir, "broken")]), (e: { code: number; stdout: string; stderr: string }) => {
+      assert.equal(e.code, 1);
+      assert.match(e.stderr, /line 2 -: skipped not valid JSON/);
+      assert.match(e.stderr, /1 dataset line\(s\) could not be read and were not evaluated \(broken-math line 2\)/);
+      // The rest was evaluated and reported.
+      assert.equal((JSON.parse(e.stdout) as EvalReport).cells[0].answers, 2);
+      return true;
+    });
+  });
+
   describe("in process", () => {
     let llamaStudent: LlamaStudent;
     let localTeacher: LocalTeacher;

@@ -113,6 +113,21 @@ describe("JSONL shapes", () => {
     assert.match(issues[1].detail, /no gold answer/);
   });
 
+  test("a UTF-8 BOM at the start of the file belongs to the file: the first item is read, nothing skipped", () => {
+    const text = "\uFEFF" + [JSON.stringify({ question: "Q1?", answer: "1" }), JSON.stringify({ question: "Q2?", answer: "2" })].join("\r\n") + "\r\n";
+    const { items, issues } = parseDataset("bom", text);
+    assert.deepEqual(items.map((i) => [i.index, i.question, i.gold]), [[0, "Q1?", "1"], [1, "Q2?", "2"]]);
+    assert.deepEqual(issues, []);
+    // The same item with and without the BOM is the same item (its results are reused).
+    assert.equal(items[0].id, parseDataset("plain", JSON.stringify({ question: "Q1?", answer: "1" })).items[0].id);
+  });
+
+  test("a BOM anywhere but the start is not the file's: that line is skipped and reported", () => {
+    const { items, issues } = parseDataset("mid", [JSON.stringify({ question: "Q1?", answer: "1" }), "\uFEFF" + JSON.stringify({ question: "Q2?", answer: "2" })].join("\n"));
+    assert.equal(items.length, 1);
+    assert.deepEqual(issues.map((i) => [i.line, i.action]), [[2, "skipped"]]);
+  });
+
   test("names resolve under the package's data/ folder (found from the module, not the working directory); other specs are paths", () => {
     const repo = resolve(import.meta.dirname, "..", "..");
     assert.equal(DEFAULT_DATA_DIR, join(repo, "data"));

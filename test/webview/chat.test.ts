@@ -562,6 +562,42 @@ describe("chat panel in Chromium", { skip: skipBrowser }, () => {
     }
   });
 
+  test("code blocks with bidi and invisible characters: each shown as a named mark, a warning on the block; Copy and Insert post the code as written (the editor asks first)", async () => {
+    const panel = await openPanel();
+    const page = panel.page;
+    // Trojan Source: reads as an admin check commented out, runs as one that is not.
+    const code = "access_level = 'user'\nif access_level != 'user\u202e \u2066# Check if admin\u2069 \u2066':\n    print('admin')\nx = 1\u200b\nok = '👩‍💻'";
+    const hiddenTurn: ChatTurn = { id: "h1", question: "q", spans: [student("```python\n" + code + "\n```\n\nAnd a plain one:\n\n```python\nprint('hi')\n```")] };
+    try {
+      await panel.send(init([hiddenTurn]));
+      const block = page.locator(".code-wrapper").first();
+      await block.waitFor();
+      const warning = block.locator(".code-warning");
+      assert.equal(await warning.textContent(), "⚠ 4 bidirectional controls (U+202E RIGHT-TO-LEFT OVERRIDE, U+2066 LEFT-TO-RIGHT ISOLATE, U+2069 POP DIRECTIONAL ISOLATE) and 1 invisible character (U+200B ZERO WIDTH SPACE): shown as marks; Copy and Insert ask first.");
+      // Each one is a visible mark named in its tooltip; the characters themselves are not in the rendered code.
+      const marks = block.locator("pre .hidden-char");
+      assert.equal(await marks.count(), 5);
+      assert.equal(await marks.first().textContent(), "U+202E");
+      assert.equal(await marks.first().getAttribute("title"), "U+202E RIGHT-TO-LEFT OVERRIDE");
+      const shown = await block.locator("pre").evaluate((el) => el.textContent ?? "");
+      assert.ok(!/[\u202e\u2066\u2069\u200b]/.test(shown), JSON.stringify(shown));
+      assert.ok(shown.includes("👩‍💻"), "an emoji's joiner is not a hidden character");
+      assert.match(String(await block.locator('[data-action="insert"]').getAttribute("aria-label")), /asks first/);
+      // What the buttons act on is the code as the model wrote it: the editor shows the warning.
+      await block.locator('[data-action="copy"]').click();
+      assert.deepEqual(await waitPosted(panel, "copy-code"), { type: "copy-code", code });
+      await block.locator('[data-action="insert"]').click();
+      assert.deepEqual(await waitPosted(panel, "insert-code"), { type: "insert-code", code, language: "python" });
+      // A block without any is left alone.
+      const plain = page.locator(".code-wrapper").nth(1);
+      assert.equal(await plain.locator(".code-warning").count(), 0);
+      assert.equal(await plain.locator(".hidden-char").count(), 0);
+      assert.equal(await plain.locator('[data-action="insert"]').getAttribute("aria-label"), "Insert code at cursor");
+    } finally {
+      await panel.close();
+    }
+  });
+
   test("a bare \\boxed{391} and \\frac render as math in the panel", async () => {
     const panel = await openPanel();
     try {
