@@ -183,7 +183,13 @@ async function answerAlone(run: CollectRun, problem: Problem): Promise<AnswerLin
   const tokens = policy.tokens;
   const answer = tokens.map((t) => t.t).join("");
   const promptText = run.teacher.renderPrompt?.(task) ?? run.student.renderPrompt(task);
-  const starts = tokens.map((_, i) => tokens.slice(0, i).reduce((n, t) => n + t.t.length, 0)).filter((start, i) => tokens[i].t.length > 0);
+  // Where each student token starts in the answer (an incomplete character's tokens have no text).
+  const starts: number[] = [];
+  let at = 0;
+  for (const t of tokens) {
+    if (t.t.length > 0) starts.push(at);
+    at += t.t.length;
+  }
   const predictions = run.teacher.predictions ? await run.teacher.predictions(promptText, answer, run.signal) : await predictAtBoundaries(run.teacher, task, promptText, answer, starts, run.signal);
   const labels = alignLabels(answer, tokens.map((t) => t.t), predictions);
   const grade = gradeResponse(result.text, problem.answer);
