@@ -284,13 +284,20 @@ test("the share tracker: thresholds from the user's own answers (seeded until th
   assert.ok(seeded && seeded.threshold > 0.1 && seeded.threshold < 0.9, JSON.stringify(seeded));
   assert.equal(seeded?.answers, 5);
   // Once the user's own answers are enough, only they count: here every token scores 0.5 or 0.6.
-  for (let i = 0; i < OWN_ANSWERS_NEEDED; i++) tracker.record("router:x", Array.from({ length: 40 }, (_, j) => (j % 2 ? 0.6 : 0.5)), false, 4, 40);
+  for (let i = 0; i < OWN_ANSWERS_NEEDED; i++) tracker.record("router:x", Array.from({ length: 40 }, (_, j) => (j % 2 ? 0.6 : 0.5)), false, 24, 40);
   // (A call at every 0.6 makes 80% teacher tokens, at none 0%: 60% picks the calls.)
   const own = tracker.threshold("router:x", 0.6, rules, seed);
   assert.ok(own && own.threshold > 0.5 && own.threshold < 0.6, JSON.stringify(own));
   assert.equal(own?.answers, OWN_ANSWERS_NEEDED);
   assert.equal(tracker.own("confidence"), 0);
-  assert.deepEqual(tracker.achieved(), { share: 0.1, answers: OWN_ANSWERS_NEEDED });
+  assert.deepEqual(tracker.achieved(), { share: 0.6, answers: OWN_ANSWERS_NEEDED });
+  assert.equal(own?.aimed, 0.6, "reached what was asked: no correction");
+  const corrected = new ShareTracker();
+  for (let i = 0; i < 12; i++) corrected.record("c", Array.from({ length: 40 }, (_, j) => j / 40), false, 8, 40);
+  assert.equal(corrected.threshold("c", 0.25, rules)?.aimed, 0.25 * (0.25 / 0.2), "reached 20% for 25%: aim 31%");
+  const few = new ShareTracker();
+  for (let i = 0; i < 5; i++) few.record("c", [0.5], false, 8, 40);
+  assert.equal(few.threshold("c", 0.25, rules)?.aimed, 0.25, "too few answers to correct");
   // It survives a restart through its snapshot.
   const again = new (await import("../../src/core/routing/shareTracker.js")).ShareTracker(JSON.parse(JSON.stringify(tracker.snapshot())));
   assert.deepEqual(again.achieved(), tracker.achieved());

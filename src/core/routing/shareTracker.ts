@@ -15,6 +15,8 @@ export interface ShareSnapshot {
 export const OWN_ANSWERS_NEEDED = 20;
 /** Answers over which the achieved share is measured. */
 export const ACHIEVED_WINDOW = 50;
+/** Answers of its own before what a policy reached corrects its aim. */
+export const CORRECTION_ANSWERS = 10;
 
 export class ShareTracker {
   private answers: ShareSnapshot["answers"];
@@ -43,11 +45,18 @@ export class ShareTracker {
    * The score threshold for `share` (0..1) from the policy's own answers, topped up with `seed`
    * (a calibration recording) while it has fewer than OWN_ANSWERS_NEEDED; undefined with neither.
    */
-  threshold(key: string, share: number, rules: ReplayRules, seed: readonly ScoreTrace[] = []): (ShareThreshold & { answers: number }) | undefined {
-    const own: ScoreTrace[] = this.answers.filter((a) => a.key === key).map((a) => ({ scores: a.scores, capped: a.capped }));
+  threshold(key: string, share: number, rules: ReplayRules, seed: readonly ScoreTrace[] = []): (ShareThreshold & { answers: number; aimed: number }) | undefined {
+    const mine = this.answers.filter((a) => a.key === key);
+    const own: ScoreTrace[] = mine.map((a) => ({ scores: a.scores, capped: a.capped }));
     const traces = own.length >= OWN_ANSWERS_NEEDED ? own : [...own, ...seed];
     if (traces.length === 0) return undefined;
-    return { ...thresholdForShare(traces, share, rules), answers: traces.length };
+    // The replay misses what a real call changes (the student's next words, a teacher that ends
+    // the answer), so what the policy's own recent answers reached corrects the aim.
+    const recent = mine.slice(-ACHIEVED_WINDOW);
+    const generated = recent.reduce((n, a) => n + a.generated, 0);
+    const reached = generated > 0 ? recent.reduce((n, a) => n + a.teacher, 0) / generated : 0;
+    const aimed = recent.length >= CORRECTION_ANSWERS && reached > 0 ? share * Math.min(2, Math.max(0.5, share / reached)) : share;
+    return { ...thresholdForShare(traces, aimed, rules), answers: traces.length, aimed };
   }
 
   /** The share of tokens the teacher wrote over the last answers (any policy). */
