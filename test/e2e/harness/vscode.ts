@@ -9,7 +9,7 @@ import { dirname, join, relative } from "node:path";
 import { saveArtifacts, saveScreenshot, sanitize } from "./artifacts.js";
 import { launchBrowser, loadPlaywright, type BrowserSession, type PWBrowser, type PWPage } from "./browser.js";
 import { extensionId, installExtension, readManifest, type InstallOptions } from "./extension.js";
-import { CHROMIUM_PATH, CODE_SERVER_ENTRY, REPO_ROOT, SETUP_HINT } from "./paths.js";
+import { CHROMIUM_PATH, CODE_SERVER_INSTALLS, REPO_ROOT, SETUP_HINT, defaultVSCodeChoice, setupHint, type CodeServerInstall, type VSCodeChoice } from "./paths.js";
 import { CodeServer } from "./server.js";
 import { waitUntil } from "./waiting.js";
 import { Workbench } from "./workbench.js";
@@ -17,6 +17,11 @@ import { Workbench } from "./workbench.js";
 export interface StartOptions extends InstallOptions {
   /** A label for the temp folder and startup-failure artifacts. */
   name?: string;
+  /**
+   * Which VS Code: "1.100" (code-server 4.100.3) or "current" (4.139.1, on Node 24). Default:
+   * RELAY_E2E_VSCODE, else "1.100". A test that needs the newer API names "current".
+   */
+  vscode?: VSCodeChoice;
   /**
    * false (default): the workspace-trust feature is off (settings + --disable-workspace-trust), so
    * everything runs trusted. true: trust is on and the fresh workspace is NOT trusted, i.e. the
@@ -100,7 +105,9 @@ function installExitHooks(): void {
 
 /** Starts code-server + Chromium with a fresh profile and workspace; see StartOptions. */
 export async function startVSCode(options: StartOptions = {}): Promise<VSCode> {
-  if (!existsSync(CODE_SERVER_ENTRY)) throw new Error(`code-server not found at ${CODE_SERVER_ENTRY}: ${SETUP_HINT}`);
+  const install = CODE_SERVER_INSTALLS[options.vscode ?? defaultVSCodeChoice()];
+  if (!existsSync(install.entry)) throw new Error(`code-server ${install.version} not found at ${install.entry}: ${setupHint(install.choice)}`);
+  if (!existsSync(install.node)) throw new Error(`Node for code-server ${install.version} not found at ${install.node}: ${setupHint(install.choice)}`);
   if (!existsSync(CHROMIUM_PATH)) throw new Error(`chromium not found at ${CHROMIUM_PATH}: ${SETUP_HINT}`);
   loadPlaywright();
   const vs = new VSCode(options);
@@ -128,12 +135,15 @@ export class VSCode extends Workbench {
   private session: BrowserSession | undefined;
   private closing: Promise<void> | undefined;
   private readonly options: StartOptions;
+  /** The code-server this window runs on (its version, VS Code's, its Node). */
+  readonly install: CodeServerInstall;
 
   constructor(options: StartOptions) {
     const name = sanitize(options.name ?? "vscode");
     const root = mkdtempSync(join(tmpdir(), `relay-e2e-${name}-`));
     super(extensionId(), join(root, "workspace"), join(root, "extensions"));
     this.options = options;
+    this.install = CODE_SERVER_INSTALLS[options.vscode ?? defaultVSCodeChoice()];
     this.name = name;
     this.root = root;
     this.userDataDir = join(root, "user-data");
@@ -144,6 +154,7 @@ export class VSCode extends Workbench {
       workspaceDir: (options.openFolder ?? true) ? this.workspaceDir : undefined,
       workspaceTrust: options.workspaceTrust ?? false,
       env: options.env,
+      install: CODE_SERVER_INSTALLS[options.vscode ?? defaultVSCodeChoice()],
     });
   }
 
