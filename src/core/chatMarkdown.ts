@@ -138,11 +138,22 @@ export function inlineAtoms(line: string): Atom[] {
   return atoms;
 }
 
+/** A piece of an answer, as the writer takes them: student text, or a teacher span with its mark. */
+export type AnswerPiece = { text: string; mark?: TeacherMark };
+
 /**
  * Writes one answer's Markdown as its text arrives: `student(text)` and `teacher(text, mark)`
  * return what to append to the chat now (maybe ""), `end()` the rest.
  */
 export class TeacherMarkdown {
+  /** The whole answer's Markdown at once (the same as streaming it). */
+  static render(pieces: readonly AnswerPiece[]): string {
+    const w = new TeacherMarkdown();
+    let out = "";
+    for (const p of pieces) out += p.mark ? w.teacher(p.text, p.mark) : w.student(p.text);
+    return out + w.end();
+  }
+
   /** The current line's text so far (what the model wrote), and how much of it is written out. */
   private raw = "";
   private written = 0;

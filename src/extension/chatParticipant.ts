@@ -9,7 +9,7 @@
 import * as vscode from "vscode";
 import { STATS_SEPARATOR, askingText, statsParts } from "../core/answerFigures.js";
 import { budgetNumbers, spentSentence } from "../core/budgetStatus.js";
-import { TEACHER_LEGEND, TeacherMarkdown, teacherMark } from "../core/chatMarkdown.js";
+import { TEACHER_LEGEND, TeacherMarkdown, teacherMark, type AnswerPiece } from "../core/chatMarkdown.js";
 import { errorMessage } from "../core/errors.js";
 import type { Logger } from "../core/logger.js";
 import { participantHistory } from "../core/lmRequest.js";
@@ -33,6 +33,11 @@ export interface RelayChatMetadata {
   command?: string;
   stopReason?: string;
   deniedCalls?: number;
+}
+
+/** Whether this VS Code folds a finished response's steps (`chat.agent.collapseCompletedResponses`, 1.139: on by default). */
+function foldsCompletedResponses(): boolean {
+  return vscode.workspace.getConfiguration("chat.agent").get<boolean>("collapseCompletedResponses") === true;
 }
 
 /** Markdown of the native chat: HTML on for the teacher's marks; every part alike, so the chat joins them. */
@@ -97,24 +102,30 @@ export class RelayChatParticipant implements vscode.Disposable {
     const write = (text: string) => {
       if (text) stream.markdown(markdown(text));
     };
-    let answer = "";
+    const pieces: AnswerPiece[] = [];
     let thinking = false;
+    let progressShown = false;
+    const progress = (text: string) => {
+      progressShown = true;
+      stream.progress(text);
+    };
     const teacherAtStart = this.teacher.state();
     const run = this.relay.run({
       task,
       signal: controller.signal,
       onEvent: (event) => {
-        if (event.type === "teacher-start") stream.progress(askingText(event.granted));
+        if (event.type === "teacher-start") progress(askingText(event.granted));
         else if (event.type === "text" && event.thought) {
-          if (!thinking) stream.progress("the student is thinking…");
+          if (!thinking) progress("the student is thinking…");
           thinking = true;
         } else if (event.type === "text" && event.kind === "student") {
-          answer += event.text;
+          pieces.push({ text: event.text });
           write(writer.student(event.text));
         } else if (event.type === "span" && event.span.kind === "teacher" && !event.span.thought && event.span.text) {
           // The teacher's text comes whole with its span: marked with its model, tokens and time.
-          answer += event.span.text;
-          write(writer.teacher(event.span.text, teacherMark(event.span)));
+          const mark = teacherMark(event.span);
+          pieces.push({ text: event.span.text, mark });
+          write(writer.teacher(event.span.text, mark));
         }
       },
     });
@@ -129,8 +140,18 @@ export class RelayChatParticipant implements vscode.Disposable {
       const figures = statsParts(s, { usd: s.estimatedCostUsd, priced });
       if (s.stopReason === "aborted") figures.push("stopped");
       if (s.stopReason === "model-unloaded") figures.push("stopped: the student model was unloaded");
-      const footer = [writer.teacherSpans > 0 ? TEACHER_LEGEND : "", `<sub>${figures.join(STATS_SEPARATOR)}</sub>`, notice ? `<sub>${notice}</sub>` : ""].filter(Boolean);
-      write(`${writer.end()}\n\n---\n\n${footer.join("\n\n")}\n`);
+      const footer = `\n\n---\n\n${[writer.teacherSpans > 0 ? TEACHER_LEGEND : "", `<sub>${figures.join(STATS_SEPARATOR)}</sub>`, notice ? `<sub>${notice}</sub>` : ""].filter(Boolean).join("\n\n")}\n`;
+      if (progressShown && foldsCompletedResponses()) {
+        // VS Code (1.139) folds what came before a response's last progress line under
+        // "Completed N steps" once it is done, leaving the text after it in view: the answer as
+        // streamed would be hidden up to the last teacher call. So the whole answer is written
+        // once more as the response's last part, after a last progress line; the streamed draft
+        // stays in the folded steps.
+        write(writer.end());
+        stream.progress("the answer, with the teacher's text marked");
+        write(TeacherMarkdown.render(pieces) + footer);
+      } else write(writer.end() + footer);
+      const answer = pieces.map((p) => p.text).join("");
       const metadata: RelayChatMetadata = { answer: command ? undefined : answer, command, stopReason: s.stopReason, deniedCalls: s.deniedCalls };
       return { metadata };
     } catch (error) {

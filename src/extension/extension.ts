@@ -59,6 +59,12 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   if (registerModel) {
     const provider = own(new RelayModelProvider(relay, student, teacher, String(context.extension.packageJSON.version ?? "0"), log));
     own(registerModel(RELAY_VENDOR, provider));
+    // VS Code asks a provider for its models lazily; until something does, the native chat's model
+    // picker does not list Relay (checked in VS Code 1.139 without Copilot). Ask once now.
+    void Promise.resolve(vscode.lm.selectChatModels({ vendor: RELAY_VENDOR })).then(
+      (models) => log.info(`language model: ${models.map((m) => m.name).join(", ") || "none"} listed for the model picker`),
+      (error: unknown) => log.warn(`language model: could not list Relay's model: ${String(error)}`),
+    );
   }
   const nativeChat = `${createParticipant ? "@relay registered" : "no chat participant API"}; ${registerModel ? "model provider registered" : `no language model provider API in VS Code ${vscode.version} (1.104+)`}`;
 

@@ -197,7 +197,15 @@ export class VSCode extends Workbench {
     const trustSettings = trust
       ? { "security.workspace.trust.enabled": true, "security.workspace.trust.startupPrompt": "never", "security.workspace.trust.emptyWindow": false }
       : { "security.workspace.trust.enabled": false };
-    writeFileSync(join(this.userDataDir, "User", "settings.json"), JSON.stringify({ ...DEFAULT_USER_SETTINGS, ...trustSettings, ...o.userSettings }, null, 2));
+    const settings = JSON.stringify({ ...DEFAULT_USER_SETTINGS, ...trustSettings, ...o.userSettings }, null, 2);
+    writeFileSync(join(this.userDataDir, "User", "settings.json"), settings);
+    // The current VS Code's browser workbench takes machine-scoped settings (relay.student.*) in a
+    // server window from the server's machine settings only, as any remote window does; the same
+    // file there gives them (VS Code 1.100's code-server read them from the user settings).
+    if (this.install.choice !== "1.100") {
+      mkdirSync(join(this.userDataDir, "Machine"), { recursive: true });
+      writeFileSync(join(this.userDataDir, "Machine", "settings.json"), settings);
+    }
     for (const [rel, content] of Object.entries(o.workspaceFiles ?? {})) {
       const path = join(this.workspaceDir, rel);
       mkdirSync(dirname(path), { recursive: true });
