@@ -274,6 +274,16 @@ describe("the Relay language model in Restricted Mode (VS Code 1.139)", () => {
     assert.equal(w.world.server.requests.length, 0);
     assert.match(await vs.statusBarText(BUDGET_ITEM), /teacher off/);
   });
+
+  suite.test("VS Code's own chat offers no model in Restricted Mode (so @relay cannot be asked there)", async (vs) => {
+    await vs.runCommand("Chat: Open Chat (Ask)");
+    await input(vs).waitFor({ state: "visible", timeout: 30_000 });
+    await input(vs).locator(".model-picker-split").first().click();
+    const widget = vs.page.locator(".action-widget").first();
+    await widget.waitFor({ state: "visible", timeout: 15_000 });
+    assert.match(await widget.innerText(), /Models unavailable while in Restricted mode/);
+    await vs.page.keyboard.press("Escape");
+  });
 });
 
 describe("on VS Code 1.100 the extension works without the model provider API", () => {
