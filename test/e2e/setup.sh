@@ -175,4 +175,5 @@ echo "$STAMP_CONTENT" >"$STAMP"
 installed=()
 want_old && installed+=("code-server $CODE_SERVER_VERSION in $CS_DIR")
 want_current && installed+=("code-server $CURRENT_CODE_SERVER_VERSION in $CS_CURRENT_DIR on Node $CURRENT_NODE_VERSION")
-log "done in $(($(date +%s) - start_time))s: ${installed[*]}, playwright-core $PW_DIR/node_modules/playwright-core, chromium $(/usr/bin/chromium --version 2>/dev/null | head -n1)"
+installed_list="$(IFS=';'; echo "${installed[*]}")"
+log "done in $(($(date +%s) - start_time))s: ${installed_list//;/; }; playwright-core $PW_DIR/node_modules/playwright-core, chromium $(/usr/bin/chromium --version 2>/dev/null | head -n1)"
