@@ -1,39 +1,8 @@
 /** The words and numbers the panel shows: footers, tooltips, notes. */
-import type { SpanView, StatsView } from "../src/protocol/chat.js";
+import type { SpanView } from "../src/protocol/chat.js";
+import { formatInt, plural } from "../src/protocol/format.js";
 
-const int = new Intl.NumberFormat("en-US", { maximumFractionDigits: 0 });
-
-export function formatInt(n: number): string {
-  return int.format(Math.round(n));
-}
-
-function plural(n: number, word: string): string {
-  return `${formatInt(n)} ${word}${Math.round(n) === 1 ? "" : "s"}`;
-}
-
-export function formatPercent(ratio: number): string {
-  return `${(Math.max(0, ratio) * 100).toFixed(1)}%`;
-}
-
-export function formatSeconds(ms: number): string {
-  return `${(Math.max(0, ms) / 1000).toFixed(1)} s`;
-}
-
-/** The footer's parts: "N tokens", "K teacher calls", "call ratio X%", "teacher in/out A/B", "T s" (+ failures, denials). */
-export function statsParts(stats: StatsView): string[] {
-  const parts = [
-    plural(stats.generatedTokens, "token"),
-    plural(stats.calls, "teacher call"),
-    `call ratio ${formatPercent(stats.callRatio)}`,
-    `teacher in/out ${formatInt(stats.teacherPromptTokens)}/${formatInt(stats.teacherCompletionTokens)}`,
-    formatSeconds(stats.durationMs),
-  ];
-  if (stats.failedCalls > 0) parts.push(`${formatInt(stats.failedCalls)} failed`);
-  if (stats.deniedCalls > 0) parts.push(`${formatInt(stats.deniedCalls)} denied by budget`);
-  return parts;
-}
-
-export const STATS_SEPARATOR = " · ";
+export { STATS_SEPARATOR, askingText, formatInt, formatPercent, formatSeconds, statsParts } from "../src/protocol/format.js";
 
 /** Tooltip of a teacher span: "teacher <model> · <tokens> tokens · <latency> ms". */
 export function teacherTitle(span: SpanView, open: boolean): string {
@@ -56,8 +25,4 @@ export function noteText(span: SpanView): { label: string; title: string } {
     // Provider messages often end with their own period ("Connection error."): one is enough.
     title: `${who} call failed${span.error ? `: ${span.error.replace(/\.+$/, "")}` : ""}. The student went on alone.`,
   };
-}
-
-export function askingText(granted: number): string {
-  return `asking teacher · ${plural(granted, "token")}`;
 }

@@ -8,6 +8,7 @@ import * as vscode from "vscode";
 import type { TeacherRange } from "../core/provenance.js";
 import { disposeSharedLlama } from "../llama/llama.js";
 import { BudgetService } from "./budgetService.js";
+import { RelayChatParticipant } from "./chatParticipant.js";
 import { ChatViewProvider } from "./chatView.js";
 import { ConfigProblems } from "./config.js";
 import { budgetNumbers } from "../core/budgetStatus.js";
@@ -15,12 +16,14 @@ import { ExplainStep } from "./explainStep.js";
 import { openSettings } from "./fixActions.js";
 import { RelayInlineProvider } from "./inlineProvider.js";
 import { InlineStatus } from "./inlineStatus.js";
+import { RELAY_VENDOR, RelayModelProvider } from "./lmProvider.js";
 import { channelLogger } from "./logger.js";
 import { Provenance } from "./provenance.js";
 import { RelayService } from "./relayService.js";
 import { RoutingService } from "./routingService.js";
 import { StudentService } from "./studentService.js";
 import { TeacherService } from "./teacherService.js";
+import { chatParticipantApi, languageModelChatProviderApi } from "./vscodeNewer.js";
 
 /** A service deactivate() waits for; plain disposables are disposed. */
 type Owned = vscode.Disposable & { close?: () => Promise<void> };
@@ -48,6 +51,22 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   own(vscode.languages.registerInlineCompletionItemProvider({ pattern: "**" }, new RelayInlineProvider(relay, log)));
   // Kept alive while hidden: an answer streaming into a hidden panel is not lost (webview/README.md).
   own(vscode.window.registerWebviewViewProvider(ChatViewProvider.viewId, chat, { webviewOptions: { retainContextWhenHidden: true } }));
+  // VS Code's own chat: @relay (1.90+), and Relay as a model of the model picker and vscode.lm
+  // (1.104+). Both are found at run time; on an older VS Code the panel is the way in.
+  const createParticipant = chatParticipantApi();
+  if (createParticipant) own(new RelayChatParticipant(createParticipant, context.extensionUri, relay, student, teacher, budget, log));
+  const registerModel = languageModelChatProviderApi();
+  if (registerModel) {
+    const provider = own(new RelayModelProvider(relay, student, teacher, String(context.extension.packageJSON.version ?? "0"), log));
+    own(registerModel(RELAY_VENDOR, provider));
+    // VS Code asks a provider for its models lazily; until something does, the native chat's model
+    // picker does not list Relay (checked in VS Code 1.139 without Copilot). Ask once now.
+    void Promise.resolve(vscode.lm.selectChatModels({ vendor: RELAY_VENDOR })).then(
+      (models) => log.info(`language model: ${models.map((m) => m.name).join(", ") || "none"} listed for the model picker`),
+      (error: unknown) => log.warn(`language model: could not list Relay's model: ${String(error)}`),
+    );
+  }
+  const nativeChat = `${createParticipant ? "@relay registered" : "no chat participant API"}; ${registerModel ? "model provider registered" : `no language model provider API in VS Code ${vscode.version} (1.104+)`}`;
 
   const command = (id: string, run: (...args: never[]) => unknown) => own(vscode.commands.registerCommand(id, run));
   command("relay.openChat", () => chat.reveal());
@@ -110,7 +129,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   configProblems.check();
   await teacher.init();
   await budget.init();
-  log.info(`Relay activated (workspace trusted: ${vscode.workspace.isTrusted}; ${student.describe()}; ${teacher.describe()})`);
+  log.info(`Relay activated (workspace trusted: ${vscode.workspace.isTrusted}; ${student.describe()}; ${teacher.describe()}; native chat: ${nativeChat})`);
 }
 
 /** Closes the services in reverse order, waiting for the answer in progress and the models. */

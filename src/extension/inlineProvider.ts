@@ -15,6 +15,13 @@ import type { RelayService } from "./relayService.js";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/**
+ * Text boxes of VS Code that are editors but hold no code: the native chat's input and its code
+ * blocks, the SCM commit message, comment replies. No ghost text there (a question typed to
+ * @relay must not be completed by the relay).
+ */
+export const NOT_CODE_SCHEMES: ReadonlySet<string> = new Set(["chatSessionInput", "vscode-chat-code-block", "vscode-chat-code-compare-block", "vscode-scm", "comment"]);
+
 export class RelayInlineProvider implements vscode.InlineCompletionItemProvider {
   private readonly cache = new CompletionCache(250);
   private toldNotLoaded = false;
@@ -30,6 +37,7 @@ export class RelayInlineProvider implements vscode.InlineCompletionItemProvider 
     context: vscode.InlineCompletionContext,
     token: vscode.CancellationToken,
   ): Promise<vscode.InlineCompletionItem[] | undefined> {
+    if (NOT_CODE_SCHEMES.has(document.uri.scheme)) return undefined;
     const settings = readConfig().inline;
     if (!settings.enabled) return undefined;
     if (!settings.languages.includes("*") && !settings.languages.includes(document.languageId)) return undefined;

@@ -1,8 +1,9 @@
 /**
  * Real-VS-Code end-to-end harness for node:test suites (the one import for e2e tests).
  *
- * Starts code-server (VS Code 1.100 as a server + browser workbench, installed by
- * `test/e2e/setup.sh` into a cache folder outside the repository) on a free 127.0.0.1 port with a
+ * Starts code-server (VS Code 1.100, or the current 1.139 with `RELAY_E2E_VSCODE=current` or the
+ * `vscode` option, as a server + browser workbench, installed by `test/e2e/setup.sh` into a cache
+ * folder outside the repository) on a free 127.0.0.1 port with a
  * throw-away user-data dir, extensions dir and workspace, installs the built extension into it as
  * `publisher.name-version`, and drives the workbench in Debian's headless Chromium through
  * playwright-core (also from the cache folder, loaded by absolute path so package.json needn't

@@ -101,8 +101,10 @@ describe("Open Settings from a student error, in a remote window (code-server is
     // The User tab: everything but the machine-scoped student settings, in `order`.
     await vs.runCommand("Preferences: Open User Settings");
     await vs.page.locator(".settings-editor .settings-tabs-widget .action-label.checked", { hasText: "User" }).waitFor({ state: "visible", timeout: 15_000 });
-    const search = vs.page.locator(".settings-editor .settings-header .monaco-editor textarea").first();
-    await search.fill("@ext:relay-dev.relay");
+    // Typed, not filled: VS Code 1.139's editors take input through an EditContext, not a textarea.
+    await vs.page.locator(".settings-editor .settings-header .monaco-editor").first().click();
+    await vs.page.keyboard.press("ControlOrMeta+a");
+    await vs.page.keyboard.type("@ext:relay-dev.relay");
     const rows = await waitUntil(async () => {
       const seen = (await settingRows(vs)).filter((t) => byOrder.includes(t));
       return seen.length >= 5 ? seen : undefined;

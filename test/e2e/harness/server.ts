@@ -1,12 +1,13 @@
 /**
- * The server side: code-server (VS Code 1.100 as a server + browser workbench) on a free
+ * The server side: code-server (VS Code as a server + browser workbench: 1.100, or the current
+ * one on its own Node, paths.ts) on a free
  * 127.0.0.1 port with its own user-data and extensions folders, and the logs it writes (the
  * extension host's, the output channels', its own).
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { closeSync, existsSync, openSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { basename, join, relative } from "node:path";
-import { CODE_SERVER_ENTRY } from "./paths.js";
+import { CODE_SERVER, type CodeServerInstall } from "./paths.js";
 import { exited, freePort, groupMembers, killGroup, waitExit } from "./processes.js";
 import { escapeRegExp, waitUntil } from "./waiting.js";
 
@@ -21,6 +22,8 @@ export interface CodeServerOptions {
   workspaceTrust: boolean;
   /** Extra environment for code-server (and so for the extension host). */
   env?: Record<string, string>;
+  /** Which code-server (default: RELAY_E2E_VSCODE's, paths.ts). */
+  install?: CodeServerInstall;
 }
 
 /** Environment variables of the test process that would change how code-server behaves. */
@@ -50,8 +53,9 @@ export class CodeServer {
       this.port = await freePort();
       const configFile = join(o.root, "code-server.yaml");
       writeFileSync(configFile, `bind-addr: 127.0.0.1:${this.port}\nauth: none\ncert: false\n`);
+      const install = o.install ?? CODE_SERVER;
       const args = [
-        CODE_SERVER_ENTRY,
+        install.entry,
         "--config", configFile,
         "--auth", "none",
         "--bind-addr", `127.0.0.1:${this.port}`,
@@ -74,7 +78,7 @@ export class CodeServer {
       for (const k of INHERITED_KNOBS) if (!o.env?.[k]) delete env[k];
       const out = openSync(join(o.root, "code-server.out.log"), "a");
       const err = openSync(join(o.root, "code-server.err.log"), "a");
-      this.child = spawn(process.execPath, args, { cwd: o.root, env, detached: true, stdio: ["ignore", out, err] });
+      this.child = spawn(install.node, args, { cwd: o.root, env, detached: true, stdio: ["ignore", out, err] });
       closeSync(out);
       closeSync(err);
       const child = this.child;

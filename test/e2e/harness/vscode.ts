@@ -9,7 +9,7 @@ import { dirname, join, relative } from "node:path";
 import { saveArtifacts, saveScreenshot, sanitize } from "./artifacts.js";
 import { launchBrowser, loadPlaywright, type BrowserSession, type PWBrowser, type PWPage } from "./browser.js";
 import { extensionId, installExtension, readManifest, type InstallOptions } from "./extension.js";
-import { CHROMIUM_PATH, CODE_SERVER_ENTRY, REPO_ROOT, SETUP_HINT } from "./paths.js";
+import { CHROMIUM_PATH, CODE_SERVER_INSTALLS, REPO_ROOT, SETUP_HINT, defaultVSCodeChoice, setupHint, type CodeServerInstall, type VSCodeChoice } from "./paths.js";
 import { CodeServer } from "./server.js";
 import { waitUntil } from "./waiting.js";
 import { Workbench } from "./workbench.js";
@@ -17,6 +17,11 @@ import { Workbench } from "./workbench.js";
 export interface StartOptions extends InstallOptions {
   /** A label for the temp folder and startup-failure artifacts. */
   name?: string;
+  /**
+   * Which VS Code: "1.100" (code-server 4.100.3) or "current" (4.139.1, on Node 24). Default:
+   * RELAY_E2E_VSCODE, else "1.100". A test that needs the newer API names "current".
+   */
+  vscode?: VSCodeChoice;
   /**
    * false (default): the workspace-trust feature is off (settings + --disable-workspace-trust), so
    * everything runs trusted. true: trust is on and the fresh workspace is NOT trusted, i.e. the
@@ -100,7 +105,9 @@ function installExitHooks(): void {
 
 /** Starts code-server + Chromium with a fresh profile and workspace; see StartOptions. */
 export async function startVSCode(options: StartOptions = {}): Promise<VSCode> {
-  if (!existsSync(CODE_SERVER_ENTRY)) throw new Error(`code-server not found at ${CODE_SERVER_ENTRY}: ${SETUP_HINT}`);
+  const install = CODE_SERVER_INSTALLS[options.vscode ?? defaultVSCodeChoice()];
+  if (!existsSync(install.entry)) throw new Error(`code-server ${install.version} not found at ${install.entry}: ${setupHint(install.choice)}`);
+  if (!existsSync(install.node)) throw new Error(`Node for code-server ${install.version} not found at ${install.node}: ${setupHint(install.choice)}`);
   if (!existsSync(CHROMIUM_PATH)) throw new Error(`chromium not found at ${CHROMIUM_PATH}: ${SETUP_HINT}`);
   loadPlaywright();
   const vs = new VSCode(options);
@@ -128,12 +135,15 @@ export class VSCode extends Workbench {
   private session: BrowserSession | undefined;
   private closing: Promise<void> | undefined;
   private readonly options: StartOptions;
+  /** The code-server this window runs on (its version, VS Code's, its Node). */
+  readonly install: CodeServerInstall;
 
   constructor(options: StartOptions) {
     const name = sanitize(options.name ?? "vscode");
     const root = mkdtempSync(join(tmpdir(), `relay-e2e-${name}-`));
     super(extensionId(), join(root, "workspace"), join(root, "extensions"));
     this.options = options;
+    this.install = CODE_SERVER_INSTALLS[options.vscode ?? defaultVSCodeChoice()];
     this.name = name;
     this.root = root;
     this.userDataDir = join(root, "user-data");
@@ -144,6 +154,7 @@ export class VSCode extends Workbench {
       workspaceDir: (options.openFolder ?? true) ? this.workspaceDir : undefined,
       workspaceTrust: options.workspaceTrust ?? false,
       env: options.env,
+      install: CODE_SERVER_INSTALLS[options.vscode ?? defaultVSCodeChoice()],
     });
   }
 
@@ -186,7 +197,15 @@ export class VSCode extends Workbench {
     const trustSettings = trust
       ? { "security.workspace.trust.enabled": true, "security.workspace.trust.startupPrompt": "never", "security.workspace.trust.emptyWindow": false }
       : { "security.workspace.trust.enabled": false };
-    writeFileSync(join(this.userDataDir, "User", "settings.json"), JSON.stringify({ ...DEFAULT_USER_SETTINGS, ...trustSettings, ...o.userSettings }, null, 2));
+    const settings = JSON.stringify({ ...DEFAULT_USER_SETTINGS, ...trustSettings, ...o.userSettings }, null, 2);
+    writeFileSync(join(this.userDataDir, "User", "settings.json"), settings);
+    // The current VS Code's browser workbench takes machine-scoped settings (relay.student.*) in a
+    // server window from the server's machine settings only, as any remote window does; the same
+    // file there gives them (VS Code 1.100's code-server read them from the user settings).
+    if (this.install.choice !== "1.100") {
+      mkdirSync(join(this.userDataDir, "Machine"), { recursive: true });
+      writeFileSync(join(this.userDataDir, "Machine", "settings.json"), settings);
+    }
     for (const [rel, content] of Object.entries(o.workspaceFiles ?? {})) {
       const path = join(this.workspaceDir, rel);
       mkdirSync(dirname(path), { recursive: true });
