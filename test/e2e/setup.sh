@@ -9,8 +9,10 @@
 # Nothing goes into the repository's node_modules. A stamp file makes a second run a no-op.
 #
 #   RELAY_E2E_CACHE   cache folder (default: $HOME/.cache/relay-e2e)
-#   RELAY_E2E_VSCODE  which VS Code to install: "1.100" (default), "current" or "all"; the tests
-#                     read the same variable ("1.100" or "current") to choose the one they run on
+#   RELAY_E2E_VSCODE  which VS Code to install: "all" (default: the suite runs on 1.100 and the
+#                     native-chat tests on the current one), "1.100" or "current"; the tests read
+#                     the same variable ("1.100", the default, or "current") to choose the one
+#                     they run on
 #   RELAY_E2E_FORCE=1 reinstall the npm parts even when the stamp says they are there
 #
 # Works under `set -euo pipefail` and with CI=true. Safe to run again and again.
@@ -28,7 +30,7 @@ RIPGREP_ASSET="ripgrep-v13.0.0-10-x86_64-unknown-linux-musl.tar.gz"
 APT_PACKAGES=(libkrb5-dev libx11-dev libxkbfile-dev libsecret-1-dev pkg-config ripgrep chromium)
 
 CACHE="${RELAY_E2E_CACHE:-${HOME:-/root}/.cache/relay-e2e}"
-WANT="${RELAY_E2E_VSCODE:-1.100}"
+WANT="${RELAY_E2E_VSCODE:-all}"
 case "$WANT" in
   1.100 | current | all) ;;
   *) printf '[e2e-setup] RELAY_E2E_VSCODE must be "1.100", "current" or "all", not "%s"\n' "$WANT"; exit 2 ;;
