@@ -8,7 +8,7 @@ import type { ItemLimit } from "../eval/runEval.js";
 import type { SweepPoint } from "../eval/conditions.js";
 import type { EvalCommandOptions } from "./evalCommand.js";
 import { addModelOptions } from "./setup.js";
-import { choiceOption, intOption, listOption, numberOption, textOption, urlOption } from "./options.js";
+import { choiceOption, intOption, listOption, numberOption, textListOption, textOption, urlOption } from "./options.js";
 
 const price = (name: string) => numberOption(name, 0, 1e6);
 
@@ -69,6 +69,7 @@ export function registerEval(program: Command): void {
       .option("--output-price <usd>", "teacher price per million output tokens", price("--output-price"))
       .option("--teacher-log <path>", "append every teacher request and reply to this JSON-lines file", textOption("--teacher-log"))
       .option("--report-only", "make no answers: report every condition the --out results hold for these datasets (one report of several runs)")
+      .option("--also <dir[=label]>", "with --report-only: another run's --out (e.g. another student's), reported beside, its conditions labelled (repeatable)", textListOption("--also"))
       .option("--json", "print the report as JSON (no progress bar)")
       .option("--no-progress", "no progress bar")
       .option("-v, --verbose", "log model loading and teacher calls to stderr"),

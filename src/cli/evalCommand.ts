@@ -1,6 +1,6 @@
 /** What `relay eval` does: load data and models, run (or resume) the eval, write the report. */
 import { mkdir, writeFile } from "node:fs/promises";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { RelayError } from "../core/errors.js";
 import type { TeacherPricing } from "../core/spans.js";
 import { stderrLogger } from "./logger.js";
@@ -51,6 +51,8 @@ export interface EvalCommandOptions extends ModelOptions {
   calibrationCount: number;
   /** Make no answers: report everything the results file holds for these datasets. */
   reportOnly?: boolean;
+  /** With reportOnly: other runs' folders (DIR or DIR=label) reported beside this one. */
+  also?: string[];
   json?: boolean;
   progress: boolean;
   verbose?: boolean;
@@ -103,7 +105,16 @@ export async function runEvalCommand(options: EvalCommandOptions): Promise<numbe
     if (!probe.correct) throw new RelayError("grader-failed", `The math-verify helper does not grade \\boxed{1} as 1${probe.error ? `: ${probe.error}` : ""}.`);
   }
   if (options.reportOnly) {
-    // Every answer already made into this --out, graded now: one report of several runs.
+    // Every answer already made into this --out, graded now: one report of several runs; runs
+    // of other settings (another student) beside them with --also, their conditions labelled.
+    for (const also of options.also ?? []) {
+      const [dir, label] = also.split("=", 2);
+      const other = await ResultsFile.read(join(dir, "results.jsonl"));
+      for (const row of other.results.values()) {
+        const condition = `${row.condition} · ${label ?? basename(dir)}`;
+        results.results.set(`${row.key}|${dir}`, { ...row, key: `${row.key}|${dir}`, condition, signature: `${row.signature}|${dir}` });
+      }
+    }
     const { cells, rows } = cellsOfResults(results);
     const known = new Set(datasets.map((d) => d.name));
     const shown = cells.filter((c) => known.has(c.dataset));

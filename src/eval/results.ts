@@ -126,6 +126,28 @@ export class ResultsFile {
     return file;
   }
 
+  /** Reads a results file made under any settings, changing nothing (another run to report beside this one). */
+  static async read(path: string): Promise<ResultsFile> {
+    const file = new ResultsFile(path);
+    let text: string;
+    try {
+      text = (await readFile(path, "utf8")).replace(/^\uFEFF/, "");
+    } catch (error) {
+      throw new RelayError("invalid-argument", `Cannot read the results file ${path}: ${errorMessage(error)}`, { cause: error });
+    }
+    const lines = text.split("\n");
+    const first = parseLine(lines[0] ?? "");
+    if (first?.type !== "config") throw new RelayError("invalid-argument", `${path} is not a relay eval results file.`);
+    lines.slice(1).forEach((raw, i) => {
+      if (raw.length === 0) return;
+      const line = parseLine(raw);
+      if (line === undefined) file.warnings.push(`line ${i + 2} is not JSON; ignored`);
+      else if (line.type === "result") file.results.set(line.key, line);
+      else if (line.type === "judge") file.judgements.set(line.key, line);
+    });
+    return file;
+  }
+
   append(line: ResultLine | JudgeLine): Promise<void> {
     if (line.type === "result") this.results.set(line.key, line);
     else this.judgements.set(line.key, line);

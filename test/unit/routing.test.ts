@@ -325,3 +325,21 @@ test("--report-only: the cells of everything a results file holds, the signature
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test("ResultsFile.read: another run's results, whatever its settings, read without changing the file", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "relay-read-"));
+  try {
+    const path = join(dir, "results.jsonl");
+    const made = await ResultsFile.open(path, { student: "other.gguf" });
+    const stats = { studentTokens: 1, teacherTokens: 0, generatedTokens: 1, calls: 0, failedCalls: 0, deniedCalls: 0, malformedTags: 0, ignoredCalls: 0, teacherPromptTokens: 0, teacherCompletionTokens: 0, teacherCachedPromptTokens: 0, durationMs: 1, teacherMs: 0, stopReason: "eos" as const };
+    await made.append({ type: "result", key: "learned|d|0|i0|0", dataset: "d", condition: "learned", signature: "learned", index: 0, sample: 0, itemId: "i0", gold: "1", extracted: "1", correct: true, text: "1", stats });
+    const before = readFileSync(path, "utf8");
+    const read = await ResultsFile.read(path);
+    assert.equal(read.results.size, 1);
+    assert.equal(readFileSync(path, "utf8"), before);
+    writeFileSync(join(dir, "bad.jsonl"), "not a results file\n");
+    await assert.rejects(ResultsFile.read(join(dir, "bad.jsonl")), /is not a relay eval results file/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
