@@ -71,7 +71,7 @@ export function registerRouter(program: Command): void {
     .requiredOption("--data <files>", "comma-separated collections from `relay router collect`", listOption("--data"))
     .option("--out <file>", "the router file; its report goes beside it (<file>.md)", textOption("--out"), "router.json")
     .option("--model <kind>", "auto (the better of both on held-out answers), logistic or mlp", choiceOption("--model", ["auto", "logistic", "mlp"] as const), "auto")
-    .option("--label <kind>", "utility (default): the teacher disagrees strongly here, weighted by how likely a call there fixes the answer (learned from the rollouts); strong: the teacher gives the student's token under 10%; disagree: the teacher would write anything else; rollout: strong, with rolled-out tokens labelled by their outcome", choiceOption("--label", ["disagree", "strong", "rollout", "utility"] as const), "utility")
+    .option("--label <kind>", "utility (default): the teacher disagrees strongly here, weighted by how likely a call there fixes the answer (learned from the rollouts); strong: the teacher gives the student's token under 10%; disagree: the teacher would write anything else; rollout: strong, with rolled-out tokens labelled by their outcome; expected: the expected gain of a call (strong × the chance it fixes the answer) as a soft label", choiceOption("--label", ["disagree", "strong", "rollout", "utility", "expected"] as const), "utility")
     .option("--span <n>", "the span the router will ask for (recorded in the file)", intOption("--span", 1, 256), 16)
     .option("--seed <n>", "seed of the split and the training", intOption("--seed", 0, 0xffffffff), 0)
     .option("--json", "print the training report as JSON")

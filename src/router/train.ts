@@ -17,7 +17,7 @@ export interface TrainOptions {
   data: string[];
   out: string;
   model: "auto" | "logistic" | "mlp";
-  label: "disagree" | "strong" | "rollout" | "utility";
+  label: "disagree" | "strong" | "rollout" | "utility" | "expected";
   span: number;
   seed: number;
   /** A Python with scikit-learn; default: the package's `tools` environment. */

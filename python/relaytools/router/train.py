@@ -102,6 +102,12 @@ def build(c: Collection, label: str, strong_below: float, rollout_weight: float,
     if not xs:
         raise SystemExit("the collections hold no answers")
     x, y, w = np.asarray(xs, dtype=np.float64), np.asarray(ys), np.asarray(ws)
+    if label == "expected" and fixes is not None:
+        # The expected gain of a call as a soft label: a strong disagreement times how likely a call
+        # there fixes the answer; fitted as a positive of weight p and a negative of weight 1 − p.
+        p = np.where(y == 1, fixes(x), 0.0)
+        groups = np.asarray(gs)
+        return Dataset(np.concatenate([x, x]), np.concatenate([np.ones(len(y), int), np.zeros(len(y), int)]), np.concatenate([p, 1 - p]), np.concatenate([groups, groups]))
     if label == "utility" and fixes is not None:
         # A strong disagreement counts by how likely a call there fixes the answer (the rollouts'
         # second stage): the router ranks the disagreements that matter first.
@@ -119,18 +125,18 @@ def split(d: Dataset, seed: int, held_out: float = 0.25) -> tuple[np.ndarray, np
     return ~test, test
 
 
-def fit(kind: str, x: np.ndarray, y: np.ndarray, w: np.ndarray, seed: int):
+def fit(kind: str, x: np.ndarray, y: np.ndarray, w: np.ndarray, seed: int, balance: bool = True):
     if kind == "logistic":
-        model = LogisticRegression(max_iter=2000, class_weight="balanced", C=1.0)
+        model = LogisticRegression(max_iter=2000, class_weight="balanced" if balance else None, C=1.0)
         model.fit(x, y, sample_weight=w)
         return model
-    # MLPClassifier takes no sample weights: repeat the rows in proportion (quarter steps).
-    reps = np.rint(w * 4).astype(int)
+    # MLPClassifier takes no sample weights: repeat the rows in proportion (eighth steps).
+    reps = np.rint(w * 8).astype(int)
     xr, yr = np.repeat(x, reps, axis=0), np.repeat(y, reps)
-    # Balance the classes by oversampling the positives.
+    # Balance the classes by oversampling the positives (not for a soft label: its scale is the point).
     pos = np.flatnonzero(yr == 1)
     neg = np.flatnonzero(yr == 0)
-    if 0 < len(pos) < len(neg):
+    if balance and 0 < len(pos) < len(neg):
         rng = np.random.default_rng(seed)
         extra = rng.choice(pos, size=len(neg) - len(pos), replace=True)
         xr, yr = np.concatenate([xr, xr[extra]]), np.concatenate([yr, yr[extra]])
@@ -193,7 +199,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("files", nargs="+", type=Path)
     p.add_argument("--out", type=Path, required=True)
     p.add_argument("--model", choices=["auto", "logistic", "mlp"], default="auto")
-    p.add_argument("--label", choices=["disagree", "strong", "rollout", "utility"], default="utility")
+    p.add_argument("--label", choices=["disagree", "strong", "rollout", "utility", "expected"], default="utility")
     p.add_argument("--strong-below", type=float, default=0.1)
     p.add_argument("--rollout-weight", type=float, default=5.0)
     p.add_argument("--span", type=int, default=16)
@@ -204,24 +210,29 @@ def main(argv: list[str] | None = None) -> int:
     c = merge(collections, args.files)
     features = c.settings["features"]
     fixes = None
-    if args.label == "utility":
+    if args.label in ("utility", "expected"):
         probe = build(c, "strong", args.strong_below, args.rollout_weight)
         train_probe, _ = split(probe, args.seed)
         train_ids = {c.answers[g]["id"] for g in np.unique(probe.group[train_probe]).tolist()}
         fixes = fix_model(c, train_ids, args.seed)
         if fixes is None:
-            raise SystemExit("label utility needs rollouts (at least 30, 5 of them fixing the answer) in the training answers: collect with --rollouts")
-    d = build(c, args.label, args.strong_below, args.rollout_weight, fixes)
+            raise SystemExit(f"label {args.label} needs rollouts (at least 30, 5 of them fixing the answer) in the training answers: collect with --rollouts")
+    # What is fitted, and what the held-out figures are measured on: the hard label itself, or for
+    # the soft "expected" label its strong disagreements.
+    fitting = build(c, args.label, args.strong_below, args.rollout_weight, fixes)
+    d = build(c, "strong", args.strong_below, args.rollout_weight) if args.label == "expected" else fitting
     train, test = split(d, args.seed)
+    train_groups = set(np.unique(d.group[train]).tolist())
+    fit_rows = np.array([g in train_groups for g in fitting.group])
     if len(set(d.y[train].tolist())) < 2 or len(set(d.y[test].tolist())) < 2:
         raise SystemExit("both classes are needed in the train and held-out answers: collect more answers")
     scaler = StandardScaler().fit(d.x[train])
-    xt, xv = scaler.transform(d.x[train]), scaler.transform(d.x[test])
+    xt, xv = scaler.transform(fitting.x[fit_rows]), scaler.transform(d.x[test])
 
     kinds = ["logistic", "mlp"] if args.model == "auto" else [args.model]
     fitted = {}
     for kind in kinds:
-        model = fit(kind, xt, d.y[train], d.w[train], args.seed)
+        model = fit(kind, xt, fitting.y[fit_rows], fitting.w[fit_rows], args.seed, balance=args.label != "expected")
         s = model.predict_proba(xv)[:, 1]
         fitted[kind] = (model, float(roc_auc_score(d.y[test], s)), s)
     kind = max(fitted, key=lambda k: fitted[k][1])
