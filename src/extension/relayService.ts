@@ -28,9 +28,19 @@ export class RelayService {
     private readonly log: Logger,
   ) {}
 
-  /** Whether the student has loaded (inline completions run only then). */
-  get studentLoaded(): boolean {
-    return this.student.ifLoaded() !== undefined;
+  /**
+   * What decides an inline completion besides the text: the loaded model and every setting
+   * (the inline cache is scoped to it); undefined while no model is loaded.
+   */
+  inlineScope(): string | undefined {
+    const student = this.student.ifLoaded();
+    if (!student) return undefined;
+    return JSON.stringify([student.path, readConfig(), this.teacher.state().kind]);
+  }
+
+  /** The model that writes inline completions, when it is loaded (for the log). */
+  inlineModelName(): string | undefined {
+    return this.student.ifLoaded()?.path.split(/[\\/]/).pop();
   }
 
   /** Runs the job, loading the student first if needed. */
