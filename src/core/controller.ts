@@ -6,7 +6,7 @@
 
 import { TeacherBreaker } from "./breaker.js";
 import { SETTING_DEFAULTS } from "./defaults.js";
-import type { BudgetGate, Reservation } from "./budgetGate.js";
+import type { BudgetGate, Reservation, SettledUsage } from "./budgetGate.js";
 import { abortError, abortReason, errorMessage, isAbortError, isRelayError, RelayError, type RelayErrorCode } from "./errors.js";
 import type { Logger } from "./logger.js";
 import { silentLogger } from "./logger.js";
@@ -257,7 +257,7 @@ class RelayRun {
 
   /** The warming request in flight (never rejects). */
   private warming: Promise<void> | undefined;
-  private warmed: { calls: number; promptTokens: number; completionTokens: number; cachedPromptTokens: number } | undefined;
+  private warmed: { calls: number; promptTokens: number; completionTokens: number; cachedPromptTokens: number; charged?: number } | undefined;
 
   /** Prefill warming (RelayRequest.warmTeacher): the prompt prefix, no answer yet, 1 token. */
   private async warmTeacher(): Promise<void> {
@@ -273,25 +273,26 @@ class RelayRun {
       const reply = await teacher.warm({ task: this.teacherTask(), promptText: context.promptText, answer: context.answer, maxTokens: 1, signal: this.req.signal });
       const sane = { promptSent: 0, promptMax: reservation?.promptTokens ?? reservedPromptTokens(context.tokens + (teacher.promptOverheadTokens ?? 0)), completionReceived: 0, completionMax: 1 };
       const usage = reply.usage ? plausibleUsage(reply.usage, sane) : { promptTokens: context.tokens, completionTokens: 1 };
-      await reservation?.settle({ ...(reply.usage ?? usage), receivedTokens: 0 });
+      const settled = await reservation?.settle({ ...(reply.usage ?? usage), receivedTokens: 0 });
       reservation = null;
-      this.noteWarming(usage.promptTokens, usage.completionTokens, Math.min(usage.promptTokens, reply.usage?.cachedPromptTokens ?? 0));
+      this.noteWarming(usage.promptTokens, usage.completionTokens, Math.min(usage.promptTokens, reply.usage?.cachedPromptTokens ?? 0), chargedBy(settled));
     } catch (error) {
       // Warming is an optimisation, but a request the server may have prefilled (a timeout, a
       // stream cut off, a cancel in flight) is charged what was sent; one it refused is not.
       const refused = !serverTook(error);
       if (refused || !reservation) await reservation?.release().catch(() => {});
       else {
-        await reservation.settle({ promptTokens: context.tokens, completionTokens: 0, receivedTokens: 0 }).catch(() => {});
-        this.noteWarming(context.tokens, 0, 0);
+        const settled = await reservation.settle({ promptTokens: context.tokens, completionTokens: 0, receivedTokens: 0 }).catch(() => undefined);
+        this.noteWarming(context.tokens, 0, 0, chargedBy(settled));
       }
       if (!isAbortError(error)) this.log.debug(`teacher warming failed: ${errorMessage(error)}`);
     }
   }
 
   /** Counts a warming request in the answer's stats. */
-  private noteWarming(promptTokens: number, completionTokens: number, cachedPromptTokens: number): void {
+  private noteWarming(promptTokens: number, completionTokens: number, cachedPromptTokens: number, charged: number | undefined): void {
     const w = (this.warmed ??= { calls: 0, promptTokens: 0, completionTokens: 0, cachedPromptTokens: 0 });
+    if (charged !== undefined) w.charged = (w.charged ?? 0) + charged;
     w.calls++;
     w.promptTokens += promptTokens;
     w.completionTokens += completionTokens;
@@ -403,8 +404,9 @@ class RelayRun {
     const received = this.req.student.countTokens(text);
     const sane = { promptSent: 0, promptMax: reservation?.promptTokens ?? reservedPromptTokens(context.tokens + (teacher.promptOverheadTokens ?? 0)), completionReceived: 0, completionMax: granted };
     const plausible = reply.usage ? plausibleUsage(reply.usage, sane) : { promptTokens: context.tokens, completionTokens: received };
-    const usage = { ...reply.usage, ...plausible, estimated: !reply.usage };
-    await this.closeReservation(() => reservation?.settle({ ...(reply.usage ?? plausible), receivedTokens: received }));
+    const usage: TeacherUsage = { ...reply.usage, ...plausible, estimated: !reply.usage };
+    const charged = chargedBy(await this.closeReservation(() => reservation?.settle({ ...(reply.usage ?? plausible), receivedTokens: received })));
+    if (charged !== undefined) usage.charged = charged;
 
     if (text.length === 0 && finish === "eos" && this.req.policy.teacherOnly) return "eos";
     if (text.length === 0) {
@@ -474,17 +476,18 @@ class RelayRun {
    */
   private async chargeFailed(reservation: Reservation | null, promptTokens: number, received: string, granted: number): Promise<TeacherUsage> {
     const completionTokens = Math.min(granted, this.req.student.countTokens(received));
-    await this.closeReservation(() => reservation?.settle({ promptTokens, completionTokens, receivedTokens: completionTokens }));
-    return { promptTokens, completionTokens, estimated: true };
+    const charged = chargedBy(await this.closeReservation(() => reservation?.settle({ promptTokens, completionTokens, receivedTokens: completionTokens })));
+    return { promptTokens, completionTokens, estimated: true, ...(charged !== undefined ? { charged } : {}) };
   }
 
-  /** Settles or releases; a ledger failure is logged, never lost with the answer. */
-  private async closeReservation(close: () => Promise<unknown> | undefined): Promise<void> {
+  /** Settles or releases (returning what the budget says it settled); a ledger failure is logged, never lost with the answer. */
+  private async closeReservation(close: () => Promise<unknown> | undefined): Promise<unknown> {
     try {
-      await close();
+      return await close();
     } catch (error) {
       this.budgetBroken = true;
       this.log.error(`budget: ${errorMessage(error)}`);
+      return undefined;
     }
   }
 
@@ -578,4 +581,11 @@ class RelayRun {
 function setThought(span: Span, thought: boolean): void {
   if (thought) span.thought = true;
   else delete span.thought;
+}
+
+/** Tokens a settlement charged (prompt + completion), from what `Reservation.settle` returned. */
+function chargedBy(settled: unknown): number | undefined {
+  if (!settled || typeof settled !== "object") return undefined;
+  const { promptTokens, completionTokens } = settled as Partial<SettledUsage>;
+  return typeof promptTokens === "number" && typeof completionTokens === "number" ? promptTokens + completionTokens : undefined;
 }

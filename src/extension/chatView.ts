@@ -17,7 +17,7 @@ import { conversationTitle, emptyConversation, loadConversations, storedConversa
 import { teacherRangesIn, type TeacherRange } from "../core/provenance.js";
 import { spentSentence } from "../core/budgetStatus.js";
 import { RECOMMENDED_STUDENT, formatBytes, modelDisplayName } from "../core/recommendedModel.js";
-import type { RelayStats } from "../core/spans.js";
+import { callTokens, type RelayStats } from "../core/spans.js";
 import type { BudgetService } from "./budgetService.js";
 import { HelpMarker } from "./helpMarker.js";
 import type { RelayService } from "./relayService.js";
@@ -369,7 +369,7 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
       const task = request.task ?? { user: request.question, ...(history.length ? { history } : {}) };
       const result = await this.relay.run({ task, signal: controller.signal, onEvent });
       turn.spans = result.spans.map(spanView);
-      turn.stats = { ...result.stats };
+      turn.stats = { ...result.stats, callTokens: callTokens(result.spans) };
       turn.stopped = result.stats.stopReason === "aborted";
       const budget = this.budget.status();
       const notice = unansweredNotice(result.stats, teacherAtStart, budget.level === "spent" ? spentSentence(budget) : undefined);

@@ -31,6 +31,14 @@ export const StatsViewSchema = z.object({
   teacherCompletionTokens: z.number(),
   durationMs: z.number(),
   stopReason: z.string(),
+  /** What the budget rose by for this answer (absent when no budget counted it, and in older chats). */
+  teacherChargedTokens: z.number().optional(),
+  /** Prefill-warming prompt tokens (in the charge, not in the calls). */
+  warmingPromptTokens: z.number().optional(),
+  /** Each teacher call's tokens, in order (the footer's hover). */
+  callTokens: z
+    .array(z.object({ promptTokens: z.number(), completionTokens: z.number(), charged: z.number().optional(), failed: z.boolean().optional() }))
+    .optional(),
 });
 
 export const ChatTurnSchema = z.object({

@@ -379,7 +379,7 @@ describe("chat panel in Chromium", { skip: skipBrowser }, () => {
       );
       assert.equal(
         await turns.nth(1).locator(".turn-footer .stats").textContent(),
-        "58 tokens · 2 teacher calls · call ratio 12.1% · teacher in/out 220/7 · 7.4 s · 1 failed · 1 denied by budget",
+        "58 tokens · 1 teacher call · 1 failed call · call ratio 12.1% · teacher in/out 220/7 · 7.4 s · 1 denied by budget",
       );
       assert.equal(await panel.page.locator("#teacher-status").textContent(), "Teacher: qwen3-8b @ http://127.0.0.1:8000/v1");
       // The teacher span inside the history answer: tinted, with its tooltip.
@@ -452,7 +452,7 @@ describe("chat panel in Chromium", { skip: skipBrowser }, () => {
       await panel.send({ type: "status", teacher: "qwen3-8b", busy: false });
       const footer = page.locator('article[data-turn-id="s1"] .turn-footer .stats');
       await footer.waitFor();
-      assert.equal(await footer.textContent(), "30 tokens · 2 teacher calls · call ratio 16.7% · teacher in/out 1,203/5 · 2.5 s · 1 failed");
+      assert.equal(await footer.textContent(), "30 tokens · 1 teacher call · 1 failed call · call ratio 16.7% · teacher in/out 1,203/5 · 2.5 s");
       assert.equal(await t.getAttribute("title"), "teacher qwen3-8b · 5 tokens · 412 ms");
       assert.equal(await answer.locator(".asking").count(), 0);
       assert.equal(await page.locator("#transcript").getAttribute("aria-busy"), "false");
