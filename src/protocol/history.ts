@@ -35,7 +35,11 @@ const LegacySpanSchema = z.object({
   error: z.string().optional().catch(undefined),
 });
 
-const statsDefaults = Object.fromEntries(Object.keys(StatsViewSchema.shape).map((k) => [k, k === "stopReason" ? "eos" : 0]));
+const statsDefaults = Object.fromEntries(
+  Object.entries(StatsViewSchema.shape)
+    .filter(([, schema]) => !schema.safeParse(undefined).success)
+    .map(([k]) => [k, k === "stopReason" ? "eos" : 0]),
+);
 
 /** A turn of any version, completed into the current shape. */
 const LegacyTurnSchema = z
