@@ -56,7 +56,9 @@ export class Welcome {
           ? h("p", { class: "step-status", role: "status" }, `Downloading ${s.name ?? "the model"}… ${s.progress ?? ""} (cancel it from the notification).`)
           : s.state === "failed"
             ? h("p", { class: "step-status step-error" }, `${s.name ?? "The model"} could not be loaded: ${s.error ?? "see the log"}`)
-            : h("p", { class: "step-status step-done" }, `✓ ${s.name ?? "chosen"}${s.state === "ready" ? " (loaded)" : " (loads with your first question)"}`);
+            : s.state === "loading"
+              ? h("p", { class: "step-status step-done", role: "status" }, `✓ ${s.name ?? "chosen"} (loading…)`)
+              : h("p", { class: "step-status step-done" }, `✓ ${s.name ?? "chosen"}${s.state === "ready" ? " (loaded)" : " (loads with your first question)"}`);
     const restricted = !setup.trusted;
     const studentStep = h(
       "li",

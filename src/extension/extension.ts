@@ -83,6 +83,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   command("relay.openSettings", (query: string) => openSettings(query));
   command("relay.clearTeacherApiKey", () => teacher.clearApiKey());
   command("relay.showTeacherLog", () => teacher.showLog());
+  command("relay.showTeacherLogRaw", () => teacher.showRawLog());
   command("relay.showLog", () => channel.show());
   command("relay.budgetActions", () => budget.showActions());
   command("relay.setWorkspaceBudget", () => budget.setWorkspaceBudget());

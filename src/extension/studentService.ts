@@ -330,7 +330,7 @@ export class StudentService implements vscode.Disposable {
       }
       this.progress = { model, kind: "loading", receivedBytes: 0, totalBytes: 0 };
       this.changed.fire();
-      const student = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: "Relay: loading the student model" }, () =>
+      const student = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: `Relay: loading the student model (${modelDisplayName(model)})` }, () =>
         LlamaStudent.load({
           model: path,
           gpu: config.gpu,

@@ -7,7 +7,7 @@ import * as vscode from "vscode";
 import { TeacherBreaker, type BreakerStatus } from "../core/breaker.js";
 import type { Logger } from "../core/logger.js";
 import type { Teacher } from "../core/models.js";
-import type { TeacherLogEntry, TeacherRequestLog } from "../core/teacherLog.js";
+import { teacherLogMarkdown, type TeacherLogEntry, type TeacherRequestLog } from "../core/teacherLog.js";
 import { FileTeacherLog } from "../io/fileTeacherLog.js";
 import { OpenAITeacher } from "../teacher/openaiTeacher.js";
 import type { TaskPrompt } from "../core/prompts.js";
@@ -16,6 +16,9 @@ import { readConfig } from "./config.js";
 import { SETTING_SCHEMAS } from "./settings.js";
 
 const SECRET_KEY = "relay.teacher.apiKey";
+/** The readable view of the teacher-request log: a read-only Markdown document. */
+export const TEACHER_REQUESTS_SCHEME = "relay-teacher-requests";
+const TEACHER_REQUESTS_URI = vscode.Uri.from({ scheme: TEACHER_REQUESTS_SCHEME, path: "/Teacher requests.md" });
 const PAUSED_KEY = "relay.teacherPaused";
 /** The user chose to go on without a teacher (the welcome view's "Continue Student-Only"). */
 const STUDENT_ONLY_KEY = "relay.studentOnly";
@@ -91,7 +94,26 @@ export class TeacherService implements vscode.Disposable {
         if (e.key === SECRET_KEY) void this.loadKey().then(() => this.invalidate());
       }),
       vscode.workspace.onDidGrantWorkspaceTrust(() => this.invalidate()),
+      this.requestsChanged,
+      vscode.workspace.registerTextDocumentContentProvider(TEACHER_REQUESTS_SCHEME, {
+        onDidChange: this.requestsChanged.event,
+        provideTextDocumentContent: () => this.readableLog(),
+      }),
     );
+  }
+
+  private readonly requestsChanged = new vscode.EventEmitter<vscode.Uri>();
+
+  /** The request log as Markdown (see core/teacherLog.ts), read from the file as it is now. */
+  private async readableLog(): Promise<string> {
+    await this.log.flush();
+    let text = "";
+    try {
+      text = new TextDecoder().decode(await vscode.workspace.fs.readFile(vscode.Uri.file(this.log.path)));
+    } catch {
+      // no requests yet
+    }
+    return teacherLogMarkdown(text.split("\n"), this.log.path);
   }
 
   async init(): Promise<void> {
@@ -292,16 +314,33 @@ export class TeacherService implements vscode.Disposable {
     void vscode.window.showInformationMessage("Relay: teacher API key removed.");
   }
 
+  /**
+   * Shows the teacher requests readably (a table, then each request's redacted text and reply,
+   * newest first); the raw JSON lines are one click away ("Open Raw Log" in the editor's title).
+   */
   async showLog(): Promise<void> {
-    const uri = vscode.Uri.file(this.log.path);
+    await this.log.flush();
     try {
-      await vscode.workspace.fs.stat(uri);
+      await vscode.workspace.fs.stat(vscode.Uri.file(this.log.path));
     } catch {
       void vscode.window.showInformationMessage("Relay: no teacher requests yet — nothing has left this machine.");
       return;
     }
-    const doc = await vscode.workspace.openTextDocument(uri);
+    this.requestsChanged.fire(TEACHER_REQUESTS_URI);
+    const doc = await vscode.workspace.openTextDocument(TEACHER_REQUESTS_URI);
+    await vscode.languages.setTextDocumentLanguage(doc, "markdown");
     await vscode.window.showTextDocument(doc, { preview: true });
+  }
+
+  /** The raw log file (JSON lines), as written. */
+  async showRawLog(): Promise<void> {
+    await this.log.flush();
+    try {
+      const doc = await vscode.workspace.openTextDocument(vscode.Uri.file(this.log.path));
+      await vscode.window.showTextDocument(doc, { preview: true });
+    } catch {
+      void vscode.window.showInformationMessage("Relay: no teacher requests yet — nothing has left this machine.");
+    }
   }
 
   private async loadKey(): Promise<void> {

@@ -248,6 +248,15 @@ async function waitPosted(panel: Panel, type: string): Promise<Record<string, un
   return found[found.length - 1] ?? {};
 }
 
+/** Polls `check` until it holds (5 s at most). */
+async function settled(check: () => Promise<boolean>, what: string): Promise<void> {
+  const deadline = Date.now() + 5000;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
 function init(turns: ChatTurn[], busy = false): ToWebview {
   return { type: "init", turns, teacher: "qwen3-8b @ http://127.0.0.1:8000/v1", busy };
 }
@@ -659,6 +668,28 @@ describe("chat panel in Chromium", { skip: skipBrowser }, () => {
       assert.doesNotMatch((await panel.page.locator("#transcript").textContent()) ?? "", /evil|lost/);
       assert.equal(await panel.page.locator("article.turn").count(), 1);
       assert.deepEqual(panel.errors, []);
+    } finally {
+      await panel.close();
+    }
+  });
+
+  test("the welcome says the student is loading while it loads (not 'loads with your first question')", async () => {
+    const panel = await openPanel();
+    try {
+      const setup = (state: "idle" | "loading" | "ready") => ({
+        student: { state, name: "SmolLM2-135M-Instruct.Q4_1.gguf" },
+        teacher: { state: "not-configured" as const, label: "not configured" },
+        recommended: { name: "Qwen3 1.7B (Q8_0)", size: "about 1.8 GB" },
+        trusted: true,
+      });
+      await panel.send({ ...init([]), setup: setup("idle") });
+      const status = panel.page.locator("#welcome-student .step-status");
+      await status.waitFor();
+      assert.equal(await status.textContent(), "✓ SmolLM2-135M-Instruct.Q4_1.gguf (loads with your first question)");
+      await panel.send({ type: "setup", setup: setup("loading") });
+      await settled(async () => (await status.textContent()) === "✓ SmolLM2-135M-Instruct.Q4_1.gguf (loading…)", "the loading state");
+      await panel.send({ type: "setup", setup: setup("ready") });
+      await settled(async () => (await status.textContent()) === "✓ SmolLM2-135M-Instruct.Q4_1.gguf (loaded)", "the loaded state");
     } finally {
       await panel.close();
     }
