@@ -18,6 +18,7 @@ import { answerText, computeStats, reasoningText } from "./spans.js";
 import { redact as redactSecrets } from "./redact.js";
 import { TagScanner, visibleText } from "./tagScanner.js";
 import { buildTeacherContext, cutMiddle, promptRoom } from "./teacherContext.js";
+import { teacherView } from "./teacherHistory.js";
 import { ThoughtSplitter, type ThoughtPiece } from "./thoughts.js";
 import { plausibleUsage, reservedPromptTokens } from "./usage.js";
 
@@ -54,6 +55,8 @@ export interface RelayLimits {
   maxSpanTokens: number;
   /** Teacher input cap (task prompt + answer so far). */
   maxContextTokens: number;
+  /** Earlier turns of the chat a teacher call carries, in tokens at most (src/core/teacherHistory.ts). */
+  teacherHistoryTokens: number;
 }
 
 /** The product defaults (src/core/defaults.ts), the same in the editor and the `relay` command. */
@@ -62,6 +65,7 @@ export const DEFAULT_LIMITS: RelayLimits = {
   maxCallsPerAnswer: SETTING_DEFAULTS.maxCallsPerAnswer,
   maxSpanTokens: SETTING_DEFAULTS.maxSpanTokens,
   maxContextTokens: SETTING_DEFAULTS["teacher.maxContextTokens"],
+  teacherHistoryTokens: SETTING_DEFAULTS["teacher.historyTokens"],
 };
 
 export interface RelayRequest {
@@ -305,7 +309,7 @@ class RelayRun {
     // A task prompt too long for the teacher is cut in the middle (once: prefixes stay identical),
     // after redaction: a cut through a secret (a key whose END line falls in the removed middle)
     // would hide the rest of it from the rules that recognise it whole.
-    this.teacherPromptText ??= this.fitPrompt(redact(this.req.teacherPromptText ?? teacher.renderPrompt?.(this.req.task) ?? this.req.student.renderPrompt(this.req.task)));
+    this.teacherPromptText ??= this.fitPrompt(redact(this.req.teacherPromptText ?? teacher.renderPrompt?.(this.teacherView()) ?? this.req.student.renderPrompt(this.teacherView())));
     return buildTeacherContext(this.teacherPromptText, this.visible, { maxContextTokens: this.limits.maxContextTokens, tokenizer: this.req.student, redact });
   }
 
@@ -443,11 +447,18 @@ class RelayRun {
     return finish === "eos" ? "eos" : "spliced";
   }
 
+  private teacherViewTask: TaskPrompt | undefined;
+
+  /** The task a teacher call is about: earlier turns only within the history budget (once per answer: prefixes stay identical). */
+  private teacherView(): TaskPrompt {
+    return (this.teacherViewTask ??= teacherView(this.req.task, this.limits.teacherHistoryTokens, this.req.student, this.req.redact ?? redactSecrets));
+  }
+
   /** The task as a chat-style teacher sees it: redacted and cut like everything else that is sent. */
   private teacherTask(): TaskPrompt {
     if (this.teacherTaskCut) return this.teacherTaskCut;
     const redact = this.req.redact ?? redactSecrets;
-    const { system, user, history } = this.req.task;
+    const { system, user, history } = this.teacherView();
     const sys = system === undefined ? undefined : redact(system);
     const past = (history ?? []).map((h) => ({ user: redact(h.user), assistant: redact(h.assistant) }));
     const cost = (h: { user: string; assistant: string }) => this.req.student.countTokens(h.user) + this.req.student.countTokens(h.assistant);

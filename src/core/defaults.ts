@@ -31,6 +31,8 @@ export const SETTING_DEFAULTS = {
   "teacher.temperature": 0.7,
   "teacher.timeoutMs": 30_000,
   "teacher.maxContextTokens": 8192,
+  /** Earlier turns of the chat a teacher call carries, in tokens (the question and the answer so far always go). */
+  "teacher.historyTokens": 256,
   "teacher.prefillWarming": false,
   "teacher.inputPricePerMillion": 0,
   "teacher.outputPricePerMillion": 0,

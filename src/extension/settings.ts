@@ -58,6 +58,7 @@ export const SETTING_SCHEMAS = {
   "teacher.temperature": z.number().min(0),
   "teacher.timeoutMs": int().min(1000),
   "teacher.maxContextTokens": int().min(256),
+  "teacher.historyTokens": int().min(0),
   "teacher.prefillWarming": z.boolean(),
   "teacher.inputPricePerMillion": z.number().min(0),
   "teacher.outputPricePerMillion": z.number().min(0),
@@ -125,6 +126,8 @@ export interface RelayConfig {
     temperature: number;
     timeoutMs: number;
     maxContextTokens: number;
+    /** Earlier turns a teacher call carries, in tokens. */
+    historyTokens: number;
     prefillWarming: boolean;
     /** Target teacher share in percent (0: the thresholds as set). */
     share: number;
@@ -252,6 +255,7 @@ function toConfig(v: SettingValues): RelayConfig {
       temperature: v["teacher.temperature"],
       timeoutMs: v["teacher.timeoutMs"],
       maxContextTokens: v["teacher.maxContextTokens"],
+      historyTokens: v["teacher.historyTokens"],
       prefillWarming: v["teacher.prefillWarming"],
       share: v["teacher.share"],
       inputPricePerMillion: v["teacher.inputPricePerMillion"],
