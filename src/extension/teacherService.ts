@@ -4,12 +4,14 @@
  * "Show Teacher Requests" command opens (exactly what left the machine).
  */
 import * as vscode from "vscode";
-import { TeacherBreaker, type BreakerStatus } from "../core/breaker.js";
+import { TeacherBreaker, probeDelayMs, type BreakerStatus } from "../core/breaker.js";
+import { errorMessage } from "../core/errors.js";
 import type { Logger } from "../core/logger.js";
 import type { Teacher } from "../core/models.js";
 import { teacherLogMarkdown, type TeacherLogEntry, type TeacherRequestLog } from "../core/teacherLog.js";
 import { FileTeacherLog } from "../io/fileTeacherLog.js";
 import { OpenAITeacher } from "../teacher/openaiTeacher.js";
+import { listModels } from "../teacher/serverProbe.js";
 import type { TaskPrompt } from "../core/prompts.js";
 import { promptRenderer } from "../llama/chatFormat.js";
 import { readConfig } from "./config.js";
@@ -50,6 +52,11 @@ const REASONS: Record<string, string> = {
   "teacher-rate-limited": "rate limited",
   "teacher-server-error": "server error",
 };
+
+/** Whether an outage is checked in the background: the server could not be reached at all. */
+export function checkedInBackground(status: BreakerStatus): boolean {
+  return status.last?.code === "teacher-unreachable";
+}
 
 /** What tripped the breaker, in a few words ("HTTP 503", "no connection"). */
 function reasonOf(status: BreakerStatus): string {
@@ -227,21 +234,76 @@ export class TeacherService implements vscode.Disposable {
    * While the teacher is on but down (its breaker open: from the first failure that trips it until
    * a request succeeds, one episode): where, and why.
    */
-  unreachable(): { url: string; error: string } | undefined {
+  unreachable(): { url: string; error: string; checked: boolean } | undefined {
     const status = this.breaker.current;
     if (status.state === "closed" || this.state().kind !== "on") return undefined;
-    return { url: displayUrl(status.last?.url ?? readConfig().teacher.url), error: reasonOf(status) };
+    return { url: displayUrl(status.last?.url ?? readConfig().teacher.url), error: reasonOf(status), checked: checkedInBackground(status) };
   }
 
   private newBreaker(): TeacherBreaker {
     const breaker = new TeacherBreaker();
     this.breakerOff();
-    this.breakerOff = breaker.onChange((status, previous) => {
+    this.stopProbing();
+    const off = breaker.onChange((status, previous) => {
       this.changed.fire();
       if (status.state === "open" && previous.state === "closed") this.notifyUnreachable(status);
-      if (status.state === "closed") this.logger.info("teacher reachable again");
+      // Checked in the background while it cannot be reached at all (see startProbing).
+      if (status.state === "open" && checkedInBackground(status) && !this.probing) this.startProbing(breaker);
+      else if (status.state === "open" && !checkedInBackground(status)) this.stopProbing();
+      if (status.state === "closed") {
+        this.stopProbing();
+        this.logger.info("teacher reachable again");
+      }
     });
+    this.breakerOff = () => {
+      off();
+      this.stopProbing();
+    };
     return breaker;
+  }
+
+  /** The background check of a teacher that is down, while one runs. */
+  private probing: { timer?: ReturnType<typeof setTimeout>; abort: AbortController } | undefined;
+
+  /**
+   * While the teacher cannot be reached, asks its server in the background with a free request
+   * (`GET /models`: no tokens, never charged to the budget), waiting longer after each failure
+   * (5 s, 10 s, … a minute); when it answers, the outage is over and the state clears, no
+   * question needed. (A server that answers but fails its completions — 5xx, rate limits,
+   * timeouts — would answer this check too: it is tried again with the next call after the
+   * breaker's cool-down instead.)
+   */
+  private startProbing(breaker: TeacherBreaker): void {
+    this.stopProbing();
+    const probe = { abort: new AbortController() } as NonNullable<typeof this.probing>;
+    this.probing = probe;
+    const schedule = (attempt: number) => {
+      probe.timer = setTimeout(() => void check(attempt), probeDelayMs(attempt));
+    };
+    const check = async (attempt: number) => {
+      if (this.probing !== probe || breaker !== this.breaker || breaker.current.state === "closed") return;
+      const { url } = readConfig().teacher;
+      if (this.state().kind !== "on" || !url) return this.stopProbing();
+      try {
+        const answer = await listModels(url, { apiKey: this.apiKey, signal: probe.abort.signal, timeoutMs: 10_000 });
+        if (this.probing !== probe || breaker !== this.breaker) return;
+        this.logger.info(`teacher check: ${displayUrl(answer.url)} answered in ${answer.latencyMs} ms (a free request, not charged)`);
+        breaker.success();
+        void vscode.window.showInformationMessage(`Relay: the teacher at ${displayUrl(url)} answers again.`);
+      } catch (error) {
+        if (this.probing !== probe || probe.abort.signal.aborted) return;
+        this.logger.info(`teacher check: still unreachable (${errorMessage(error)}); next check in ${Math.round(probeDelayMs(attempt + 1) / 1000)} s`);
+        schedule(attempt + 1);
+      }
+    };
+    schedule(0);
+  }
+
+  private stopProbing(): void {
+    if (!this.probing) return;
+    if (this.probing.timer) clearTimeout(this.probing.timer);
+    this.probing.abort.abort();
+    this.probing = undefined;
   }
 
   /** One notification per outage (episode), naming the URL and the status. */
@@ -249,8 +311,11 @@ export class TeacherService implements vscode.Disposable {
     const url = displayUrl(status.last?.url ?? readConfig().teacher.url);
     const retry = Math.max(1, Math.round(((status.retryAt ?? Date.now()) - Date.now()) / 1000));
     this.logger.warn(`teacher unreachable at ${url} (${reasonOf(status)}): ${status.last?.message ?? ""}`);
+    const again = checkedInBackground(status)
+      ? "Relay checks the server in the background (a free request) and uses the teacher again as soon as it answers."
+      : `the teacher is tried again in ${retry} s.`;
     void vscode.window
-      .showWarningMessage(`Relay: the teacher at ${url} is unreachable (${reasonOf(status)}). The student carries on alone; the teacher is tried again in ${retry} s.`, "Configure Teacher…", "Pause Teacher", "Show Log")
+      .showWarningMessage(`Relay: the teacher at ${url} is unreachable (${reasonOf(status)}). The student carries on alone; ${again}`, "Configure Teacher…", "Pause Teacher", "Show Log")
       .then((choice) => {
         if (choice === "Configure Teacher…") void vscode.commands.executeCommand("relay.configureTeacher");
         else if (choice === "Pause Teacher") void this.setPaused(true);

@@ -83,4 +83,36 @@ describe("a real teacher: llama-cpp-python serving Qwen2.5-Coder-0.5B, SmolLM2-1
     }
     assert.match(inOut.title, /call 1: \d+ in, \d+ out, charged \d+/);
   });
+
+  suite.test("server down, then up: 'unreachable' clears by itself (a free check, no question asked), and the probes are never charged", async (vs) => {
+    const frame = await chat(vs);
+    const port = Number(new URL(server.url).port);
+    await server.stop();
+    await vs.clearNotifications();
+    await ask(frame, "What is 12 + 30, with the teacher down?");
+    await vs.waitForNotification(/the teacher at http:\/\/127\.0\.0\.1:\d+\/v1\/completions is unreachable/, { timeout: 60_000 });
+    const down = await vs.waitForStatusBarText(BUDGET_ITEM, /Relay: teacher unreachable/);
+    await vs.screenshot("teacher-unreachable-with-budget.png");
+    const spent = Number(/budget: (\d+) of/.exec(down.ariaLabel)?.[1] ?? NaN);
+
+    const models = await realModels();
+    server = await startLlamaServer({ repoRoot: REPO_ROOT, model: models.qwenCoder, alias: "qwen2.5-coder-0.5b", contextSize: 4096, threads: REAL_THREADS, port });
+    const back = Date.now();
+    // No question is asked: the extension finds out by itself.
+    await waitUntil(async () => /^Relay \d/.test(await vs.statusBarText(BUDGET_ITEM)) || undefined, 150_000, "'unreachable' to clear with no question asked");
+    const log = vs.outputChannelLog("Relay");
+    assert.match(log, /teacher check: http:\/\/127\.0\.0\.1:\d+\/v1\/models answered in \d+ ms \(a free request, not charged\)/);
+    assert.match(log, /teacher reachable again/);
+    console.log(`unreachable cleared ${((Date.now() - back) / 1000).toFixed(1)} s after the server was started again`);
+    await vs.waitForNotification(/the teacher at http:\/\/127\.0\.0\.1:\d+\/v1 answers again/);
+    // While it was down, the budget stayed in sight: in the item's text and its label.
+    assert.match(down.textWithIcons, /Relay: teacher unreachable · \d[\d.]*k?\/100k/);
+    assert.ok(Number.isFinite(spent), `no budget in the label while down: ${down.ariaLabel}`);
+    assert.equal(await budgetUsed(vs), spent, "the checks were not charged");
+    // The restarted server saw checks and no completion request.
+    // (one of them is the harness's own readiness check)
+    assert.ok((server.log().match(/"GET \/v1\/models/g) ?? []).length >= 2, "the extension's check reached the server");
+    assert.doesNotMatch(server.log(), /POST \/v1\/(chat\/)?completions/);
+    await vs.screenshot("teacher-back.png");
+  }, { timeout: 400_000 });
 });

@@ -43,7 +43,7 @@ test("a secret in an earlier turn is redacted whole before the turn is cut", () 
 
 test("each teacher call of an answer in a long chat carries only the history budget, the same for every call", async () => {
   const student = new MemoryStudent([pieces("Step", "<call>", "4</call>"), pieces(" and", "<call>", "4</call>"), pieces(".")]);
-  const teacher = new MemoryTeacher(() => ({ text: " one", finish: "length" }));
+  const teacher = new MemoryTeacher(() => ({ text: " one", finish: "length", model: "memory-teacher" }));
   const task = { user: "And the eleventh?", history };
   await runRelay({ task, student, teacher, policy: createPolicy("learned"), limits: { teacherHistoryTokens: 120 } });
   assert.equal(teacher.requests.length, 2);
