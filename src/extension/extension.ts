@@ -14,6 +14,7 @@ import { budgetNumbers } from "../core/budgetStatus.js";
 import { ExplainStep } from "./explainStep.js";
 import { openSettings } from "./fixActions.js";
 import { RelayInlineProvider } from "./inlineProvider.js";
+import { InlineModelService } from "./inlineModelService.js";
 import { InlineStatus } from "./inlineStatus.js";
 import { channelLogger } from "./logger.js";
 import { Provenance } from "./provenance.js";
@@ -40,10 +41,11 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   const teacher = own(new TeacherService(context, log));
   const routing = own(new RoutingService(context, log));
   const budget = own(new BudgetService(context, teacher, routing, log));
-  const relay = new RelayService(student, teacher, budget, routing, log);
+  const inlineModel = own(new InlineModelService(student, log, context.globalStorageUri));
+  const relay = new RelayService(student, teacher, budget, routing, inlineModel, log);
   const chat = own(new ChatViewProvider(context, relay, teacher, student, budget, log));
   const provenance = own(new Provenance());
-  own(new InlineStatus(student));
+  own(new InlineStatus(student, inlineModel));
   const explain = own(new ExplainStep(chat));
   own(vscode.languages.registerInlineCompletionItemProvider({ pattern: "**" }, new RelayInlineProvider(relay, log)));
   // Kept alive while hidden: an answer streaming into a hidden panel is not lost (webview/README.md).
@@ -89,7 +91,10 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   command("relay.setWorkspaceBudget", () => budget.setWorkspaceBudget());
   command("relay.resetBudgetPeriod", () => budget.resetPeriod());
   command("relay.toggleTeacher", () => teacher.setPaused(!teacher.paused));
-  command("relay.reloadModel", () => student.reload());
+  command("relay.reloadModel", async () => {
+    await inlineModel.unload("reload requested");
+    await student.reload();
+  });
   command("relay.downloadRecommendedModel", () => student.download());
   command("relay.downloadModel", (ref?: string) => student.download(ref));
   command("relay.chooseModelFile", async () => {
@@ -103,7 +108,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     if (picked?.[0]) await student.choose(picked[0].fsPath);
   });
   command("relay.showStatus", () => {
-    const message = `Relay: ${student.describe()}; ${teacher.describe()}; ${budgetNumbers(budget.status())}.`;
+    const message = `Relay: ${student.describe()}; ${inlineModel.describe()}; ${teacher.describe()}; ${budgetNumbers(budget.status())}.`;
     log.info(message);
     void vscode.window.showInformationMessage(message);
   });

@@ -45,7 +45,7 @@ export class RelayInlineProvider implements vscode.InlineCompletionItemProvider 
     // No model loaded, no ghost text (not even a cached one); a keystroke never loads one.
     const scope = this.relay.inlineScope();
     if (scope === undefined) {
-      if (!this.toldNotLoaded) this.log.info("inline completions wait for the student model: it loads with the first chat or explain, or Reload Student Model, never on a keystroke");
+      if (!this.toldNotLoaded) this.log.info("inline completions wait for the student model: it loads with the first chat or explain, or Reload Student Model (a separate inline model loads after it), never on a keystroke");
       this.toldNotLoaded = true;
       return undefined;
     }
@@ -67,7 +67,7 @@ export class RelayInlineProvider implements vscode.InlineCompletionItemProvider 
     let visible = "";
     const started = Date.now();
     try {
-      const result = await this.relay.runIfLoaded({
+      const result = await this.relay.runInline({
         task: { user: prefix, completion: { prefix, suffix } },
         signal: controller.signal,
         maxTokens: settings.maxTokens,

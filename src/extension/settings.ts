@@ -65,6 +65,7 @@ export const SETTING_SCHEMAS = {
   "budget.limit": int().min(0),
   "budget.period": z.enum(["day", "week", "month", "total"] satisfies BudgetPeriod[]),
   "inline.enabled": z.boolean(),
+  "inline.model": z.string().trim(),
   "inline.languages": z.array(z.string()),
   "inline.debounceMs": int().min(0),
   "inline.maxTokens": int().min(1),
@@ -135,7 +136,8 @@ export interface RelayConfig {
     outputPricePerMillion: number;
   };
   budget: { limit: number; period: BudgetPeriod };
-  inline: { enabled: boolean; languages: string[]; debounceMs: number; maxTokens: number; teacher: boolean };
+  /** `model`: a separate model for ghost text ("" = the student). */
+  inline: { enabled: boolean; model: string; languages: string[]; debounceMs: number; maxTokens: number; teacher: boolean };
 }
 
 /** The part of package.json read here. */
@@ -262,6 +264,6 @@ function toConfig(v: SettingValues): RelayConfig {
       outputPricePerMillion: v["teacher.outputPricePerMillion"],
     },
     budget: { limit: v["budget.limit"], period: v["budget.period"] },
-    inline: { enabled: v["inline.enabled"], languages: v["inline.languages"], debounceMs: v["inline.debounceMs"], maxTokens: v["inline.maxTokens"], teacher: v["inline.teacher"] },
+    inline: { enabled: v["inline.enabled"], model: v["inline.model"], languages: v["inline.languages"], debounceMs: v["inline.debounceMs"], maxTokens: v["inline.maxTokens"], teacher: v["inline.teacher"] },
   };
 }

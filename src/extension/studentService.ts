@@ -25,6 +25,8 @@ export interface StudentUse {
   student: LlamaStudent;
   /** Fires when the job's own signal does, or when the student is unloaded (reason: a model-unloaded RelayError). */
   signal: AbortSignal;
+  /** Whether this model has written `<call>` tags (the auto policy); default: the student's. */
+  tagMemory?: TagMemory;
 }
 
 /** Where the student stands, for the welcome view, the status and Show Status. */

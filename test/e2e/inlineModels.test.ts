@@ -1,14 +1,18 @@
 /**
  * Inline completions with real models in a real VS Code (issue "Everyday use with real models,
- * round 2"): ghost text is never served from another model's cache, and accepted text joins the
- * line with the file's own indentation (2 spaces, 4 spaces, tabs).
+ * round 2"): ghost text is never served from another model's cache, accepted text joins the
+ * line with the file's own indentation (2 spaces, 4 spaces, tabs), and a separate inline model
+ * (relay.inline.model) writes ghost text beside the chat student — or, when both will not fit
+ * in memory, the user is told and the student writes it.
  */
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { before, describe } from "node:test";
+import { after, before, describe } from "node:test";
 import { useVSCode, waitUntil, type VSCode } from "./harness.js";
-import { chooseStudentFile, ghostText, loadStudent } from "./relayUi.js";
+import { askChat, chooseStudentFile, ghostText, loadStudent } from "./relayUi.js";
+import { HUGE_405B_LIKE, writeShapeOnlyModel } from "../../src/gguf/random.js";
 import { realModels } from "../fixtures/real.js";
 import type { RealModels } from "../../src/io/realModels.js";
 
@@ -96,4 +100,83 @@ describe("inline completions with real models", () => {
       await vs.page.keyboard.press("Control+S");
     });
   }
+});
+
+describe("a separate inline model beside the student", () => {
+  let models: RealModels;
+  const userSettings: Record<string, unknown> = {
+    "relay.student.gpu": "cpu",
+    "relay.student.threads": 1,
+    "relay.student.contextSize": 1024,
+    "relay.inline.debounceMs": 50,
+    "relay.inline.maxTokens": 24,
+    "relay.maxTokens": 32,
+  };
+  before(async () => {
+    models = await realModels();
+    userSettings["relay.student.model"] = models.smollm2;
+    userSettings["relay.inline.model"] = models.qwenCoder;
+  });
+  const suite = useVSCode({ name: "inline-two-models", nodeModules: ["node-llama-cpp"], userSettings, workspaceFiles: { "code.py": pythonFile("    ") } });
+
+  suite.test("two models, each serving its job: SmolLM2 answers the chat, Qwen2.5-Coder writes the ghost text, on one runtime; the status bar says which", async (vs) => {
+    const INLINE = { extension: true as const, id: "relay-dev.relay.relay.inline" };
+    // Nothing loads before the first question; the inline model follows the student.
+    assert.match(await vs.statusBarText(INLINE, { withIcons: true }), /inline: waiting/);
+    await askChat(vs, "Say hello.", 180_000);
+    await vs.waitForLog(/inline model ready in \d+ ms: .*qwen2\.5-coder-0\.5b-instruct\.gguf/, { channel: "Relay", timeout: 120_000 });
+    const item = await vs.waitForStatusBarText(INLINE, /inline: qwen2\.5-coder-0\.5b-instruct/);
+    assert.match(item.ariaLabel, /written by qwen2\.5-coder-0\.5b-instruct\.gguf; chat by SmolLM2-135M-Instruct\.Q4_1\.gguf/);
+    await vs.page.locator("#relay-dev\\.relay\\.relay\\.inline").hover();
+    await vs.page.locator(".monaco-hover", { hasText: "inline completions" }).first().waitFor({ state: "visible", timeout: 10_000 }).catch(() => {});
+    await vs.screenshot("two-models-status.png");
+
+    await vs.openFile("code.py");
+    await vs.focusEditor();
+    await vs.page.keyboard.press("Control+End");
+    await vs.runCommand("Trigger Inline Suggestion");
+    const ghost = await waitUntil(async () => (await ghostText(vs)).trim() || undefined, 120_000, "ghost text");
+    await vs.screenshot("two-models-ghost.png");
+    const log = vs.outputChannelLog("Relay");
+    assert.match(log, /inline completion: \d+ tokens by qwen2\.5-coder-0\.5b-instruct\.gguf \(inline model\)/, `ghost ${JSON.stringify(ghost)}`);
+    assert.match(log, /student loaded: .*SmolLM2-135M-Instruct\.Q4_1\.gguf/);
+    assert.equal((log.match(/llama\.cpp ready/g) ?? []).length, 1, "one llama.cpp runtime for both models");
+    await vs.runCommand("Relay: Show Status");
+    await vs.waitForNotification(/student SmolLM2-135M-Instruct\.Q4_1\.gguf \(loaded\); inline model qwen2\.5-coder-0\.5b-instruct\.gguf \(loaded\)/);
+  });
+});
+
+describe("an inline model too large to sit beside the student", () => {
+  const dir = mkdtempSync(join(tmpdir(), "relay-e2e-huge-"));
+  const huge = join(dir, "huge-405b-like.Q8_0.gguf");
+  const userSettings: Record<string, unknown> = {
+    "relay.student.gpu": "cpu",
+    "relay.student.threads": 1,
+    "relay.student.contextSize": 1024,
+    "relay.inline.debounceMs": 50,
+    "relay.inline.maxTokens": 24,
+    "relay.inline.model": huge,
+  };
+  before(async () => {
+    writeShapeOnlyModel(huge, HUGE_405B_LIKE);
+    userSettings["relay.student.model"] = (await realModels()).smollm2;
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+  const suite = useVSCode({ name: "inline-no-room", nodeModules: ["node-llama-cpp"], userSettings, workspaceFiles: { "code.py": pythonFile("    ") } });
+
+  suite.test("a clear message before anything is loaded, and the student writes the ghost text", async (vs) => {
+    await loadStudent(vs);
+    const note = await vs.waitForNotification(/the inline model huge-405b-like\.Q8_0\.gguf and the student will not both fit: it needs about [\d.]+ GB of RAM; [\d.]+ GB is free with the student loaded\. Ghost text comes from the student instead/, { timeout: 60_000 });
+    assert.equal(note.severity, "warning");
+    await vs.screenshot("inline-model-no-room.png");
+    assert.doesNotMatch(vs.outputChannelLog("Relay"), /student loaded: .*huge-405b/);
+    const item = await vs.statusBarItem({ extension: true, id: "relay-dev.relay.relay.inline" });
+    assert.match(item.ariaLabel, /written by the student \(SmolLM2-135M-Instruct\.Q4_1\.gguf\); the inline model huge-405b-like\.Q8_0\.gguf does not fit beside the student/);
+    await vs.openFile("code.py");
+    await vs.focusEditor();
+    await vs.page.keyboard.press("Control+End");
+    await vs.runCommand("Trigger Inline Suggestion");
+    await waitUntil(async () => (await ghostText(vs)).trim() || undefined, 90_000, "ghost text from the student");
+    assert.match(vs.outputChannelLog("Relay"), /inline completion: \d+ tokens by SmolLM2-135M-Instruct\.Q4_1\.gguf \(the student\)/);
+  });
 });

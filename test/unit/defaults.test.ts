@@ -86,6 +86,7 @@ const EDITOR_ONLY: SettingDefaultKey[] = [
   "teacher.inputPricePerMillion",
   "teacher.outputPricePerMillion",
   "inline.enabled",
+  "inline.model",
   "inline.teacher",
   "inline.languages",
   "inline.debounceMs",

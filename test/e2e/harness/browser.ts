@@ -19,6 +19,7 @@ export interface PWKeyboard {
 }
 export interface PWLocator {
   click(options?: { timeout?: number; position?: { x: number; y: number }; force?: boolean; button?: "left" | "right" | "middle" }): Promise<void>;
+  hover(options?: { timeout?: number }): Promise<void>;
   fill(value: string, options?: { timeout?: number }): Promise<void>;
   press(key: string, options?: { timeout?: number }): Promise<void>;
   waitFor(options?: { state?: "attached" | "detached" | "visible" | "hidden"; timeout?: number }): Promise<void>;
