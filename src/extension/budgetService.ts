@@ -213,6 +213,7 @@ export class BudgetService implements vscode.Disposable, BudgetGate {
       { label: "$(debug-restart) Reset Budget Period", command: "relay.resetBudgetPeriod" },
       { label: paused ? "$(play) Resume Teacher" : "$(debug-pause) Pause Teacher", command: "relay.toggleTeacher" },
       { label: "$(plug) Configure Teacher…", description: this.teacher.label(), command: "relay.configureTeacher" },
+      { label: "$(beaker) Test Teacher", description: "reachable? model listed? each request style, with its latency", command: "relay.testTeacher" },
       { label: "$(key) Set API Key…", command: "relay.setTeacherApiKey" },
       { label: "$(output) Show Teacher Requests", command: "relay.showTeacherLog" },
       { label: "$(list-flat) Show Log", command: "relay.showLog" },

@@ -81,6 +81,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   });
   command("relay.setTeacherApiKey", () => teacher.setApiKey());
   command("relay.configureTeacher", () => teacher.configure());
+  command("relay.testTeacher", () => teacher.test());
   command("relay.continueStudentOnly", () => teacher.continueStudentOnly());
   command("relay.openSettings", (query: string) => openSettings(query));
   command("relay.clearTeacherApiKey", () => teacher.clearApiKey());

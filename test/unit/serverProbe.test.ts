@@ -83,3 +83,15 @@ test("a clear reason when it cannot: no server, not an API, a refused key, a ser
 test("the checks back off: 5 s, 10 s, 20 s, 40 s, then a minute", () => {
   assert.deepEqual([0, 1, 2, 3, 4, 5, 50].map((a) => probeDelayMs(a) / 1000), [5, 10, 20, 40, 60, 60, 60]);
 });
+
+test("the chat format from a chat template's markers, and from a model's name as a last guess", async () => {
+  const { templateFromChatTemplate, templateFromModelName } = await import("../../src/core/promptTemplates.js");
+  assert.equal(templateFromChatTemplate("{% for m in messages %}<|im_start|>{{ m.role }}", "Qwen2.5-7B-Instruct"), "qwen");
+  assert.equal(templateFromChatTemplate("<|im_start|>user", "SmolLM2"), "chatML");
+  assert.equal(templateFromChatTemplate("<start_of_turn>user\n", "gemma-3-4b"), "gemma");
+  assert.equal(templateFromChatTemplate("<|start_header_id|>user<|end_header_id|>", "llama"), "llama3.1");
+  assert.equal(templateFromChatTemplate("{{ bos_token }}{{ message }}", "m"), undefined);
+  assert.equal(templateFromModelName("Qwen/Qwen3-8B"), "qwen");
+  assert.equal(templateFromModelName("meta-llama/Llama-3.1-8B-Instruct"), "llama3.1");
+  assert.equal(templateFromModelName("gpt-4o-mini"), undefined);
+});

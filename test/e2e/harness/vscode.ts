@@ -25,6 +25,13 @@ export interface StartOptions extends InstallOptions {
   workspaceTrust?: boolean;
   /** Extra user settings (User/settings.json), merged over the harness defaults. */
   userSettings?: Record<string, unknown>;
+  /**
+   * Remote settings (code-server's Machine/settings.json, the Settings editor's "Remote" tab):
+   * where machine-scoped settings such as `relay.student.model` live in a remote window. Put in
+   * the user settings, VS Code reads them at startup but drops them when it re-reads the user
+   * settings after any settings write.
+   */
+  machineSettings?: Record<string, unknown>;
   /** Files to create in the workspace folder: relative path -> content. */
   workspaceFiles?: Record<string, string>;
   /** Workspace settings, written to .vscode/settings.json when given. */
@@ -187,6 +194,10 @@ export class VSCode extends Workbench {
       ? { "security.workspace.trust.enabled": true, "security.workspace.trust.startupPrompt": "never", "security.workspace.trust.emptyWindow": false }
       : { "security.workspace.trust.enabled": false };
     writeFileSync(join(this.userDataDir, "User", "settings.json"), JSON.stringify({ ...DEFAULT_USER_SETTINGS, ...trustSettings, ...o.userSettings }, null, 2));
+    if (o.machineSettings) {
+      mkdirSync(join(this.userDataDir, "Machine"), { recursive: true });
+      writeFileSync(join(this.userDataDir, "Machine", "settings.json"), JSON.stringify(o.machineSettings, null, 2));
+    }
     for (const [rel, content] of Object.entries(o.workspaceFiles ?? {})) {
       const path = join(this.workspaceDir, rel);
       mkdirSync(dirname(path), { recursive: true });
