@@ -78,6 +78,18 @@ export class Welcome {
           restricted || s.state === "downloading",
           restricted ? "Nothing is downloaded in Restricted Mode" : `Downloads ${setup.recommended.name}, ${setup.recommended.size}, once`,
         ),
+        setup.relayTrained
+          ? this.button(
+              "welcome-relay-student",
+              "relay-student",
+              `Relay-Trained Student (${setup.relayTrained.name}, converted on this machine)`,
+              "secondary",
+              restricted || s.state === "downloading",
+              restricted
+                ? "Nothing is downloaded in Restricted Mode"
+                : `Downloads the ${setup.relayTrained.name} checkpoint (${setup.relayTrained.size}) and converts it to GGUF here with llama.cpp's converter (Python 3.11+; its environment is set up once). It asks the teacher itself: the learned policy.`,
+            )
+          : "",
       ),
       restricted ? h("p", { class: "step-note" }, "Restricted Mode: nothing is downloaded and the teacher is off. A model file on this machine still works.") : "",
     );

@@ -37,7 +37,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   const channel = own(vscode.window.createOutputChannel("Relay", { log: true }));
   const log = channelLogger(channel);
   const configProblems = own(new ConfigProblems(log));
-  const student = own(new StudentService(log, context.globalStorageUri));
+  const student = own(new StudentService(log, context.globalStorageUri, context.extensionUri.fsPath));
   const teacher = own(new TeacherService(context, log));
   const routing = own(new RoutingService(context, log));
   const budget = own(new BudgetService(context, teacher, routing, log));
@@ -98,6 +98,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   });
   command("relay.downloadRecommendedModel", () => student.download());
   command("relay.downloadModel", (ref?: string) => student.download(ref));
+  command("relay.useRelayStudent", () => student.useRelayStudent());
   command("relay.chooseModelFile", async () => {
     const picked = await vscode.window.showOpenDialog({
       canSelectMany: false,
