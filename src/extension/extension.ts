@@ -110,7 +110,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     if (picked?.[0]) await student.choose(picked[0].fsPath);
   });
   command("relay.showStatus", () => {
-    const message = `Relay: ${student.describe()}; ${inlineModel.describe()}; ${teacher.describe()}; ${budgetNumbers(budget.status())}.`;
+    // The inline model is named when there is one apart from the student.
+    const inline = inlineModel.state().kind === "student" ? "" : `; ${inlineModel.describe()}`;
+    const message = `Relay: ${student.describe()}${inline}; ${teacher.describe()}; ${budgetNumbers(budget.status())}.`;
     log.info(message);
     void vscode.window.showInformationMessage(message);
   });
