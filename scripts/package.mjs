@@ -56,6 +56,11 @@ if (!imagesUrl && !pkg.repository) {
 writeFileSync(join(stage, "README.md"), readme);
 for (const file of ["CHANGELOG.md", "LICENSE", ".vscodeignore"]) cpSync(join(root, file), join(stage, file));
 cpSync(join(root, "media"), join(stage, "media"), { recursive: true });
+// The converter environment a relay-trained student is made with (Relay: Use the Relay-Trained
+// Student): the same pinned scripts and requirements the training pipeline exports with.
+mkdirSync(join(stage, "scripts"), { recursive: true });
+for (const file of ["pyenv.sh", "llama-converter.sh"]) cpSync(join(root, "scripts", file), join(stage, "scripts", file));
+cpSync(join(root, "python", "requirements"), join(stage, "python", "requirements"), { recursive: true });
 mkdirSync(join(stage, "dist"), { recursive: true });
 cpSync(join(root, "dist", "extension.cjs"), join(stage, "dist", "extension.cjs"));
 if (existsSync(join(root, "dist", "webview"))) cpSync(join(root, "dist", "webview"), join(stage, "dist", "webview"), { recursive: true });

@@ -2,7 +2,7 @@
 import type { SpanView } from "../src/protocol/chat.js";
 import { formatInt, plural } from "../src/protocol/format.js";
 
-export { STATS_SEPARATOR, askingText, formatInt, formatPercent, formatSeconds, statsParts } from "../src/protocol/format.js";
+export { STATS_SEPARATOR, askingText, formatInt, formatPercent, formatSeconds, statsParts, type StatPart } from "../src/protocol/format.js";
 
 /** Tooltip of a teacher span: "teacher <model> · <tokens> tokens · <latency> ms". */
 export function teacherTitle(span: SpanView, open: boolean): string {

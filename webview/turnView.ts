@@ -61,7 +61,7 @@ export class TurnView {
       const stats = h("span", { class: "stats" });
       statsParts(turn.stats).forEach((part, i) => {
         if (i > 0) stats.append(STATS_SEPARATOR);
-        stats.append(h("span", { class: "stat" }, part));
+        stats.append(h("span", { class: "stat", title: part.title }, part.text));
       });
       parts.push(stats);
     }

@@ -56,7 +56,9 @@ export class Welcome {
           ? h("p", { class: "step-status", role: "status" }, `Downloading ${s.name ?? "the model"}… ${s.progress ?? ""} (cancel it from the notification).`)
           : s.state === "failed"
             ? h("p", { class: "step-status step-error" }, `${s.name ?? "The model"} could not be loaded: ${s.error ?? "see the log"}`)
-            : h("p", { class: "step-status step-done" }, `✓ ${s.name ?? "chosen"}${s.state === "ready" ? " (loaded)" : " (loads with your first question)"}`);
+            : s.state === "loading"
+              ? h("p", { class: "step-status step-done", role: "status" }, `✓ ${s.name ?? "chosen"} (loading…)`)
+              : h("p", { class: "step-status step-done" }, `✓ ${s.name ?? "chosen"}${s.state === "ready" ? " (loaded)" : " (loads with your first question)"}`);
     const restricted = !setup.trusted;
     const studentStep = h(
       "li",
@@ -76,6 +78,18 @@ export class Welcome {
           restricted || s.state === "downloading",
           restricted ? "Nothing is downloaded in Restricted Mode" : `Downloads ${setup.recommended.name}, ${setup.recommended.size}, once`,
         ),
+        setup.relayTrained
+          ? this.button(
+              "welcome-relay-student",
+              "relay-student",
+              `Relay-Trained Student (${setup.relayTrained.name}, converted on this machine)`,
+              "secondary",
+              restricted || s.state === "downloading",
+              restricted
+                ? "Nothing is downloaded in Restricted Mode"
+                : `Downloads the ${setup.relayTrained.name} checkpoint (${setup.relayTrained.size}) and converts it to GGUF here with llama.cpp's converter (Python 3.11+; its environment is set up once). It asks the teacher itself: the learned policy.`,
+            )
+          : "",
       ),
       restricted ? h("p", { class: "step-note" }, "Restricted Mode: nothing is downloaded and the teacher is off. A model file on this machine still works.") : "",
     );

@@ -18,6 +18,8 @@ export interface LlamaServerOptions {
   threads: number;
   /** Waiting for the server to answer, in ms (default 120 s: the first start loads the model). */
   startTimeoutMs?: number;
+  /** The port to listen on (default: a free one); a restart can take the port of a server it replaces. */
+  port?: number;
 }
 
 export interface LlamaServer {
@@ -56,7 +58,7 @@ export function freePort(): Promise<number> {
 
 export async function startLlamaServer(options: LlamaServerOptions): Promise<LlamaServer> {
   const python = await serverPython(options.repoRoot);
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   const args = ["-m", "llama_cpp.server", "--model", options.model, "--model_alias", options.alias, "--host", "127.0.0.1", "--port", String(port)];
   args.push("--n_ctx", String(options.contextSize), "--n_threads", String(options.threads), "--n_threads_batch", String(options.threads), "--verbose", "true");
   const child = spawn(python, args, { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, PYTHONUNBUFFERED: "1" } });

@@ -1,4 +1,4 @@
-/** The `relay` command line: ask, demo, eval, grade, bench, router, calibrate, budget. */
+/** The `relay` command line: ask, demo, eval, grade, bench, router, calibrate, budget, model. */
 import { Command, CommanderError } from "commander";
 import { RelayError, errorMessage } from "../core/errors.js";
 import { registerAsk } from "./ask.js";
@@ -8,6 +8,7 @@ import { registerCalibrate } from "./calibrate.js";
 import { registerDemo } from "./demo.js";
 import { registerEval } from "./eval.js";
 import { registerGrade } from "./grade.js";
+import { registerModel } from "./model.js";
 import { registerRouter } from "./router.js";
 import { printErr, printOut } from "./terminalText.js";
 
@@ -28,6 +29,7 @@ registerBench(program);
 registerRouter(program);
 registerCalibrate(program);
 registerBudget(program);
+registerModel(program);
 
 try {
   await program.parseAsync(process.argv);

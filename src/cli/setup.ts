@@ -55,6 +55,7 @@ export interface ModelOptions {
   maxCalls: number;
   maxSpan: number;
   maxContext: number;
+  teacherHistory: number;
 }
 
 /**
@@ -96,7 +97,8 @@ export function addModelOptions(cmd: Command): Command {
     .option("--max-tokens <n>", "generated tokens per answer", intOption("--max-tokens", 1, 1_000_000), DEFAULT_LIMITS.maxTokens)
     .option("--max-calls <n>", "teacher calls per answer (0: none)", intOption("--max-calls", 0, 100_000), DEFAULT_LIMITS.maxCallsPerAnswer)
     .option("--max-span <n>", "tokens per teacher call at most", intOption("--max-span", 1, 4096), DEFAULT_LIMITS.maxSpanTokens)
-    .option("--max-context <n>", "teacher input tokens at most (a longer prompt is cut in the middle)", intOption("--max-context", 256, 1_048_576), DEFAULT_LIMITS.maxContextTokens);
+    .option("--max-context <n>", "teacher input tokens at most (a longer prompt is cut in the middle)", intOption("--max-context", 256, 1_048_576), DEFAULT_LIMITS.maxContextTokens)
+    .option("--teacher-history <n>", "earlier turns of a chat a teacher call carries, in tokens at most (0: none)", intOption("--teacher-history", 0, 1_048_576), DEFAULT_LIMITS.teacherHistoryTokens);
 }
 
 export async function loadStudent(options: ModelOptions, logger: Logger, onProgress?: (p: { downloadedBytes: number; totalBytes: number }) => void): Promise<LlamaStudent> {
@@ -193,5 +195,5 @@ function fingerprintOf(text: string): string {
 }
 
 export function limitsFrom(options: ModelOptions) {
-  return { maxTokens: options.maxTokens, maxCallsPerAnswer: options.maxCalls, maxSpanTokens: options.maxSpan, maxContextTokens: options.maxContext };
+  return { maxTokens: options.maxTokens, maxCallsPerAnswer: options.maxCalls, maxSpanTokens: options.maxSpan, maxContextTokens: options.maxContext, teacherHistoryTokens: options.teacherHistory };
 }

@@ -91,3 +91,8 @@ export class TeacherBreaker {
     for (const l of this.listeners) l(status, previous);
   }
 }
+
+/** While the teacher is down: the waits between free reachability checks (5 s, 10 s, 20 s, … at most a minute). */
+export function probeDelayMs(attempt: number, firstMs = 5_000, maxMs = 60_000): number {
+  return Math.min(maxMs, firstMs * 2 ** Math.max(0, Math.min(attempt, 20)));
+}

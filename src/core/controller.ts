@@ -6,7 +6,7 @@
 
 import { TeacherBreaker } from "./breaker.js";
 import { SETTING_DEFAULTS } from "./defaults.js";
-import type { BudgetGate, Reservation } from "./budgetGate.js";
+import type { BudgetGate, Reservation, SettledUsage } from "./budgetGate.js";
 import { abortError, abortReason, errorMessage, isAbortError, isRelayError, RelayError, type RelayErrorCode } from "./errors.js";
 import type { Logger } from "./logger.js";
 import { silentLogger } from "./logger.js";
@@ -18,6 +18,7 @@ import { answerText, computeStats, reasoningText } from "./spans.js";
 import { redact as redactSecrets } from "./redact.js";
 import { TagScanner, visibleText } from "./tagScanner.js";
 import { buildTeacherContext, cutMiddle, promptRoom } from "./teacherContext.js";
+import { teacherView } from "./teacherHistory.js";
 import { ThoughtSplitter, type ThoughtPiece } from "./thoughts.js";
 import { plausibleUsage, reservedPromptTokens } from "./usage.js";
 
@@ -54,6 +55,8 @@ export interface RelayLimits {
   maxSpanTokens: number;
   /** Teacher input cap (task prompt + answer so far). */
   maxContextTokens: number;
+  /** Earlier turns of the chat a teacher call carries, in tokens at most (src/core/teacherHistory.ts). */
+  teacherHistoryTokens: number;
 }
 
 /** The product defaults (src/core/defaults.ts), the same in the editor and the `relay` command. */
@@ -62,6 +65,7 @@ export const DEFAULT_LIMITS: RelayLimits = {
   maxCallsPerAnswer: SETTING_DEFAULTS.maxCallsPerAnswer,
   maxSpanTokens: SETTING_DEFAULTS.maxSpanTokens,
   maxContextTokens: SETTING_DEFAULTS["teacher.maxContextTokens"],
+  teacherHistoryTokens: SETTING_DEFAULTS["teacher.historyTokens"],
 };
 
 export interface RelayRequest {
@@ -257,7 +261,7 @@ class RelayRun {
 
   /** The warming request in flight (never rejects). */
   private warming: Promise<void> | undefined;
-  private warmed: { calls: number; promptTokens: number; completionTokens: number; cachedPromptTokens: number } | undefined;
+  private warmed: { calls: number; promptTokens: number; completionTokens: number; cachedPromptTokens: number; charged?: number } | undefined;
 
   /** Prefill warming (RelayRequest.warmTeacher): the prompt prefix, no answer yet, 1 token. */
   private async warmTeacher(): Promise<void> {
@@ -273,25 +277,26 @@ class RelayRun {
       const reply = await teacher.warm({ task: this.teacherTask(), promptText: context.promptText, answer: context.answer, maxTokens: 1, signal: this.req.signal });
       const sane = { promptSent: 0, promptMax: reservation?.promptTokens ?? reservedPromptTokens(context.tokens + (teacher.promptOverheadTokens ?? 0)), completionReceived: 0, completionMax: 1 };
       const usage = reply.usage ? plausibleUsage(reply.usage, sane) : { promptTokens: context.tokens, completionTokens: 1 };
-      await reservation?.settle({ ...(reply.usage ?? usage), receivedTokens: 0 });
+      const settled = await reservation?.settle({ ...(reply.usage ?? usage), receivedTokens: 0 });
       reservation = null;
-      this.noteWarming(usage.promptTokens, usage.completionTokens, Math.min(usage.promptTokens, reply.usage?.cachedPromptTokens ?? 0));
+      this.noteWarming(usage.promptTokens, usage.completionTokens, Math.min(usage.promptTokens, reply.usage?.cachedPromptTokens ?? 0), chargedBy(settled));
     } catch (error) {
       // Warming is an optimisation, but a request the server may have prefilled (a timeout, a
       // stream cut off, a cancel in flight) is charged what was sent; one it refused is not.
       const refused = !serverTook(error);
       if (refused || !reservation) await reservation?.release().catch(() => {});
       else {
-        await reservation.settle({ promptTokens: context.tokens, completionTokens: 0, receivedTokens: 0 }).catch(() => {});
-        this.noteWarming(context.tokens, 0, 0);
+        const settled = await reservation.settle({ promptTokens: context.tokens, completionTokens: 0, receivedTokens: 0 }).catch(() => undefined);
+        this.noteWarming(context.tokens, 0, 0, chargedBy(settled));
       }
       if (!isAbortError(error)) this.log.debug(`teacher warming failed: ${errorMessage(error)}`);
     }
   }
 
   /** Counts a warming request in the answer's stats. */
-  private noteWarming(promptTokens: number, completionTokens: number, cachedPromptTokens: number): void {
+  private noteWarming(promptTokens: number, completionTokens: number, cachedPromptTokens: number, charged: number | undefined): void {
     const w = (this.warmed ??= { calls: 0, promptTokens: 0, completionTokens: 0, cachedPromptTokens: 0 });
+    if (charged !== undefined) w.charged = (w.charged ?? 0) + charged;
     w.calls++;
     w.promptTokens += promptTokens;
     w.completionTokens += completionTokens;
@@ -304,7 +309,7 @@ class RelayRun {
     // A task prompt too long for the teacher is cut in the middle (once: prefixes stay identical),
     // after redaction: a cut through a secret (a key whose END line falls in the removed middle)
     // would hide the rest of it from the rules that recognise it whole.
-    this.teacherPromptText ??= this.fitPrompt(redact(this.req.teacherPromptText ?? teacher.renderPrompt?.(this.req.task) ?? this.req.student.renderPrompt(this.req.task)));
+    this.teacherPromptText ??= this.fitPrompt(redact(this.req.teacherPromptText ?? teacher.renderPrompt?.(this.teacherView()) ?? this.req.student.renderPrompt(this.teacherView())));
     return buildTeacherContext(this.teacherPromptText, this.visible, { maxContextTokens: this.limits.maxContextTokens, tokenizer: this.req.student, redact });
   }
 
@@ -403,8 +408,9 @@ class RelayRun {
     const received = this.req.student.countTokens(text);
     const sane = { promptSent: 0, promptMax: reservation?.promptTokens ?? reservedPromptTokens(context.tokens + (teacher.promptOverheadTokens ?? 0)), completionReceived: 0, completionMax: granted };
     const plausible = reply.usage ? plausibleUsage(reply.usage, sane) : { promptTokens: context.tokens, completionTokens: received };
-    const usage = { ...reply.usage, ...plausible, estimated: !reply.usage };
-    await this.closeReservation(() => reservation?.settle({ ...(reply.usage ?? plausible), receivedTokens: received }));
+    const usage: TeacherUsage = { ...reply.usage, ...plausible, estimated: !reply.usage };
+    const charged = chargedBy(await this.closeReservation(() => reservation?.settle({ ...(reply.usage ?? plausible), receivedTokens: received })));
+    if (charged !== undefined) usage.charged = charged;
 
     if (text.length === 0 && finish === "eos" && this.req.policy.teacherOnly) return "eos";
     if (text.length === 0) {
@@ -441,11 +447,18 @@ class RelayRun {
     return finish === "eos" ? "eos" : "spliced";
   }
 
+  private teacherViewTask: TaskPrompt | undefined;
+
+  /** The task a teacher call is about: earlier turns only within the history budget (once per answer: prefixes stay identical). */
+  private teacherView(): TaskPrompt {
+    return (this.teacherViewTask ??= teacherView(this.req.task, this.limits.teacherHistoryTokens, this.req.student, this.req.redact ?? redactSecrets));
+  }
+
   /** The task as a chat-style teacher sees it: redacted and cut like everything else that is sent. */
   private teacherTask(): TaskPrompt {
     if (this.teacherTaskCut) return this.teacherTaskCut;
     const redact = this.req.redact ?? redactSecrets;
-    const { system, user, history } = this.req.task;
+    const { system, user, history } = this.teacherView();
     const sys = system === undefined ? undefined : redact(system);
     const past = (history ?? []).map((h) => ({ user: redact(h.user), assistant: redact(h.assistant) }));
     const cost = (h: { user: string; assistant: string }) => this.req.student.countTokens(h.user) + this.req.student.countTokens(h.assistant);
@@ -474,17 +487,18 @@ class RelayRun {
    */
   private async chargeFailed(reservation: Reservation | null, promptTokens: number, received: string, granted: number): Promise<TeacherUsage> {
     const completionTokens = Math.min(granted, this.req.student.countTokens(received));
-    await this.closeReservation(() => reservation?.settle({ promptTokens, completionTokens, receivedTokens: completionTokens }));
-    return { promptTokens, completionTokens, estimated: true };
+    const charged = chargedBy(await this.closeReservation(() => reservation?.settle({ promptTokens, completionTokens, receivedTokens: completionTokens })));
+    return { promptTokens, completionTokens, estimated: true, ...(charged !== undefined ? { charged } : {}) };
   }
 
-  /** Settles or releases; a ledger failure is logged, never lost with the answer. */
-  private async closeReservation(close: () => Promise<unknown> | undefined): Promise<void> {
+  /** Settles or releases (returning what the budget says it settled); a ledger failure is logged, never lost with the answer. */
+  private async closeReservation(close: () => Promise<unknown> | undefined): Promise<unknown> {
     try {
-      await close();
+      return await close();
     } catch (error) {
       this.budgetBroken = true;
       this.log.error(`budget: ${errorMessage(error)}`);
+      return undefined;
     }
   }
 
@@ -578,4 +592,11 @@ class RelayRun {
 function setThought(span: Span, thought: boolean): void {
   if (thought) span.thought = true;
   else delete span.thought;
+}
+
+/** Tokens a settlement charged (prompt + completion), from what `Reservation.settle` returned. */
+function chargedBy(settled: unknown): number | undefined {
+  if (!settled || typeof settled !== "object") return undefined;
+  const { promptTokens, completionTokens } = settled as Partial<SettledUsage>;
+  return typeof promptTokens === "number" && typeof completionTokens === "number" ? promptTokens + completionTokens : undefined;
 }

@@ -31,6 +31,8 @@ export const SETTING_DEFAULTS = {
   "teacher.temperature": 0.7,
   "teacher.timeoutMs": 30_000,
   "teacher.maxContextTokens": 8192,
+  /** Earlier turns of the chat a teacher call carries, in tokens (the question and the answer so far always go). */
+  "teacher.historyTokens": 256,
   "teacher.prefillWarming": false,
   "teacher.inputPricePerMillion": 0,
   "teacher.outputPricePerMillion": 0,
@@ -46,6 +48,8 @@ export const SETTING_DEFAULTS = {
   maxCallsPerAnswer: 8,
   maxSpanTokens: 128,
   "inline.enabled": true,
+  /** "" = the student writes ghost text too. */
+  "inline.model": "",
   "inline.teacher": false,
   "inline.languages": ["*"],
   "inline.debounceMs": 300,
@@ -64,6 +68,8 @@ export const DEFAULT_STUDENT_MODEL = RECOMMENDED_STUDENT.uri;
 export const DEFAULT_MODEL_CONTEXT = {
   contextSize: SETTING_DEFAULTS["student.contextSize"],
   studentSequences: 2,
+  /** A separate inline model's context (one sequence): ghost text sends at most ~7,500 characters around the cursor. */
+  inlineContextSize: 4096,
 } as const;
 
 /** The teacher's deadline per request, and the longest silence of a reply once it started. */

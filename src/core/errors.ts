@@ -11,6 +11,8 @@ export type RelayErrorCode =
   | "model-context-failed"
   | "model-load-failed"
   | "model-download-failed"
+  /** A transformers checkpoint could not be converted to GGUF (not a checkpoint, no converter, the converter's error). */
+  | "model-convert-failed"
   /** No student model has been chosen yet (first run): nothing is downloaded until the user says so. */
   | "model-not-chosen"
   /** A download was asked for in Restricted Mode (untrusted workspace), where Relay downloads nothing. */

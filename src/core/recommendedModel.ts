@@ -18,6 +18,25 @@ export function formatBytes(bytes: number): string {
   return `${bytes} B`;
 }
 
+/**
+ * The relay-trained student the welcome offers: a transformers checkpoint trained to write
+ * `<call>n</call>` itself (the RelayLLM paper's 1.7B student), converted to GGUF on the user's
+ * machine by llama.cpp's converter (`relay model convert`, src/io/checkpoint.ts); it runs under
+ * the `learned` policy.
+ */
+export const RELAY_TRAINED_STUDENT = {
+  name: "RelayLLM 1.7B",
+  /**
+   * The Hugging Face repository of the checkpoint: the paper's authors publish their students in
+   * the `HINT-lab/relayllm` collection (their repository's issue #3 names `HINT-lab/RelayLLM-1.7B-Simple`
+   * beside it). Hugging Face cannot be reached from the machines this was built on, so the id is
+   * not checked here; a wrong one fails the download with the hub's 404, and the vanilla model is offered.
+   */
+  repo: "HINT-lab/RelayLLM-1.7B",
+  /** The checkpoint (bf16 safetensors), for the size shown before the download. */
+  approxBytes: 3_440_000_000,
+} as const;
+
 /** A short name for a model reference: the recommended student's name, a file's name, or the URI. */
 export function modelDisplayName(ref: string): string {
   if (!ref) return "none";

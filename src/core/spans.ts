@@ -12,6 +12,12 @@ export interface TeacherUsage {
   estimated: boolean;
   /** The provider's own numbers, when they were not plausible and were clamped. */
   claimed?: { promptTokens: number | string; completionTokens: number | string };
+  /**
+   * Tokens the budget charged for this call (prompt + completion), when a budget counted it. It
+   * can exceed the provider's numbers: the budget never charges less than the prompt we sent,
+   * counted with the student's tokenizer.
+   */
+  charged?: number;
 }
 
 export interface Span {
@@ -64,6 +70,11 @@ export interface RelayStats {
   /** Prefill-warming requests sent (1-token prompt prefixes; counted in the budget and the cost). */
   warmingCalls: number;
   warmingPromptTokens: number;
+  /**
+   * What the budget charged for this answer (calls, failed calls the server took, warming), when
+   * a budget counted it: the number the budget rose by.
+   */
+  teacherChargedTokens?: number;
 }
 
 /** Why an answer ended; "model-unloaded": the student was unloaded mid-answer (settings, Reload). */
@@ -85,7 +96,7 @@ export interface StatsExtras {
   timeToFirstTokenMs: number | null;
   stopReason: StopReason;
   pricing?: TeacherPricing;
-  warming?: { calls: number; promptTokens: number; completionTokens: number; cachedPromptTokens: number };
+  warming?: { calls: number; promptTokens: number; completionTokens: number; cachedPromptTokens: number; charged?: number };
 }
 
 export function computeStats(spans: readonly Span[], extras: StatsExtras): RelayStats {
@@ -98,6 +109,7 @@ export function computeStats(spans: readonly Span[], extras: StatsExtras): Relay
   let teacherCompletionTokens = 0;
   let teacherCachedPromptTokens = 0;
   let teacherMs = 0;
+  let charged: number | undefined = extras.warming?.charged;
   for (const span of spans) {
     if (span.kind === "student") studentTokens += span.tokens;
     if (span.kind === "teacher") teacherTokens += span.tokens;
@@ -111,6 +123,7 @@ export function computeStats(spans: readonly Span[], extras: StatsExtras): Relay
       teacherPromptTokens += span.usage.promptTokens;
       teacherCompletionTokens += span.usage.completionTokens;
       teacherCachedPromptTokens += span.usage.cachedPromptTokens ?? 0;
+      if (span.usage.charged !== undefined) charged = (charged ?? 0) + span.usage.charged;
     }
   }
   const generatedTokens = studentTokens + teacherTokens;
@@ -138,6 +151,7 @@ export function computeStats(spans: readonly Span[], extras: StatsExtras): Relay
     stopReason: extras.stopReason,
     warmingCalls: extras.warming?.calls ?? 0,
     warmingPromptTokens: extras.warming?.promptTokens ?? 0,
+    ...(charged !== undefined ? { teacherChargedTokens: charged } : {}),
   };
 }
 
@@ -161,4 +175,26 @@ export function reasoningText(spans: readonly Span[]): string {
     .filter((s) => s.thought)
     .map((s) => s.text)
     .join("");
+}
+
+/** One teacher call of an answer as the chat's footer lists it: prompt and completion tokens, the charge. */
+export interface CallTokens {
+  promptTokens: number;
+  completionTokens: number;
+  /** What the budget charged for it, when a budget counted it. */
+  charged?: number;
+  /** The call failed (what the server took of it is still counted). */
+  failed?: boolean;
+}
+
+/** The answer's teacher calls in order, with their tokens (continuations of a call are not calls). */
+export function callTokens(spans: readonly Span[]): CallTokens[] {
+  return spans
+    .filter((s) => (s.kind === "teacher" && !s.continued) || s.kind === "failed-call")
+    .map((s) => ({
+      promptTokens: s.usage?.promptTokens ?? 0,
+      completionTokens: s.usage?.completionTokens ?? 0,
+      ...(s.usage?.charged !== undefined ? { charged: s.usage.charged } : {}),
+      ...(s.kind === "failed-call" ? { failed: true } : {}),
+    }));
 }

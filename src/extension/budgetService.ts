@@ -145,7 +145,8 @@ export class BudgetService implements vscode.Disposable, BudgetGate {
       : teacher.kind !== "on"
         ? off[teacher.kind]
         : unreachable
-          ? { text: "$(warning) Relay: teacher unreachable", label: `Relay: teacher unreachable at ${unreachable.url} (${unreachable.error})` }
+          ? // The budget stays in sight while the teacher is down.
+            { text: `$(warning) Relay: teacher unreachable · ${numbers}`, label: `Relay: teacher unreachable at ${unreachable.url} (${unreachable.error}); ${this.budgetLabel(u, s, limited)}` }
           : undefined;
     this.item.text = shown ? shown.text : `$(hubot) Relay ${numbers}`;
     this.item.backgroundColor = unreachable
@@ -159,7 +160,7 @@ export class BudgetService implements vscode.Disposable, BudgetGate {
           : undefined;
     const tip = new vscode.MarkdownString(undefined, true);
     tip.appendMarkdown(`**Relay** — ${this.teacher.describe()}\n\n`);
-    if (unreachable) tip.appendMarkdown(`Teacher unreachable at ${unreachable.url} (${unreachable.error}); the student carries on alone.\n\n`);
+    if (unreachable) tip.appendMarkdown(`Teacher unreachable at ${unreachable.url} (${unreachable.error}); the student carries on alone. ${unreachable.checked ? "Relay checks the server in the background (a free request, never charged) and clears this when it answers." : "It is tried again with a question after a cool-down."}\n\n`);
     if (this.ledgerError) tip.appendMarkdown(`${this.ledgerError}\n\n`);
     if (s.level === "spent") tip.appendMarkdown(`**${spentSentence(s).replace(/^t/, "T")}.** The student carries on alone.\n\n`);
     tip.appendMarkdown(`| | tokens |\n|---|---:|\n`);
@@ -170,9 +171,12 @@ export class BudgetService implements vscode.Disposable, BudgetGate {
     if (share) tip.appendMarkdown(`${share}\n\n`);
     tip.appendMarkdown(`Click for actions.`);
     this.item.tooltip = tip;
-    this.item.accessibilityInformation = {
-      label: shown ? shown.label : `Relay teacher budget: ${s.unknownSpend ? "spend unknown" : u.used} of ${limited ? u.limit : "unlimited"} tokens used this ${u.period}${s.unknownSpend ? ", refused until the period is reset" : s.level === "spent" ? ", spent" : s.level === "near" ? ", near the limit" : ""}`,
-    };
+    this.item.accessibilityInformation = { label: shown ? shown.label : `Relay teacher ${this.budgetLabel(u, s, limited)}` };
+  }
+
+  /** "budget: 229 of 100000 tokens used this month" (and its state). */
+  private budgetLabel(u: BudgetUsage, s: BudgetStatus, limited: boolean): string {
+    return `budget: ${s.unknownSpend ? "spend unknown" : u.used} of ${limited ? u.limit : "unlimited"} tokens used this ${u.period}${s.unknownSpend ? ", refused until the period is reset" : s.level === "spent" ? ", spent" : s.level === "near" ? ", near the limit" : ""}`;
   }
 
   async setWorkspaceBudget(): Promise<void> {
@@ -209,6 +213,7 @@ export class BudgetService implements vscode.Disposable, BudgetGate {
       { label: "$(debug-restart) Reset Budget Period", command: "relay.resetBudgetPeriod" },
       { label: paused ? "$(play) Resume Teacher" : "$(debug-pause) Pause Teacher", command: "relay.toggleTeacher" },
       { label: "$(plug) Configure Teacher…", description: this.teacher.label(), command: "relay.configureTeacher" },
+      { label: "$(beaker) Test Teacher", description: "reachable? model listed? each request style, with its latency", command: "relay.testTeacher" },
       { label: "$(key) Set API Key…", command: "relay.setTeacherApiKey" },
       { label: "$(output) Show Teacher Requests", command: "relay.showTeacherLog" },
       { label: "$(list-flat) Show Log", command: "relay.showLog" },

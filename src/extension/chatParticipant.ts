@@ -7,7 +7,7 @@
  * Markdown is written by core/chatMarkdown.ts; this file only connects it to the chat.
  */
 import * as vscode from "vscode";
-import { STATS_SEPARATOR, askingText, statsParts } from "../core/answerFigures.js";
+import { STATS_SEPARATOR, askingText, statsTexts } from "../core/answerFigures.js";
 import { budgetNumbers, spentSentence } from "../core/budgetStatus.js";
 import { TEACHER_LEGEND, TeacherMarkdown, teacherMark, type AnswerPiece } from "../core/chatMarkdown.js";
 import { errorMessage } from "../core/errors.js";
@@ -137,7 +137,7 @@ export class RelayChatParticipant implements vscode.Disposable {
       const priced = config.teacher.inputPricePerMillion > 0 || config.teacher.outputPricePerMillion > 0;
       const status = this.budget.status();
       const notice = unansweredNotice(s, teacherAtStart, status.level === "spent" ? spentSentence(status) : undefined);
-      const figures = statsParts(s, { usd: s.estimatedCostUsd, priced });
+      const figures = statsTexts(s, { usd: s.estimatedCostUsd, priced });
       if (s.stopReason === "aborted") figures.push("stopped");
       if (s.stopReason === "model-unloaded") figures.push("stopped: the student model was unloaded");
       const footer = `\n\n---\n\n${[writer.teacherSpans > 0 ? TEACHER_LEGEND : "", `<sub>${figures.join(STATS_SEPARATOR)}</sub>`, notice ? `<sub>${notice}</sub>` : ""].filter(Boolean).join("\n\n")}\n`;

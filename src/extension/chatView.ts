@@ -16,8 +16,8 @@ import { chatHistory } from "../protocol/chatContext.js";
 import { conversationTitle, emptyConversation, loadConversations, storedConversations, withTurn, type Conversation } from "../protocol/conversations.js";
 import { teacherRangesIn, type TeacherRange } from "../core/provenance.js";
 import { spentSentence } from "../core/budgetStatus.js";
-import { RECOMMENDED_STUDENT, formatBytes, modelDisplayName } from "../core/recommendedModel.js";
-import type { RelayStats } from "../core/spans.js";
+import { RECOMMENDED_STUDENT, RELAY_TRAINED_STUDENT, formatBytes, modelDisplayName } from "../core/recommendedModel.js";
+import { callTokens, type RelayStats } from "../core/spans.js";
 import type { BudgetService } from "./budgetService.js";
 import { HelpMarker } from "./helpMarker.js";
 import type { RelayService } from "./relayService.js";
@@ -32,6 +32,7 @@ const CONVERSATIONS_KEY = "relay.chat.conversations";
 const SETUP_COMMANDS: Record<SetupAction, string> = {
   "choose-model": "relay.chooseModelFile",
   "download-model": "relay.downloadRecommendedModel",
+  "relay-student": "relay.useRelayStudent",
   "configure-teacher": "relay.configureTeacher",
   "student-only": "relay.continueStudentOnly",
   "open-walkthrough": "relay.getStarted",
@@ -140,13 +141,14 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
     const t = this.teacher.state();
     const student: SetupView["student"] = { state: s.kind };
     if (s.kind !== "none") student.name = modelDisplayName(s.model);
-    if (s.kind === "downloading") student.progress = s.totalBytes ? `${formatBytes(s.receivedBytes)} of ${formatBytes(s.totalBytes)}` : "starting…";
+    if (s.kind === "downloading") student.progress = s.converting ? "converting to GGUF on this machine…" : s.totalBytes ? `${formatBytes(s.receivedBytes)} of ${formatBytes(s.totalBytes)}` : "starting…";
     if (s.kind === "failed") student.error = s.error;
     if (s.kind === "none" && s.lastDownload) student.download = { outcome: s.lastDownload.outcome, name: modelDisplayName(s.lastDownload.model), error: s.lastDownload.error };
     return {
       student,
       teacher: { state: t.kind, label: this.teacher.label() },
       recommended: { name: RECOMMENDED_STUDENT.name, size: `about ${formatBytes(RECOMMENDED_STUDENT.approxBytes)}` },
+      relayTrained: { name: RELAY_TRAINED_STUDENT.name, size: `about ${formatBytes(RELAY_TRAINED_STUDENT.approxBytes)}` },
       trusted: vscode.workspace.isTrusted,
     };
   }
@@ -374,7 +376,7 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
       const task = request.task ?? { user: request.question, ...(history.length ? { history } : {}) };
       const result = await this.relay.run({ task, signal: controller.signal, onEvent });
       turn.spans = result.spans.map(spanView);
-      turn.stats = { ...result.stats };
+      turn.stats = { ...result.stats, callTokens: callTokens(result.spans) };
       turn.stopped = result.stats.stopReason === "aborted";
       const budget = this.budget.status();
       const notice = unansweredNotice(result.stats, teacherAtStart, budget.level === "spent" ? spentSentence(budget) : undefined);

@@ -15,6 +15,7 @@ import { budgetNumbers } from "../core/budgetStatus.js";
 import { ExplainStep } from "./explainStep.js";
 import { openSettings } from "./fixActions.js";
 import { RelayInlineProvider } from "./inlineProvider.js";
+import { InlineModelService } from "./inlineModelService.js";
 import { InlineStatus } from "./inlineStatus.js";
 import { RELAY_VENDOR, RelayModelProvider } from "./lmProvider.js";
 import { channelLogger } from "./logger.js";
@@ -39,14 +40,15 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   const channel = own(vscode.window.createOutputChannel("Relay", { log: true }));
   const log = channelLogger(channel);
   const configProblems = own(new ConfigProblems(log));
-  const student = own(new StudentService(log, context.globalStorageUri));
+  const student = own(new StudentService(log, context.globalStorageUri, context.extensionUri.fsPath));
   const teacher = own(new TeacherService(context, log));
   const routing = own(new RoutingService(context, log));
   const budget = own(new BudgetService(context, teacher, routing, log));
-  const relay = new RelayService(student, teacher, budget, routing, log);
+  const inlineModel = own(new InlineModelService(student, log, context.globalStorageUri));
+  const relay = new RelayService(student, teacher, budget, routing, inlineModel, log);
   const chat = own(new ChatViewProvider(context, relay, teacher, student, budget, log));
   const provenance = own(new Provenance());
-  own(new InlineStatus(student));
+  own(new InlineStatus(student, inlineModel));
   const explain = own(new ExplainStep(chat));
   own(vscode.languages.registerInlineCompletionItemProvider({ pattern: "**" }, new RelayInlineProvider(relay, log)));
   // Kept alive while hidden: an answer streaming into a hidden panel is not lost (webview/README.md).
@@ -98,18 +100,24 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   });
   command("relay.setTeacherApiKey", () => teacher.setApiKey());
   command("relay.configureTeacher", () => teacher.configure());
+  command("relay.testTeacher", () => teacher.test());
   command("relay.continueStudentOnly", () => teacher.continueStudentOnly());
   command("relay.openSettings", (query: string) => openSettings(query));
   command("relay.clearTeacherApiKey", () => teacher.clearApiKey());
   command("relay.showTeacherLog", () => teacher.showLog());
+  command("relay.showTeacherLogRaw", () => teacher.showRawLog());
   command("relay.showLog", () => channel.show());
   command("relay.budgetActions", () => budget.showActions());
   command("relay.setWorkspaceBudget", () => budget.setWorkspaceBudget());
   command("relay.resetBudgetPeriod", () => budget.resetPeriod());
   command("relay.toggleTeacher", () => teacher.setPaused(!teacher.paused));
-  command("relay.reloadModel", () => student.reload());
+  command("relay.reloadModel", async () => {
+    await inlineModel.unload("reload requested");
+    await student.reload();
+  });
   command("relay.downloadRecommendedModel", () => student.download());
   command("relay.downloadModel", (ref?: string) => student.download(ref));
+  command("relay.useRelayStudent", () => student.useRelayStudent());
   command("relay.chooseModelFile", async () => {
     const picked = await vscode.window.showOpenDialog({
       canSelectMany: false,
@@ -121,7 +129,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     if (picked?.[0]) await student.choose(picked[0].fsPath);
   });
   command("relay.showStatus", () => {
-    const message = `Relay: ${student.describe()}; ${teacher.describe()}; ${budgetNumbers(budget.status())}.`;
+    // The inline model is named when there is one apart from the student.
+    const inline = inlineModel.state().kind === "student" ? "" : `; ${inlineModel.describe()}`;
+    const message = `Relay: ${student.describe()}${inline}; ${teacher.describe()}; ${budgetNumbers(budget.status())}.`;
     log.info(message);
     void vscode.window.showInformationMessage(message);
   });

@@ -30,6 +30,7 @@ const FIXES: Record<RelayErrorCode, { actions: FixAction[]; hint?: string; sever
   "model-context-failed": { actions: [STUDENT_SETTINGS], hint: "Try another context size or GPU setting." },
   "model-load-failed": { actions: [CHOOSE_MODEL, STUDENT_SETTINGS] },
   "model-download-failed": { actions: [CHOOSE_MODEL, STUDENT_SETTINGS] },
+  "model-convert-failed": { actions: [DOWNLOAD_MODEL, CHOOSE_MODEL], hint: "The vanilla student works without relay training (the auto policy asks the teacher where it is unsure)." },
   "model-not-chosen": { actions: [CHOOSE_MODEL, DOWNLOAD_MODEL], severity: "warning" },
   "download-restricted": { actions: [CHOOSE_MODEL, TRUST], severity: "warning" },
   "model-unloaded": undefined,

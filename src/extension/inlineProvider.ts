@@ -1,11 +1,12 @@
 /**
  * Inline completions through the relay: debounced, cancelled when the user types on (which
- * aborts the teacher request and frees the sequence), cached on the prefix, infill when the
+ * aborts the teacher request and frees the sequence), cached on the prefix for the model and
+ * settings that made them, joined to the line in the document's own indentation, infill when the
  * student supports it. Teacher calls are allowed inside the budget unless turned off. Only a
  * student that is loaded already is used: a keystroke never starts a model load or download.
  */
 import * as vscode from "vscode";
-import { CompletionCache, DEFAULT_INLINE_CONTEXT, inlineContext, trimCompletion, wantsMultiline, type CachedCompletion } from "../core/inline.js";
+import { CompletionCache, DEFAULT_INLINE_CONTEXT, inlineContext, joinCompletion, joinOffsets, trimCompletion, wantsMultiline, type CachedCompletion, type IndentStyle } from "../core/inline.js";
 import { errorMessage } from "../core/errors.js";
 import type { Logger } from "../core/logger.js";
 import { teacherRangesOf } from "../core/provenance.js";
@@ -49,18 +50,21 @@ export class RelayInlineProvider implements vscode.InlineCompletionItemProvider 
     const after = document.getText(new vscode.Range(position, document.positionAt(offset + maxSuffixChars + 1)));
     const { prefix, suffix } = inlineContext(before, after);
     if (!prefix.trim()) return undefined;
+    // No model loaded, no ghost text (not even a cached one); a keystroke never loads one.
+    const scope = this.relay.inlineScope();
+    if (scope === undefined) {
+      if (!this.toldNotLoaded) this.log.info("inline completions wait for the student model: it loads with the first chat or explain, or Reload Student Model (a separate inline model loads after it), never on a keystroke");
+      this.toldNotLoaded = true;
+      return undefined;
+    }
+    // Entries made by another model or under other settings are dropped, never served.
+    this.cache.useScope(scope);
     const cached = this.cache.get(prefix, suffix);
     if (cached) return this.items(document, position, offset, cached);
 
     if (context.triggerKind === vscode.InlineCompletionTriggerKind.Automatic) {
       await sleep(settings.debounceMs);
       if (token.isCancellationRequested) return undefined;
-    }
-
-    if (!this.relay.studentLoaded) {
-      if (!this.toldNotLoaded) this.log.info("inline completions wait for the student model: it loads with the first chat or explain, or Reload Student Model, never on a keystroke");
-      this.toldNotLoaded = true;
-      return undefined;
     }
     const controller = new AbortController();
     const cancel = token.onCancellationRequested(() => controller.abort());
@@ -69,8 +73,9 @@ export class RelayInlineProvider implements vscode.InlineCompletionItemProvider 
     const marker = editor ? new HelpMarker(editor, position) : undefined;
     let enough = false;
     let visible = "";
+    const started = Date.now();
     try {
-      const result = await this.relay.runIfLoaded({
+      const result = await this.relay.runInline({
         task: { user: prefix, completion: { prefix, suffix } },
         signal: controller.signal,
         maxTokens: settings.maxTokens,
@@ -87,10 +92,19 @@ export class RelayInlineProvider implements vscode.InlineCompletionItemProvider 
         },
       });
       if (!result || (token.isCancellationRequested && !enough)) return undefined;
-      const completion = trimCompletion(result.text, multiline, suffix);
+      const trimmed = trimCompletion(result.text, multiline, suffix);
+      const style = indentStyle(document, editor);
+      const completion = joinCompletion(prefix, trimmed, style);
+      this.log.info(`inline completion: ${result.stats.generatedTokens} tokens by ${this.relay.inlineModelName() ?? "the student"} in ${Date.now() - started} ms${completion === trimmed ? "" : " (joined to the line's indentation)"}`);
       if (!completion.trim()) return undefined;
-      const entry: CachedCompletion = { text: completion, teacher: teacherRangesOf(result.spans, completion.length) };
-      this.cache.set(prefix, suffix, entry);
+      // Where leading whitespace was rewritten, the teacher's ranges move with the text.
+      const map = joinOffsets(prefix, trimmed, style);
+      const teacher = teacherRangesOf(result.spans, trimmed.length)
+        .map((r) => ({ ...r, start: map(r.start), end: map(r.end) }))
+        .filter((r) => r.end > r.start);
+      const entry: CachedCompletion = { text: completion, teacher };
+      // Made under the scope it started with: kept only if nothing has changed since.
+      if (this.relay.inlineScope() === scope) this.cache.set(prefix, suffix, entry);
       return this.items(document, position, offset, entry);
     } catch (error) {
       this.log.warn(`inline completion failed: ${errorMessage(error)}`);
@@ -110,3 +124,14 @@ export class RelayInlineProvider implements vscode.InlineCompletionItemProvider 
     return [item];
   }
 }
+
+/** The document's indentation as its editor has it (detected or set), else the settings'. */
+function indentStyle(document: vscode.TextDocument, editor: vscode.TextEditor | undefined): IndentStyle {
+  const c = vscode.workspace.getConfiguration("editor", document);
+  const o = editor?.options;
+  const num = (v: unknown, fallback: number) => (typeof v === "number" && v > 0 ? v : fallback);
+  const tabSize = num(o?.tabSize, c.get<number>("tabSize", 4));
+  const insertSpaces = typeof o?.insertSpaces === "boolean" ? o.insertSpaces : c.get<boolean>("insertSpaces", true);
+  return { insertSpaces, tabSize, indentSize: num(o?.indentSize, tabSize) };
+}
+

@@ -14,6 +14,7 @@ export function configuredRelayOptions(config: RelayConfig, maxTokens?: number):
       maxCallsPerAnswer: config.maxCallsPerAnswer,
       maxSpanTokens: config.maxSpanTokens,
       maxContextTokens: config.teacher.maxContextTokens,
+      teacherHistoryTokens: config.teacher.historyTokens,
     },
     pricing: { inputPerMillion: config.teacher.inputPricePerMillion, outputPerMillion: config.teacher.outputPricePerMillion },
     // Off by default (package.json); user scope only: a workspace cannot make the teacher do more.

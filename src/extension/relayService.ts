@@ -7,6 +7,7 @@ import type { BudgetService } from "./budgetService.js";
 import type { RoutingService } from "./routingService.js";
 import { readConfig } from "./config.js";
 import { configuredRelayOptions } from "./relayOptions.js";
+import type { InlineModelService } from "./inlineModelService.js";
 import type { StudentService, StudentUse } from "./studentService.js";
 import type { TeacherService } from "./teacherService.js";
 
@@ -25,12 +26,24 @@ export class RelayService {
     private readonly teacher: TeacherService,
     private readonly budget: BudgetService,
     private readonly routing: RoutingService,
+    private readonly inline: InlineModelService,
     private readonly log: Logger,
   ) {}
 
-  /** Whether the student has loaded (inline completions run only then). */
-  get studentLoaded(): boolean {
-    return this.student.ifLoaded() !== undefined;
+  /**
+   * What decides an inline completion besides the text: the loaded model and every setting
+   * (the inline cache is scoped to it); undefined while no model is loaded.
+   */
+  inlineScope(): string | undefined {
+    const serving = this.inline.serving();
+    if (!serving) return undefined;
+    return JSON.stringify([serving.role, serving.model.path, readConfig(), this.teacher.state().kind]);
+  }
+
+  /** The model that writes inline completions, when it is loaded (for the log): "qwen.gguf (inline model)". */
+  inlineModelName(): string | undefined {
+    const serving = this.inline.serving();
+    return serving && `${serving.model.path.split(/[\\/]/).pop()} (${serving.role === "inline" ? "inline model" : "the student"})`;
   }
 
   /** Runs the job, loading the student first if needed. */
@@ -40,16 +53,19 @@ export class RelayService {
     return result;
   }
 
-  /** Runs the job only if the student is loaded already (inline completions); undefined otherwise. */
-  runIfLoaded(job: RelayJob): Promise<RelayResult | undefined> {
-    return this.student.use<RelayResult>({ signal: job.signal, load: false, settled: (r) => r.released }, (use) => this.relay(job, use));
+  /**
+   * An inline completion: runs on the model that writes ghost text (relay.inline.model, or the
+   * student), only if it is loaded already; undefined otherwise.
+   */
+  runInline(job: RelayJob): Promise<RelayResult | undefined> {
+    return this.inline.use<RelayResult>({ signal: job.signal, settled: (r) => r.released }, (use) => this.relay(job, use));
   }
 
-  private async relay(job: RelayJob, { student, signal }: StudentUse): Promise<RelayResult> {
+  private async relay(job: RelayJob, { student, signal, tagMemory }: StudentUse): Promise<RelayResult> {
     const config = readConfig();
     if (job.allowTeacher !== false) await this.teacher.prepare();
     const teacher = job.allowTeacher === false ? undefined : this.teacher.current();
-    const chosen = await this.routing.policy(config, student, this.student.tagMemory);
+    const chosen = await this.routing.policy(config, student, tagMemory ?? this.student.tagMemory);
     const result = await runRelay({
       task: job.task,
       student,

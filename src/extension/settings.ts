@@ -58,12 +58,14 @@ export const SETTING_SCHEMAS = {
   "teacher.temperature": z.number().min(0),
   "teacher.timeoutMs": int().min(1000),
   "teacher.maxContextTokens": int().min(256),
+  "teacher.historyTokens": int().min(0),
   "teacher.prefillWarming": z.boolean(),
   "teacher.inputPricePerMillion": z.number().min(0),
   "teacher.outputPricePerMillion": z.number().min(0),
   "budget.limit": int().min(0),
   "budget.period": z.enum(["day", "week", "month", "total"] satisfies BudgetPeriod[]),
   "inline.enabled": z.boolean(),
+  "inline.model": z.string().trim(),
   "inline.languages": z.array(z.string()),
   "inline.debounceMs": int().min(0),
   "inline.maxTokens": int().min(1),
@@ -125,6 +127,8 @@ export interface RelayConfig {
     temperature: number;
     timeoutMs: number;
     maxContextTokens: number;
+    /** Earlier turns a teacher call carries, in tokens. */
+    historyTokens: number;
     prefillWarming: boolean;
     /** Target teacher share in percent (0: the thresholds as set). */
     share: number;
@@ -132,7 +136,8 @@ export interface RelayConfig {
     outputPricePerMillion: number;
   };
   budget: { limit: number; period: BudgetPeriod };
-  inline: { enabled: boolean; languages: string[]; debounceMs: number; maxTokens: number; teacher: boolean };
+  /** `model`: a separate model for ghost text ("" = the student). */
+  inline: { enabled: boolean; model: string; languages: string[]; debounceMs: number; maxTokens: number; teacher: boolean };
 }
 
 /** The part of package.json read here. */
@@ -252,12 +257,13 @@ function toConfig(v: SettingValues): RelayConfig {
       temperature: v["teacher.temperature"],
       timeoutMs: v["teacher.timeoutMs"],
       maxContextTokens: v["teacher.maxContextTokens"],
+      historyTokens: v["teacher.historyTokens"],
       prefillWarming: v["teacher.prefillWarming"],
       share: v["teacher.share"],
       inputPricePerMillion: v["teacher.inputPricePerMillion"],
       outputPricePerMillion: v["teacher.outputPricePerMillion"],
     },
     budget: { limit: v["budget.limit"], period: v["budget.period"] },
-    inline: { enabled: v["inline.enabled"], languages: v["inline.languages"], debounceMs: v["inline.debounceMs"], maxTokens: v["inline.maxTokens"], teacher: v["inline.teacher"] },
+    inline: { enabled: v["inline.enabled"], model: v["inline.model"], languages: v["inline.languages"], debounceMs: v["inline.debounceMs"], maxTokens: v["inline.maxTokens"], teacher: v["inline.teacher"] },
   };
 }

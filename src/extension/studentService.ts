@@ -9,12 +9,14 @@
  * walkthrough, the command) or for an `hf:`/URL model the user put in the settings, and never
  * in Restricted Mode.
  */
+import { join } from "node:path";
 import * as vscode from "vscode";
 import { DEFAULT_MODEL_CONTEXT } from "../core/defaults.js";
 import { RelayError, errorMessage, isAbortError } from "../core/errors.js";
 import type { Logger } from "../core/logger.js";
 import type { TagMemory } from "../core/policies.js";
-import { RECOMMENDED_STUDENT, formatBytes, modelDisplayName } from "../core/recommendedModel.js";
+import { RECOMMENDED_STUDENT, RELAY_TRAINED_STUDENT, formatBytes, modelDisplayName } from "../core/recommendedModel.js";
+import { convertCheckpoint, downloadCheckpoint } from "../io/checkpoint.js";
 import { findDownloaded, isRemoteModel, resolveModel } from "../llama/modelFile.js";
 import { LlamaStudent } from "../student/llamaStudent.js";
 import { readConfig } from "./config.js";
@@ -25,13 +27,15 @@ export interface StudentUse {
   student: LlamaStudent;
   /** Fires when the job's own signal does, or when the student is unloaded (reason: a model-unloaded RelayError). */
   signal: AbortSignal;
+  /** Whether this model has written `<call>` tags (the auto policy); default: the student's. */
+  tagMemory?: TagMemory;
 }
 
 /** Where the student stands, for the welcome view, the status and Show Status. */
 export type StudentState =
   | { kind: "none"; lastDownload?: DownloadOutcome }
   | { kind: "idle"; model: string }
-  | { kind: "downloading"; model: string; receivedBytes: number; totalBytes: number }
+  | { kind: "downloading"; model: string; receivedBytes: number; totalBytes: number; converting?: boolean }
   | { kind: "loading"; model: string }
   | { kind: "ready"; model: string; path: string }
   | { kind: "failed"; model: string; error: string };
@@ -55,7 +59,7 @@ export class StudentService implements vscode.Disposable {
   /** Fires when the student's state changes (loaded, unloaded, download progress, failure). */
   readonly onDidChange = this.changed.event;
   private readonly subscriptions: vscode.Disposable[] = [];
-  private progress: { model: string; kind: "downloading" | "loading"; receivedBytes: number; totalBytes: number } | undefined;
+  private progress: { model: string; kind: "downloading" | "loading"; receivedBytes: number; totalBytes: number; converting?: boolean } | undefined;
   private failure: { model: string; error: string } | undefined;
   /** The download the user asked for, while it runs. */
   private downloading: Promise<boolean> | undefined;
@@ -68,6 +72,8 @@ export class StudentService implements vscode.Disposable {
   constructor(
     private readonly log: Logger,
     private readonly storage: vscode.Uri,
+    /** This extension's folder: its scripts/ make the converter environment. */
+    private readonly extensionPath: string,
   ) {
     this.subscriptions.push(
       this.changed,
@@ -233,6 +239,90 @@ export class StudentService implements vscode.Disposable {
     return this.use_(ref, `Relay: ${name} is downloaded and loaded. Ask away.`);
   }
 
+  /**
+   * The relay-trained student, one click away: its transformers checkpoint downloaded (with
+   * progress, cancellable, checked against the hub's sha256), converted to GGUF on this machine
+   * by llama.cpp's converter in the project's converter environment (cached and checksummed),
+   * then made the student under the `learned` policy and loaded. A cancel or a failure leaves no
+   * partial file and changes nothing; a failure offers the vanilla student instead.
+   */
+  useRelayStudent(ref: string = RELAY_TRAINED_STUDENT.repo): Promise<boolean> {
+    this.downloading ??= this.makeRelayStudent(ref).finally(() => (this.downloading = undefined));
+    return this.downloading;
+  }
+
+  private async makeRelayStudent(ref: string): Promise<boolean> {
+    const name = ref === RELAY_TRAINED_STUDENT.repo ? RELAY_TRAINED_STUDENT.name : ref;
+    if (!vscode.workspace.isTrusted) {
+      await showRelayError(restrictedError(`hf:${ref}`));
+      return false;
+    }
+    const abort = new AbortController();
+    this.lastDownload = undefined;
+    this.progress = { model: ref, kind: "downloading", receivedBytes: 0, totalBytes: 0 };
+    this.changed.fire();
+    let path: string;
+    try {
+      path = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Relay: making the relay-trained student (${name}) on this machine`, cancellable: true }, async (progress, token) => {
+        const cancelled = token.onCancellationRequested(() => abort.abort());
+        let lastFire = 0;
+        let reported = 0;
+        try {
+          this.log.info(`relay-trained student: downloading the checkpoint ${ref}`);
+          const checkpoint = await downloadCheckpoint(ref, {
+            endpoint: process.env.HF_ENDPOINT ?? "https://huggingface.co",
+            cacheDir: join(this.modelsDir, "checkpoints"),
+            signal: abort.signal,
+            onProgress: ({ receivedBytes = 0, totalBytes = 0 }) => {
+              const pct = totalBytes ? (receivedBytes / totalBytes) * 80 : 0;
+              if (Date.now() - lastFire < 500) return;
+              lastFire = Date.now();
+              progress.report({ message: `downloading the checkpoint: ${formatBytes(receivedBytes)} of ${formatBytes(totalBytes)}`, increment: pct - reported });
+              reported = pct;
+              if (this.progress) Object.assign(this.progress, { receivedBytes, totalBytes });
+              this.changed.fire();
+            },
+          });
+          if (this.progress) this.progress.converting = true;
+          this.changed.fire();
+          progress.report({ message: "converting to GGUF on this machine (llama.cpp's converter)…", increment: 80 - reported });
+          const converted = await convertCheckpoint(checkpoint, {
+            outDir: join(this.modelsDir, "converted"),
+            repoRoot: this.extensionPath,
+            name: ref.split("/").pop(),
+            signal: abort.signal,
+            onProgress: ({ line }) => line && this.log.debug(`convert: ${line}`),
+          });
+          this.log.info(`relay-trained student: ${converted.reused ? "a checked conversion from before" : "converted"}: ${converted.path} (sha256 ${converted.sha256})`);
+          return converted.path;
+        } finally {
+          cancelled.dispose();
+        }
+      });
+    } catch (error) {
+      this.progress = undefined;
+      if (isAbortError(error) || abort.signal.aborted) {
+        this.log.info(`relay-trained student: cancelled (${ref}); no partial file kept`);
+        this.lastDownload = { model: ref, outcome: "cancelled" };
+        this.changed.fire();
+        void vscode.window.showInformationMessage(`Relay: making the relay-trained student (${name}) was cancelled. Nothing was changed, and no partial file is kept.`);
+        return false;
+      }
+      this.log.error(`relay-trained student: ${errorMessage(error)}`);
+      this.lastDownload = { model: ref, outcome: "failed", error: errorMessage(error) };
+      this.changed.fire();
+      const retry: FixAction = { label: "Retry", command: "relay.useRelayStudent" };
+      const vanilla: FixAction = { label: `Use ${RECOMMENDED_STUDENT.name} Instead`, command: "relay.downloadRecommendedModel" };
+      void offer("error", `Relay: the relay-trained student (${name}) could not be made: ${errorMessage(error)} The vanilla student works without relay training (the auto policy asks the teacher where it is unsure).`, [vanilla, retry, CHOOSE_MODEL]);
+      return false;
+    }
+    this.progress = undefined;
+    this.changed.fire();
+    // It asks the teacher itself: the learned policy.
+    await vscode.workspace.getConfiguration("relay").update("policy", "learned", vscode.ConfigurationTarget.Global);
+    return this.use_(path, `Relay: the relay-trained student (${name}) is converted on this machine and loaded, under the learned policy: it asks the teacher itself with <call>n</call>.`);
+  }
+
   /** Makes `ref` the student model (user settings; the Remote tab in a remote window) and loads it. */
   async choose(ref: string): Promise<boolean> {
     return this.use_(ref, `Relay: the student model is now ${modelDisplayName(ref)}; it is loaded.`);
@@ -330,7 +420,7 @@ export class StudentService implements vscode.Disposable {
       }
       this.progress = { model, kind: "loading", receivedBytes: 0, totalBytes: 0 };
       this.changed.fire();
-      const student = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: "Relay: loading the student model" }, () =>
+      const student = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: `Relay: loading the student model (${modelDisplayName(model)})` }, () =>
         LlamaStudent.load({
           model: path,
           gpu: config.gpu,

@@ -133,3 +133,30 @@ export function writeRandomModel(path: string, dims: RandomModelDims, options: R
   const { bytes } = writeGguf(path, md, tensors);
   return { bytes, shape };
 }
+
+/**
+ * Llama 3.1 405B's shape on the llama architecture (Q8_0: ~430 GB): more than any machine here
+ * can hold beside another model.
+ */
+export const HUGE_405B_LIKE: Readonly<RandomModelDims> = Object.freeze({
+  vocab: 128256,
+  embd: 16384,
+  blocks: 126,
+  heads: 128,
+  headsKv: 8,
+  ffn: 53248,
+  contextLength: 131072,
+});
+
+/**
+ * A model of this shape whose tensors are all holes in the file (sparse: no disk space, written
+ * in a moment): a real GGUF header for what reads only the header (memory estimates, the checks
+ * before a load); loading it would give zeros.
+ */
+export function writeShapeOnlyModel(path: string, dims: RandomModelDims, type: RandomModelOptions["type"] = "q8_0"): { bytes: number } {
+  const tensorType = TENSOR_TYPE[type];
+  const shape: LlamaShape = { ...dims };
+  const md = llamaMetadata("relay-shape-only-model", shape, randomVocab(dims.vocab), { tensorType, addBosToken: true, ropeFreqBase: 1e6 });
+  const tensors = llamaTensors(shape, tensorType, true, () => ({ sparse: true }) as const);
+  return writeGguf(path, md, tensors);
+}

@@ -1,7 +1,7 @@
 // A small GGUF v3 writer for test fixtures, plus the parts of a `llama`-architecture model that
 // the scripted and random fixtures share (vocabulary base, metadata, tensor list).
 // Format: https://github.com/ggml-org/ggml/blob/master/docs/gguf.md
-import { closeSync, openSync, writeSync } from "node:fs";
+import { closeSync, ftruncateSync, openSync, writeSync } from "node:fs";
 
 export const GGUF_ALIGNMENT = 32;
 
@@ -134,8 +134,10 @@ export interface TensorSource {
    * Produced lazily while writing, so a large file never sits in memory.
    * `values`: floats in storage order, encoded by the writer (Q8_0 chunks: multiples of 32).
    * `encoded`: bytes already in `type`'s layout (fast path for random fill).
+   * `sparse`: all zeros, left as a hole in the file (no disk space, written instantly): a model
+   * of any size whose header is real, for what reads only the header (memory estimates).
    */
-  data: { values: () => Iterable<Float32Array> } | { encoded: () => Iterable<Uint8Array> };
+  data: { values: () => Iterable<Float32Array> } | { encoded: () => Iterable<Uint8Array> } | { sparse: true };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -147,6 +149,8 @@ class FileSink {
   private used = 0;
   private readonly scratch = new DataView(new ArrayBuffer(8));
   position = 0;
+  /** Where the next flushed byte goes in the file (holes skipped with `skip`). */
+  private fileOffset = 0;
 
   constructor(path: string) {
     this.fd = openSync(path, "w");
@@ -191,9 +195,18 @@ class FileSink {
     if (pad > 0) this.bytes(new Uint8Array(pad));
   }
 
+  /** Leaves `n` zero bytes as a hole in the file. */
+  skip(n: number): void {
+    this.flush();
+    this.fileOffset += n;
+    this.position += n;
+  }
+
   close(): void {
     try {
       this.flush();
+      // A file that ends in a hole gets its full size.
+      ftruncateSync(this.fd, this.position);
     } finally {
       closeSync(this.fd);
     }
@@ -205,7 +218,8 @@ class FileSink {
   }
 
   private writeAll(data: Uint8Array): void {
-    for (let off = 0; off < data.length; ) off += writeSync(this.fd, data, off, data.length - off);
+    for (let off = 0; off < data.length; ) off += writeSync(this.fd, data, off, data.length - off, this.fileOffset + off);
+    this.fileOffset += data.length;
   }
 }
 
@@ -292,6 +306,11 @@ export function writeGguf(path: string, metadata: Record<string, MetaValue>, ten
     out.padTo(GGUF_ALIGNMENT);
     for (const { tensor, size } of layout) {
       const start = out.position;
+      if ("sparse" in tensor.data) {
+        out.skip(size);
+        out.padTo(GGUF_ALIGNMENT);
+        continue;
+      }
       const chunks = "values" in tensor.data
         ? mapIterable(tensor.data.values(), (v) => encodeTensorData(tensor.type, v))
         : tensor.data.encoded();

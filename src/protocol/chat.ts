@@ -31,6 +31,14 @@ export const StatsViewSchema = z.object({
   teacherCompletionTokens: z.number(),
   durationMs: z.number(),
   stopReason: z.string(),
+  /** What the budget rose by for this answer (absent when no budget counted it, and in older chats). */
+  teacherChargedTokens: z.number().optional(),
+  /** Prefill-warming prompt tokens (in the charge, not in the calls). */
+  warmingPromptTokens: z.number().optional(),
+  /** Each teacher call's tokens, in order (the footer's hover). */
+  callTokens: z
+    .array(z.object({ promptTokens: z.number(), completionTokens: z.number(), charged: z.number().optional(), failed: z.boolean().optional() }))
+    .optional(),
 });
 
 export const ChatTurnSchema = z.object({
@@ -63,11 +71,13 @@ export const SetupViewSchema = z.object({
     label: z.string(),
   }),
   recommended: z.object({ name: z.string(), size: z.string() }),
+  /** The relay-trained student the welcome offers (downloaded as a checkpoint, converted on this machine). */
+  relayTrained: z.object({ name: z.string(), size: z.string() }).optional(),
   /** Restricted Mode: nothing is downloaded, the teacher is off. */
   trusted: z.boolean(),
 });
 
-export const SETUP_ACTIONS = ["choose-model", "download-model", "configure-teacher", "student-only", "open-walkthrough"] as const;
+export const SETUP_ACTIONS = ["choose-model", "download-model", "relay-student", "configure-teacher", "student-only", "open-walkthrough"] as const;
 
 export const ToWebviewSchema = z.discriminatedUnion("type", [
   z.object({ type: z.literal("init"), turns: z.array(ChatTurnSchema), teacher: z.string(), busy: z.boolean(), setup: SetupViewSchema.optional() }),

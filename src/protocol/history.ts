@@ -37,14 +37,20 @@ const LegacySpanSchema = z.object({
   thought: z.boolean().optional().catch(undefined),
 });
 
-const statsDefaults: Record<string, unknown> = Object.fromEntries(Object.keys(StatsViewSchema.shape).map((k) => [k, k === "stopReason" ? "eos" : 0]));
+const statsDefaults: Record<string, unknown> = Object.fromEntries(
+  Object.entries(StatsViewSchema.shape)
+    .filter(([, schema]) => !schema.safeParse(undefined).success)
+    .map(([k]) => [k, k === "stopReason" ? "eos" : 0]),
+);
 
 /** Stats of any version, field by field: a missing or unreadable field gets its default, the others are kept. */
 function statsOf(raw: Record<string, unknown>): StatsView {
   const stats: Record<string, unknown> = {};
   for (const [key, schema] of Object.entries(StatsViewSchema.shape)) {
     const field = schema.safeParse(raw[key]);
-    stats[key] = field.success ? field.data : statsDefaults[key];
+    const value = field.success ? field.data : statsDefaults[key];
+    // An optional figure an older turn did not have stays absent.
+    if (value !== undefined) stats[key] = value;
   }
   return stats as StatsView;
 }

@@ -29,7 +29,7 @@ async function askAndWait(frame: PWFrame, question: string): Promise<void> {
 describe("everyday use with the scripted pair", () => {
   // Short answers: the scripted student repeats itself while its calls are refused.
   const w = useWorld({ "relay.maxTokens": 48 });
-  const suite = useVSCode({ name: "everyday", nodeModules: ["node-llama-cpp"], userSettings: w.settings });
+  const suite = useVSCode({ name: "everyday", nodeModules: ["node-llama-cpp"], userSettings: w.settings, workspaceFiles: { "steps.md": "17 * 23 = 17 * 20 + 17 * 3\n" } });
 
   suite.test("the header names the teacher once; \\boxed{391} is rendered as math; the log has the teacher URL and no key", async (vs) => {
     const frame = await chat(vs);
@@ -113,6 +113,44 @@ describe("everyday use with the scripted pair", () => {
     await vs.screenshot("teacher-paused.png");
     await vs.runCommand("Relay: Pause/Resume Teacher");
     await vs.waitForStatusBarText(BUDGET_ITEM, /Relay \d/);
+  });
+
+  suite.test("the editor's context menu says Explain This Step is Relay's", async (vs) => {
+    await vs.openFile("steps.md");
+    await vs.activeEditor.locator(".view-lines").click({ button: "right" });
+    const item = vs.page.locator(".context-view .monaco-menu .action-label", { hasText: "Explain This Step" });
+    await item.first().waitFor({ state: "visible", timeout: 10_000 });
+    await vs.screenshot("explain-context-menu.png");
+    assert.equal((await item.first().textContent())?.trim(), "Relay: Explain This Step");
+    await vs.page.keyboard.press("Escape");
+  });
+
+  suite.test("Show Teacher Requests: a readable table (time, URL, tokens) and the redacted text; the raw log a click away", async (vs) => {
+    const frame = await chat(vs);
+    await askAndWait(frame, "What is 17 * 23? My key is sk-proj-AbCdEf0123456789AbCdEf0123456789AbCdEf01");
+    await vs.runCommand("Relay: Show Teacher Requests (what left the machine)");
+    await vs.page.locator(".tab .label-name", { hasText: "Teacher requests.md" }).waitFor({ state: "visible", timeout: 15_000 });
+    await vs.waitForEditorText(/\| # \| time \| URL \| model \| style \| tokens in\/out \| ms \| result \|/);
+    await vs.screenshot("teacher-requests-readable.png");
+    // The editor wraps long lines: read the text as one line.
+    const text = (await vs.editorText()).replace(/\s+/g, " ");
+    assert.match(text, new RegExp(`\\| \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d \\| ${w.world.server.url.replace(/\/$/, "").replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")}/completions \\| scripted-teacher \\| completions \\| \\d+\\/\\d+ \\|`));
+    assert.match(text, /Raw log \(JSON lines\): .*teacher-requests\.jsonl/);
+    // The text sent is there, redacted: Find sees the redaction and not the key.
+    const found = async (what: string) => {
+      await vs.focusEditor();
+      await vs.page.keyboard.press("Control+F");
+      await vs.page.keyboard.insertText(what);
+      const count = vs.page.locator(".find-widget .matchesCount");
+      await new Promise((r) => setTimeout(r, 500));
+      const result = ((await count.textContent()) ?? "").trim();
+      await vs.page.keyboard.press("Escape");
+      return result;
+    };
+    assert.match(await found("[REDACTED"), /^1 of \d+$/);
+    assert.match(await found("sk-proj-AbCdEf"), /^No results$/);
+    await vs.page.locator('.editor-actions .action-label[aria-label^="Open Raw Teacher Requests"]').click();
+    await vs.page.locator(".tab .label-name", { hasText: "teacher-requests.jsonl" }).waitFor({ state: "visible", timeout: 15_000 });
   });
 
   suite.test("a spent budget: the toast, the status bar and the answer's line give the same numbers", async (vs) => {

@@ -41,7 +41,11 @@ describe("the packaged VSIX", () => {
     assert.ok(has(/^extension\/dist\/webview\/main\.js$/));
     assert.ok(has(/^extension\/node_modules\/node-llama-cpp\/package\.json$/));
     assert.ok(has(/^extension\/node_modules\/@node-llama-cpp\/linux-x64\/bins\/.*llama-addon\.node$/));
-    for (const unwanted of [/@node-llama-cpp\/linux-x64-(cuda|vulkan)/, /@node-llama-cpp\/(linux-arm|mac-|win-)/, /gitRelease\.bundle/, /^extension\/(src|test|webview|scripts|data|python|bench)\//, /test\.jsonl$/, /\.map$/, /^extension\/node_modules\/(typescript|esbuild|eslint|@types)\//]) {
+    // The converter environment of the relay-trained student: its two scripts and the pinned requirements, nothing else of scripts/ or python/.
+    for (const file of ["scripts/pyenv.sh", "scripts/llama-converter.sh", "python/requirements/train.txt", "python/requirements/server.txt"]) assert.ok(files.includes(`extension/${file}`), `${file} is missing`);
+    const tooling = files.filter((f) => /^extension\/(scripts|python)\//.test(f) && !/^extension\/scripts\/(pyenv|llama-converter)\.sh$/.test(f) && !/^extension\/python\/requirements\/[\w-]+\.(txt|in)$/.test(f));
+    assert.deepEqual(tooling, [], "only the converter environment's scripts and requirements");
+    for (const unwanted of [/@node-llama-cpp\/linux-x64-(cuda|vulkan)/, /@node-llama-cpp\/(linux-arm|mac-|win-)/, /gitRelease\.bundle/, /^extension\/(src|test|webview|data|bench)\//, /test\.jsonl$/, /\.map$/, /^extension\/node_modules\/(typescript|esbuild|eslint|@types)\//]) {
       assert.ok(!has(unwanted), `unwanted file in the VSIX: ${files.find((f) => unwanted.test(f))}`);
     }
   });

@@ -54,6 +54,7 @@ const CLI: { [K in SettingDefaultKey]?: () => unknown } = {
   "teacher.temperature": () => optionDefault(command("ask"), "--teacher-temperature") ?? DEFAULT_TEACHER_TEMPERATURE,
   "teacher.timeoutMs": () => optionDefault(command("ask"), "--teacher-timeout") ?? DEFAULT_TEACHER_TIMEOUT_MS,
   "teacher.maxContextTokens": () => optionDefault(command("ask"), "--max-context"),
+  "teacher.historyTokens": () => optionDefault(command("ask"), "--teacher-history"),
   // No --share: the thresholds as set, which the editor's 0 means.
   "teacher.share": () => optionDefault(command("ask"), "--share") ?? 0,
   "budget.period": () => optionDefault(command("ask"), "--budget-period"),
@@ -85,6 +86,7 @@ const EDITOR_ONLY: SettingDefaultKey[] = [
   "teacher.inputPricePerMillion",
   "teacher.outputPricePerMillion",
   "inline.enabled",
+  "inline.model",
   "inline.teacher",
   "inline.languages",
   "inline.debounceMs",
@@ -119,7 +121,7 @@ test("every setting is compared, differs on purpose (with a reason), or is edito
 });
 
 test("relay eval shares ask's model and limit options, with the same defaults", () => {
-  for (const flag of ["--gpu", "--thinking", "--context-size", "--teacher-api", "--policy", "--max-tokens", "--max-calls", "--max-span", "--max-context", "--student"]) {
+  for (const flag of ["--gpu", "--thinking", "--context-size", "--teacher-api", "--policy", "--max-tokens", "--max-calls", "--max-span", "--max-context", "--teacher-history", "--student"]) {
     assert.deepEqual(optionDefault(command("eval"), flag), optionDefault(command("ask"), flag), flag);
   }
 });
@@ -130,6 +132,7 @@ test("the library defaults are the table's (what a caller that passes nothing ge
     maxCallsPerAnswer: SETTING_DEFAULTS.maxCallsPerAnswer,
     maxSpanTokens: SETTING_DEFAULTS.maxSpanTokens,
     maxContextTokens: SETTING_DEFAULTS["teacher.maxContextTokens"],
+    teacherHistoryTokens: SETTING_DEFAULTS["teacher.historyTokens"],
   });
   assert.equal(DEFAULT_POLICY_OPTIONS.threshold, SETTING_DEFAULTS["confidence.threshold"]);
   assert.equal(DEFAULT_POLICY_OPTIONS.spanTokens, SETTING_DEFAULTS["confidence.spanTokens"]);

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { CompletionCache, inlineContext, trimCompletion, wantsMultiline } from "../../src/core/inline.js";
+import { CompletionCache, inlineContext, joinCompletion, joinOffsets, trimCompletion, wantsMultiline, type IndentStyle } from "../../src/core/inline.js";
 
 test("inline context is bounded and cut at line boundaries", () => {
   const before = Array.from({ length: 100 }, (_, i) => `line ${i}`).join("\n") + "\nconst x = ";
@@ -38,4 +38,64 @@ test("cache: exact hits, typed-through hits with shifted teacher ranges, LRU evi
   cache.set("b", "", { text: "2", teacher: [] });
   assert.equal(cache.size, 2);
   assert.equal(cache.get("const x = ", ""), undefined);
+});
+
+test("cache: a new scope (another model, changed settings) drops every entry; the same scope keeps them", () => {
+  const cache = new CompletionCache();
+  cache.useScope("smollm2|settings-1");
+  cache.set("total = ", "", { text: "1000", teacher: [] });
+  cache.useScope("smollm2|settings-1");
+  assert.equal(cache.get("total = ", "")?.text, "1000");
+  cache.useScope("qwen|settings-1");
+  assert.equal(cache.get("total = ", ""), undefined);
+  assert.equal(cache.get("total = 1", ""), undefined, "no typed-through hit either");
+  assert.equal(cache.size, 0);
+});
+
+const spaces = (n: number): IndentStyle => ({ insertSpaces: true, tabSize: n, indentSize: n });
+const tabs: IndentStyle = { insertSpaces: false, tabSize: 4, indentSize: 4 };
+
+test("join: the model's leading space token after typed indentation is dropped (SmolLM2's ' return' after 4 spaces)", () => {
+  // What SmolLM2-135M and Qwen2.5-Coder really wrote after these prefixes (issue: 5 spaces in a 4-space file).
+  assert.equal(joinCompletion("def add(a, b):\n    ", " return a + b", spaces(4)), "return a + b");
+  assert.equal(joinCompletion("def add(a, b):\n  ", " return a + b", spaces(2)), "return a + b");
+  assert.equal(joinCompletion("def add(a, b):\n\t", "\treturn a + b", tabs), "return a + b");
+  assert.equal(joinCompletion("def add(a, b):\n    ", "return a + b", spaces(4)), "return a + b");
+  assert.equal(joinCompletion("function add(a, b) {\n    ", " return {...a, b}\n}", spaces(4)), "return {...a, b}\n}");
+});
+
+test("join: indentation the code above calls for is kept, whole levels only, in the file's style", () => {
+  // From column 0: the model's indentation, up to one level more than the block opener.
+  assert.equal(joinCompletion("def f():\n", "    return 1", spaces(4)), "    return 1");
+  assert.equal(joinCompletion("def f():\n", "    return 1", spaces(2)), "  return 1");
+  assert.equal(joinCompletion("def f():\n", "    return 1", tabs), "\treturn 1");
+  assert.equal(joinCompletion("def f():\n", "     return 1", spaces(4)), "    return 1");
+  // Deeper code above: its level is allowed.
+  assert.equal(joinCompletion("if a:\n        b()\n    ", "    c()", spaces(4)), "    c()");
+  // The user's own deeper indentation stays; nothing is added to it.
+  assert.equal(joinCompletion("x = 1\n        ", " y = 2", spaces(4)), "y = 2");
+  // A whitespace-only first line (the completion starts a new line) is emptied.
+  assert.equal(joinCompletion("def f():\n    ", "  \n    pass", spaces(4)), "\n    pass");
+});
+
+test("join: after text ending in a space the model's space is not doubled; further lines take the file's style", () => {
+  assert.equal(joinCompletion("x = ", " 1000", spaces(4)), "1000");
+  assert.equal(joinCompletion("x =", " 1000", spaces(4)), " 1000");
+  assert.equal(joinCompletion("x = foo(", "a, b)", spaces(4)), "a, b)");
+  assert.equal(joinCompletion("if (a) {", "\n    return 1;\n}", tabs), "\n\treturn 1;\n}");
+  assert.equal(joinCompletion("if (a) {", "\n\treturn 1;\n}", spaces(4)), "\n    return 1;\n}");
+  // A tab is tabSize columns: two tabs at tab size 2 are four spaces.
+  assert.equal(joinCompletion("if (a) {", "\n\t\treturn 1;\n}", spaces(2)), "\n    return 1;\n}");
+});
+
+test("join: offsets into the model's text (teacher ranges) move with the rewritten indentation", () => {
+  const model = " return a\n\tb + c";
+  const joined = joinCompletion("def f():\n    ", model, spaces(4));
+  assert.equal(joined, "return a\n    b + c");
+  const map = joinOffsets("def f():\n    ", model, spaces(4));
+  // "a" (offset 8), "b" (offset 11), the end.
+  assert.equal(joined[map(8)], "a");
+  assert.equal(joined[map(11)], "b");
+  assert.equal(map(model.length), joined.length);
+  assert.equal(map(0), 0);
 });

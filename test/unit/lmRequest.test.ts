@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { lmLimits, lmTask, participantHistory, type LmMessage } from "../../src/core/lmRequest.js";
-import { statsParts } from "../../src/core/answerFigures.js";
+import { statsTexts as statsParts } from "../../src/core/answerFigures.js";
 
 const text = (role: LmMessage["role"], ...texts: string[]): LmMessage => ({ role, parts: texts.map((t) => ({ kind: "text", text: t })) });
 

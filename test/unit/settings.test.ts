@@ -17,7 +17,8 @@ const manifest = JSON.parse(readFileSync(new URL("../../package.json", import.me
 const properties = manifest.contributes!.configuration!.properties!;
 
 /** Settings a workspace may set freely: they choose the local student, not the teacher's work. */
-const FREE_PER_WORKSPACE = ["student.model", "student.gpu", "student.threads", "student.contextSize"];
+/** Which models run here, and how: the workspace's choice (a model path is restricted in Restricted Mode). */
+const FREE_PER_WORKSPACE = ["student.model", "student.gpu", "student.threads", "student.contextSize", "inline.model"];
 
 function resolve(layers: { user?: Record<string, unknown>; workspace?: Record<string, unknown> }, trusted = true) {
   const inspect = (setting: string): InspectedSetting => ({ globalValue: layers.user?.[setting], workspaceValue: layers.workspace?.[setting] });
@@ -174,10 +175,12 @@ test("teacher and budget settings (application scope) are never taken from a wor
   for (const p of problems) assert.match(p.message, /can only be set in your user settings/);
 });
 
-test("in Restricted Mode a workspace's restricted settings (the student model) are not used", () => {
-  const layers = { workspace: { "relay.student.model": "/tmp/evil.gguf" } };
+test("in Restricted Mode a workspace's restricted settings (the student model, the inline model) are not used", () => {
+  const layers = { workspace: { "relay.student.model": "/tmp/evil.gguf", "relay.inline.model": "/tmp/evil-coder.gguf" } };
   assert.equal(resolve(layers, false).config.student.model, properties["relay.student.model"].default);
   assert.equal(resolve(layers, true).config.student.model, "/tmp/evil.gguf");
+  assert.equal(resolve(layers, false).config.inline.model, "");
+  assert.equal(resolve(layers, true).config.inline.model, "/tmp/evil-coder.gguf");
 });
 
 test("a workspace-folder value counts like a workspace value", () => {

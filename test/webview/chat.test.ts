@@ -248,6 +248,15 @@ async function waitPosted(panel: Panel, type: string): Promise<Record<string, un
   return found[found.length - 1] ?? {};
 }
 
+/** Polls `check` until it holds (5 s at most). */
+async function settled(check: () => Promise<boolean>, what: string): Promise<void> {
+  const deadline = Date.now() + 5000;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
 function init(turns: ChatTurn[], busy = false): ToWebview {
   return { type: "init", turns, teacher: "qwen3-8b @ http://127.0.0.1:8000/v1", busy };
 }
@@ -379,7 +388,7 @@ describe("chat panel in Chromium", { skip: skipBrowser }, () => {
       );
       assert.equal(
         await turns.nth(1).locator(".turn-footer .stats").textContent(),
-        "58 tokens · 2 teacher calls · call ratio 12.1% · teacher in/out 220/7 · 7.4 s · 1 failed · 1 denied by budget",
+        "58 tokens · 1 teacher call · 1 failed call · call ratio 12.1% · teacher in/out 220/7 · 7.4 s · 1 denied by budget",
       );
       assert.equal(await panel.page.locator("#teacher-status").textContent(), "Teacher: qwen3-8b @ http://127.0.0.1:8000/v1");
       // The teacher span inside the history answer: tinted, with its tooltip.
@@ -452,7 +461,7 @@ describe("chat panel in Chromium", { skip: skipBrowser }, () => {
       await panel.send({ type: "status", teacher: "qwen3-8b", busy: false });
       const footer = page.locator('article[data-turn-id="s1"] .turn-footer .stats');
       await footer.waitFor();
-      assert.equal(await footer.textContent(), "30 tokens · 2 teacher calls · call ratio 16.7% · teacher in/out 1,203/5 · 2.5 s · 1 failed");
+      assert.equal(await footer.textContent(), "30 tokens · 1 teacher call · 1 failed call · call ratio 16.7% · teacher in/out 1,203/5 · 2.5 s");
       assert.equal(await t.getAttribute("title"), "teacher qwen3-8b · 5 tokens · 412 ms");
       assert.equal(await answer.locator(".asking").count(), 0);
       assert.equal(await page.locator("#transcript").getAttribute("aria-busy"), "false");
@@ -695,6 +704,28 @@ describe("chat panel in Chromium", { skip: skipBrowser }, () => {
       assert.doesNotMatch((await panel.page.locator("#transcript").textContent()) ?? "", /evil|lost/);
       assert.equal(await panel.page.locator("article.turn").count(), 1);
       assert.deepEqual(panel.errors, []);
+    } finally {
+      await panel.close();
+    }
+  });
+
+  test("the welcome says the student is loading while it loads (not 'loads with your first question')", async () => {
+    const panel = await openPanel();
+    try {
+      const setup = (state: "idle" | "loading" | "ready") => ({
+        student: { state, name: "SmolLM2-135M-Instruct.Q4_1.gguf" },
+        teacher: { state: "not-configured" as const, label: "not configured" },
+        recommended: { name: "Qwen3 1.7B (Q8_0)", size: "about 1.8 GB" },
+        trusted: true,
+      });
+      await panel.send({ ...init([]), setup: setup("idle") });
+      const status = panel.page.locator("#welcome-student .step-status");
+      await status.waitFor();
+      assert.equal(await status.textContent(), "✓ SmolLM2-135M-Instruct.Q4_1.gguf (loads with your first question)");
+      await panel.send({ type: "setup", setup: setup("loading") });
+      await settled(async () => (await status.textContent()) === "✓ SmolLM2-135M-Instruct.Q4_1.gguf (loading…)", "the loading state");
+      await panel.send({ type: "setup", setup: setup("ready") });
+      await settled(async () => (await status.textContent()) === "✓ SmolLM2-135M-Instruct.Q4_1.gguf (loaded)", "the loaded state");
     } finally {
       await panel.close();
     }

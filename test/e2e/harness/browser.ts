@@ -18,7 +18,8 @@ export interface PWKeyboard {
   insertText(text: string): Promise<void>;
 }
 export interface PWLocator {
-  click(options?: { timeout?: number; position?: { x: number; y: number }; force?: boolean }): Promise<void>;
+  click(options?: { timeout?: number; position?: { x: number; y: number }; force?: boolean; button?: "left" | "right" | "middle" }): Promise<void>;
+  hover(options?: { timeout?: number }): Promise<void>;
   fill(value: string, options?: { timeout?: number }): Promise<void>;
   press(key: string, options?: { timeout?: number }): Promise<void>;
   waitFor(options?: { state?: "attached" | "detached" | "visible" | "hidden"; timeout?: number }): Promise<void>;

@@ -30,6 +30,13 @@ export interface StartOptions extends InstallOptions {
   workspaceTrust?: boolean;
   /** Extra user settings (User/settings.json), merged over the harness defaults. */
   userSettings?: Record<string, unknown>;
+  /**
+   * Remote settings (code-server's Machine/settings.json, the Settings editor's "Remote" tab):
+   * where machine-scoped settings such as `relay.student.model` live in a remote window. Put in
+   * the user settings, VS Code reads them at startup but drops them when it re-reads the user
+   * settings after any settings write.
+   */
+  machineSettings?: Record<string, unknown>;
   /** Files to create in the workspace folder: relative path -> content. */
   workspaceFiles?: Record<string, string>;
   /** Workspace settings, written to .vscode/settings.json when given. */
@@ -197,14 +204,16 @@ export class VSCode extends Workbench {
     const trustSettings = trust
       ? { "security.workspace.trust.enabled": true, "security.workspace.trust.startupPrompt": "never", "security.workspace.trust.emptyWindow": false }
       : { "security.workspace.trust.enabled": false };
-    const settings = JSON.stringify({ ...DEFAULT_USER_SETTINGS, ...trustSettings, ...o.userSettings }, null, 2);
-    writeFileSync(join(this.userDataDir, "User", "settings.json"), settings);
+    const user = { ...DEFAULT_USER_SETTINGS, ...trustSettings, ...o.userSettings };
+    writeFileSync(join(this.userDataDir, "User", "settings.json"), JSON.stringify(user, null, 2));
     // The current VS Code's browser workbench takes machine-scoped settings (relay.student.*) in a
     // server window from the server's machine settings only, as any remote window does; the same
-    // file there gives them (VS Code 1.100's code-server read them from the user settings).
-    if (this.install.choice !== "1.100") {
+    // settings go there (VS Code 1.100's code-server read them from the user settings), and a
+    // test's own machine settings on either.
+    const machine = this.install.choice !== "1.100" ? { ...user, ...o.machineSettings } : o.machineSettings;
+    if (machine) {
       mkdirSync(join(this.userDataDir, "Machine"), { recursive: true });
-      writeFileSync(join(this.userDataDir, "Machine", "settings.json"), settings);
+      writeFileSync(join(this.userDataDir, "Machine", "settings.json"), JSON.stringify(machine, null, 2));
     }
     for (const [rel, content] of Object.entries(o.workspaceFiles ?? {})) {
       const path = join(this.workspaceDir, rel);
