@@ -9,7 +9,11 @@ per token, whether the teacher should write from here:
 - label ``strong``: ... and gives the student's own text less than ``--strong-below`` (most
   disagreements are word choices the teacher also finds likely);
 - label ``rollout``: ``strong``, with the rolled-out tokens weighted by their outcome (a call
-  that fixed the answer counts ``--rollout-weight`` times, one that did not is a negative).
+  that fixed the answer counts ``--rollout-weight`` times, one that did not is a negative);
+- label ``utility``: ``strong``, each positive weighted by the chance that a call there fixes the
+  answer (a small logistic model fitted on the rollouts of the training answers);
+- label ``expected`` (default): that chance times ``strong``, as a soft label — the expected gain
+  of a call at the token.
 
 Answers (not tokens) are split into train and held-out sets, so a held-out answer's tokens were
 never seen. Logistic regression and a small MLP (scikit-learn) are fitted; ``auto`` keeps the

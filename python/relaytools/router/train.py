@@ -199,7 +199,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("files", nargs="+", type=Path)
     p.add_argument("--out", type=Path, required=True)
     p.add_argument("--model", choices=["auto", "logistic", "mlp"], default="auto")
-    p.add_argument("--label", choices=["disagree", "strong", "rollout", "utility", "expected"], default="utility")
+    p.add_argument("--label", choices=["disagree", "strong", "rollout", "utility", "expected"], default="expected")
     p.add_argument("--strong-below", type=float, default=0.1)
     p.add_argument("--rollout-weight", type=float, default=5.0)
     p.add_argument("--span", type=int, default=16)
