@@ -75,7 +75,7 @@ export function buildReport(meta: { student: string; teacher: string; maxTokens:
   for (const a of answers) stopReasons[a.stopReason] = (stopReasons[a.stopReason] ?? 0) + 1;
   return {
     description:
-      "SmolLM2-135M-Instruct answering the first 20 GSM8K test questions (greedy, the step-by-step \\boxed{} instruction), relayed under the confidence policy at the product's defaults with a local Qwen2.5-Coder-0.5B teacher. Written by test/real/confidence.test.ts.",
+      "SmolLM2-135M-Instruct answering the first 20 GSM8K test questions (greedy, the step-by-step \\boxed{} instruction), relayed under the confidence policy at the product's defaults with a local Qwen2.5-Coder-0.5B teacher. Written by test/real/confidenceOnGsm8k.test.ts.",
     student: meta.student,
     teacher: meta.teacher,
     prompts: answers.length,

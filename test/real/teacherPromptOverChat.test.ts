@@ -111,7 +111,7 @@ function report(runs: Record<string, Run>): string {
   const lines = [
     "# The teacher's prompt over a 10-question chat",
     "",
-    "`test/real/teacherHistory.test.ts`: the first 10 GSM8K test questions asked as one chat (each with the earlier exchanges as history, as the chat panel sends them), SmolLM2-135M-Instruct as the student (confidence 0.5, 8-token spans, 64 tokens, 2 calls per answer), llama-cpp-python's server serving Qwen2.5-Coder-0.5B as the teacher (completions, Qwen's template), 1 thread each. Prompt tokens are the server's count per call.",
+    "`test/real/teacherPromptOverChat.test.ts`: the first 10 GSM8K test questions asked as one chat (each with the earlier exchanges as history, as the chat panel sends them), SmolLM2-135M-Instruct as the student (confidence 0.5, 8-token spans, 64 tokens, 2 calls per answer), llama-cpp-python's server serving Qwen2.5-Coder-0.5B as the teacher (completions, Qwen's template), 1 thread each. Prompt tokens are the server's count per call.",
     "",
     `| question | ${names.map((n) => `${n}: prompt tokens per call | ${n}: answer time`).join(" | ")} |`,
     `|---:|${names.map(() => "---|---:").join("|")}|`,
