@@ -2,7 +2,7 @@
  * The budget ledger's fault table: every fault of test/helpers/ledgerFaults.ts run against the
  * real file store (real files, FIFOs, symlinks, /dev/null; child processes under a file size
  * limit, on a private read-only mount and as another user), each a test of its own. The run
- * writes the outcomes as a Markdown table to bench/results/ledger-faults.md (quoted in README's
+ * writes the outcomes as a Markdown table to bench/results/ledger-faults.md (quoted in docs/reliability.md's
  * "Reliability"): what each fault did on the starting point of this work (6b3e7ce, measured
  * with these same scenarios) and what it does now.
  */

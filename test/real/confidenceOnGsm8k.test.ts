@@ -3,7 +3,7 @@
  * first 20 of the test split, committed in test/fixtures/gsm8k-20.jsonl) relayed at the
  * product's default threshold with a local Qwen2.5-Coder teacher. The distribution of the
  * student's top-1 probability and the calls per answer go to bench/results/real-confidence.{json,md},
- * from which the default threshold was chosen (README, "Choosing the confidence threshold").
+ * from which the default threshold was chosen (docs/evaluation.md, "Choosing the confidence threshold").
  */
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
