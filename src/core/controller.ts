@@ -6,47 +6,24 @@
 
 import { TeacherBreaker } from "./breaker.js";
 import { SETTING_DEFAULTS } from "./defaults.js";
-import type { BudgetGate, Reservation, SettledUsage } from "./budgetGate.js";
-import { abortError, abortReason, errorMessage, isAbortError, isRelayError, RelayError, type RelayErrorCode } from "./errors.js";
+import type { BudgetGate } from "./budgetGate.js";
+import { abortError, abortReason, errorMessage, isAbortError, isRelayError } from "./errors.js";
 import type { Logger } from "./logger.js";
 import { silentLogger } from "./logger.js";
 import type { Student, StudentSession, Teacher, TeacherReply } from "./models.js";
 import type { TriggerPolicy } from "./policies.js";
 import type { TaskPrompt } from "./prompts.js";
 import type { RelayStats, Span, StopReason, TeacherPricing, TeacherUsage } from "./spans.js";
+import { SpanRecorder, type CallFields, type RelayEvent } from "./spanRecorder.js";
 import { answerText, computeStats, reasoningText } from "./spans.js";
 import { redact as redactSecrets } from "./redact.js";
 import { TagScanner, visibleText } from "./tagScanner.js";
 import { buildTeacherContext, cutMiddle, promptRoom } from "./teacherContext.js";
 import { teacherView } from "./teacherHistory.js";
-import { ThoughtSplitter, type ThoughtPiece } from "./thoughts.js";
-import { plausibleUsage, reservedPromptTokens } from "./usage.js";
+import { receivedBefore, serverTook, TeacherCharge } from "./teacherCharge.js";
+import { ThoughtSplitter } from "./thoughts.js";
 
-/** Teacher failures that mean the server did not take the request (nothing to charge). */
-const NOT_TAKEN: ReadonlySet<RelayErrorCode> = new Set(["teacher-unreachable", "teacher-rejected", "teacher-redirect", "teacher-rate-limited", "teacher-server-error"]);
-
-/**
- * Whether a failed teacher request may have been worked on by the server: then it is paid for,
- * at least what was sent and what came back, so a faulty server (a stream that stalls after
- * text, a corrupt body, a 200 that is not JSON, no reply in time) cannot be used to spend
- * without counting. A refusal (no connection, a 4xx, 429 or 5xx status, a redirect not
- * followed) is not; a reply that started with a 2xx always is; anything unknown is.
- */
-function serverTook(error: unknown): boolean {
-  if (error instanceof RelayError && error.partial?.answered) return true;
-  return !(error instanceof RelayError && NOT_TAKEN.has(error.code));
-}
-
-/** The text a failed request received before it failed. */
-function receivedBefore(error: unknown): string {
-  return error instanceof RelayError ? (error.partial?.text ?? "") : "";
-}
-
-export type RelayEvent =
-  /** `thought`: reasoning of a thinking model (shown apart from the answer, never as ghost text). */
-  | { type: "text"; kind: "student" | "teacher"; text: string; thought?: boolean }
-  | { type: "teacher-start"; requested: number; granted: number; model: string }
-  | { type: "span"; span: Span };
+export type { RelayEvent } from "./spanRecorder.js";
 
 export interface RelayLimits {
   /** All generated tokens (student + teacher) per answer. */
@@ -126,15 +103,11 @@ class RelayRun {
   private readonly limits: RelayLimits;
   private readonly log: Logger;
   private readonly t0 = Date.now();
-  private readonly spans: Span[] = [];
+  private readonly recorder: SpanRecorder;
   private readonly scanner: TagScanner;
   private session: StudentSession | undefined;
-  /** The open student span. */
-  private current: Span;
   /** The answer so far as the teacher continues it: tags removed, reasoning and its markers kept. */
   private visible = "";
-  /** Splits reasoning from answer for what the user sees; absent for models that do not think. */
-  private readonly thoughts: ThoughtSplitter | undefined;
   private studentTokens = 0;
   private teacherTokens = 0;
   private calls = 0;
@@ -143,18 +116,21 @@ class RelayRun {
   private firstTokenMs: number | null = null;
   private teacherPromptText: string | undefined;
   private teacherTaskCut: TaskPrompt | undefined;
+  private teacherViewTask: TaskPrompt | undefined;
   private lateRelease: Promise<void> = Promise.resolve();
   private readonly breaker: TeacherBreaker;
   /** The budget ledger failed: no more teacher calls in this answer. */
   private budgetBroken = false;
+  /** The warming request in flight (never rejects). */
+  private warming: Promise<void> | undefined;
+  private warmed: { calls: number; promptTokens: number; completionTokens: number; cachedPromptTokens: number; charged?: number } | undefined;
 
   constructor(private readonly req: RelayRequest) {
     this.limits = { ...DEFAULT_LIMITS, ...req.limits };
     this.log = req.logger ?? silentLogger;
     this.scanner = new TagScanner({ maxSpanTokens: this.limits.maxSpanTokens });
     const format = req.student.thoughtFormat?.(req.task);
-    this.thoughts = format ? new ThoughtSplitter(format) : undefined;
-    this.current = this.newStudentSpan();
+    this.recorder = new SpanRecorder(this.t0, format ? new ThoughtSplitter(format) : undefined, (event) => this.emit(event));
     this.breaker = req.breaker ?? new TeacherBreaker();
   }
 
@@ -175,8 +151,9 @@ class RelayRun {
     // A cancelled answer returns at once; its sequence is freed when the step in flight ends.
     if (stop !== "aborted" && stop !== "model-unloaded") await released;
     this.flushScanner();
-    this.closeStudentSpan();
-    const stats = computeStats(this.spans, {
+    this.recorder.closeStudent();
+    const spans = this.recorder.spans;
+    const stats = computeStats(spans, {
       malformedTags: this.malformed,
       ignoredCalls: this.ignored,
       studentEvaluatedTokens: this.session?.evaluatedTokens ?? 0,
@@ -187,7 +164,7 @@ class RelayRun {
       pricing: this.req.pricing,
       warming: this.warmed,
     });
-    return { text: answerText(this.spans), reasoning: reasoningText(this.spans), spans: this.spans, stats, released };
+    return { text: answerText(spans), reasoning: reasoningText(spans), spans, stats, released };
   }
 
   private async runStudent(): Promise<StopReason> {
@@ -227,7 +204,7 @@ class RelayRun {
 
       policy.onKept(step);
       this.studentTokens++;
-      this.current.tokens++;
+      this.recorder.studentToken();
       let command: number | null = null;
       for (const event of this.scanner.push(step.text)) {
         if (event.type === "text") this.emitStudentText(event.text);
@@ -259,36 +236,24 @@ class RelayRun {
     return "max-tokens";
   }
 
-  /** The warming request in flight (never rejects). */
-  private warming: Promise<void> | undefined;
-  private warmed: { calls: number; promptTokens: number; completionTokens: number; cachedPromptTokens: number; charged?: number } | undefined;
-
   /** Prefill warming (RelayRequest.warmTeacher): the prompt prefix, no answer yet, 1 token. */
   private async warmTeacher(): Promise<void> {
     const teacher = this.req.teacher;
     if (!teacher?.warm || !teacher.warmable || !this.canCall() || this.req.signal?.aborted) return;
     const context = this.teacherContext(teacher);
-    let reservation: Reservation | null = null;
+    let charge: TeacherCharge | null = null;
     try {
-      if (this.req.budget) {
-        reservation = await this.req.budget.reserve(context.tokens, 1, { promptOverhead: teacher.promptOverheadTokens });
-        if (!reservation) return;
-      }
+      charge = await this.openCharge(context.tokens, 1, teacher);
+      if (!charge) return;
       const reply = await teacher.warm({ task: this.teacherTask(), promptText: context.promptText, answer: context.answer, maxTokens: 1, signal: this.req.signal });
-      const sane = { promptSent: 0, promptMax: reservation?.promptTokens ?? reservedPromptTokens(context.tokens + (teacher.promptOverheadTokens ?? 0)), completionReceived: 0, completionMax: 1 };
-      const usage = reply.usage ? plausibleUsage(reply.usage, sane) : { promptTokens: context.tokens, completionTokens: 1 };
-      const settled = await reservation?.settle({ ...(reply.usage ?? usage), receivedTokens: 0 });
-      reservation = null;
-      this.noteWarming(usage.promptTokens, usage.completionTokens, Math.min(usage.promptTokens, reply.usage?.cachedPromptTokens ?? 0), chargedBy(settled));
+      const usage = charge.usage(reply.usage, 1, 1);
+      const charged = await charge.settle({ ...(reply.usage ?? usage), receivedTokens: 0 });
+      this.noteWarming(usage.promptTokens, usage.completionTokens, Math.min(usage.promptTokens, reply.usage?.cachedPromptTokens ?? 0), charged);
     } catch (error) {
       // Warming is an optimisation, but a request the server may have prefilled (a timeout, a
       // stream cut off, a cancel in flight) is charged what was sent; one it refused is not.
-      const refused = !serverTook(error);
-      if (refused || !reservation) await reservation?.release().catch(() => {});
-      else {
-        const settled = await reservation.settle({ promptTokens: context.tokens, completionTokens: 0, receivedTokens: 0 }).catch(() => undefined);
-        this.noteWarming(context.tokens, 0, 0, chargedBy(settled));
-      }
+      if (!serverTook(error) || !charge?.held) await charge?.release();
+      else this.noteWarming(context.tokens, 0, 0, await charge.settle({ promptTokens: context.tokens, completionTokens: 0, receivedTokens: 0 }));
       if (!isAbortError(error)) this.log.debug(`teacher warming failed: ${errorMessage(error)}`);
     }
   }
@@ -322,6 +287,17 @@ class RelayRun {
     return this.studentTokens + this.teacherTokens;
   }
 
+  /** A reservation for one request; a ledger that fails later stops the teacher for this answer. */
+  private openCharge(promptTokens: number, span: number, teacher: Teacher): Promise<TeacherCharge | null> {
+    return TeacherCharge.open({ budget: this.req.budget, promptTokens, span, promptOverhead: teacher.promptOverheadTokens, onLedgerError: (error) => this.ledgerFailed(error) });
+  }
+
+  /** A ledger that cannot be written cannot guard spend: no teacher for the rest of the answer. */
+  private ledgerFailed(error: unknown): void {
+    this.budgetBroken = true;
+    this.log.error(`budget: ${errorMessage(error)}`);
+  }
+
   /**
    * Asks the teacher for up to `requested` tokens and splices the reply in. `beforeSplice`
    * runs only when text is about to be spliced (to drop a token the teacher replaces).
@@ -332,28 +308,25 @@ class RelayRun {
     const span = Math.min(requested, this.limits.maxSpanTokens, this.limits.maxTokens - this.generated);
     if (span <= 0) return "refused";
     this.calls++;
-    this.closeStudentSpan();
-    const startMs = Date.now() - this.t0;
+    this.recorder.closeStudent();
+    const startMs = this.recorder.now();
     const started = Date.now();
+    const call = (granted: number): CallFields => ({ startMs, durationMs: Date.now() - started, requested, granted, model: teacher.model });
     const context = this.teacherContext(teacher);
 
-    let reservation: Reservation | null = null;
-    if (this.req.budget) {
-      try {
-        reservation = await this.req.budget.reserve(context.tokens, span, { promptOverhead: teacher.promptOverheadTokens });
-      } catch (error) {
-        // A ledger that cannot be written cannot guard spend: no teacher for the rest of the answer.
-        this.budgetBroken = true;
-        this.log.error(`budget: ${errorMessage(error)}`);
-        this.pushSpan({ kind: "failed-call", text: "", tokens: 0, startMs, durationMs: Date.now() - started, requested, granted: 0, model: teacher.model, error: errorMessage(error) });
-        return "refused";
-      }
-      if (!reservation) {
-        this.pushSpan({ kind: "budget-denied", text: "", tokens: 0, startMs, durationMs: Date.now() - started, requested, granted: 0, model: teacher.model });
-        return "refused";
-      }
+    let charge: TeacherCharge | null;
+    try {
+      charge = await this.openCharge(context.tokens, span, teacher);
+    } catch (error) {
+      this.ledgerFailed(error);
+      this.recorder.refused("failed-call", call(0), { error: errorMessage(error) });
+      return "refused";
     }
-    const granted = reservation?.granted ?? span;
+    if (!charge) {
+      this.recorder.refused("budget-denied", call(0));
+      return "refused";
+    }
+    const granted = charge.granted;
     this.emit({ type: "teacher-start", requested, granted, model: teacher.model });
     // A warming request still prefilling: the call's prefix is not cached yet, and a one-slot
     // server (llama-cpp-python's) would cut the warming short for it. Its rest is shorter than
@@ -362,13 +335,13 @@ class RelayRun {
       try {
         await this.race(this.warming);
       } catch (error) {
-        await this.closeReservation(() => reservation?.release());
+        await charge.release();
         throw error;
       }
     }
 
     if (this.req.signal?.aborted) {
-      await this.closeReservation(() => reservation?.release());
+      await charge.release();
       throw abortReason(this.req.signal);
     }
     let reply: TeacherReply;
@@ -384,13 +357,13 @@ class RelayRun {
       );
     } catch (error) {
       // The request was sent: unless the server refused it, it is paid for (see serverTook).
-      const usage = serverTook(error) ? await this.chargeFailed(reservation, context.tokens, receivedBefore(error), granted) : undefined;
-      if (!usage) await this.closeReservation(() => reservation?.release());
+      const usage = serverTook(error) ? await charge.chargeFailed(this.req.student.countTokens(receivedBefore(error))) : undefined;
+      if (!usage) await charge.release();
       if (this.req.signal?.aborted) throw abortReason(this.req.signal);
       if (isAbortError(error)) throw abortError();
       if (this.breaker.failure(error)) this.log.warn(`teacher unavailable, the answer goes on without it: ${errorMessage(error)}`);
       else this.log.warn(`teacher call failed: ${errorMessage(error)}`);
-      this.pushSpan({ kind: "failed-call", text: "", tokens: 0, startMs, durationMs: Date.now() - started, requested, granted, model: teacher.model, ...(usage ? { usage } : {}), error: errorMessage(error) });
+      this.recorder.refused("failed-call", call(granted), { usage, error: errorMessage(error) });
       return "refused";
     }
 
@@ -402,20 +375,16 @@ class RelayRun {
       finish = "length";
     }
     this.breaker.success();
-    // The stats keep the provider's numbers when they are sane (its tokenizer may count fewer
-    // than ours): whole, not negative, not above the reservation. The budget charges by its own
-    // stricter bounds (never below what we sent and received), from the same claim.
     const received = this.req.student.countTokens(text);
-    const sane = { promptSent: 0, promptMax: reservation?.promptTokens ?? reservedPromptTokens(context.tokens + (teacher.promptOverheadTokens ?? 0)), completionReceived: 0, completionMax: granted };
-    const plausible = reply.usage ? plausibleUsage(reply.usage, sane) : { promptTokens: context.tokens, completionTokens: received };
+    const plausible = charge.usage(reply.usage, received, granted);
     const usage: TeacherUsage = { ...reply.usage, ...plausible, estimated: !reply.usage };
-    const charged = chargedBy(await this.closeReservation(() => reservation?.settle({ ...(reply.usage ?? plausible), receivedTokens: received })));
+    const charged = await charge.settle({ ...(reply.usage ?? plausible), receivedTokens: received });
     if (charged !== undefined) usage.charged = charged;
 
     if (text.length === 0 && finish === "eos" && this.req.policy.teacherOnly) return "eos";
     if (text.length === 0) {
       // An empty reply cannot be spliced; the student carries on alone.
-      this.pushSpan({ kind: "failed-call", text: "", tokens: 0, startMs, durationMs: Date.now() - started, requested, granted, model: teacher.model, usage, error: "The teacher returned an empty reply." });
+      this.recorder.refused("failed-call", call(granted), { usage, error: "The teacher returned an empty reply." });
       return "refused";
     }
     beforeSplice();
@@ -423,31 +392,10 @@ class RelayRun {
     this.teacherTokens += tokens;
     this.visible += text;
     this.firstTokenMs ??= Date.now() - this.t0;
-    const thoughtBefore = this.thoughts?.inside ?? false;
-    const pieces = this.split(text);
-    for (const piece of pieces) this.emit({ type: "text", kind: "teacher", text: piece.text, ...(piece.thought ? { thought: true } : {}) });
-    const spliced: Span = { kind: "teacher", text: "", tokens, startMs, durationMs: Date.now() - started, requested, granted, model: teacher.model, usage, finish };
-    if (pieces.length <= 1) {
-      const thought = pieces[0]?.thought ?? thoughtBefore;
-      this.pushSpan({ ...spliced, text: pieces[0]?.text ?? "", ...(thought ? { thought } : {}) });
-    } else {
-      // The teacher closed (or opened) the reasoning: one span per side, the second a continuation.
-      let left = tokens;
-      pieces.forEach((piece, i) => {
-        const last = i === pieces.length - 1;
-        const part = last ? left : Math.min(left, this.req.student.countTokens(piece.text));
-        left -= part;
-        const flag = piece.thought ? { thought: true } : {};
-        if (i === 0) this.pushSpan({ ...spliced, text: piece.text, tokens: part, ...flag });
-        else this.pushSpan({ kind: "teacher", text: piece.text, tokens: part, startMs: spliced.startMs + spliced.durationMs, durationMs: 0, model: teacher.model, continued: true, ...flag });
-      });
-    }
-    setThought(this.current, this.thoughts?.inside ?? false);
+    this.recorder.teacher(text, tokens, call(granted), { usage, finish }, (piece) => this.req.student.countTokens(piece));
     this.req.policy.onTeacherSpan(text, tokens);
     return finish === "eos" ? "eos" : "spliced";
   }
-
-  private teacherViewTask: TaskPrompt | undefined;
 
   /** The task a teacher call is about: earlier turns only within the history budget (once per answer: prefixes stay identical). */
   private teacherView(): TaskPrompt {
@@ -481,46 +429,9 @@ class RelayRun {
     return cut;
   }
 
-  /**
-   * A failed call the server took: charged what was sent (our count of the prompt) and the
-   * text received before the failure (at most the grant); returns it as the span's usage.
-   */
-  private async chargeFailed(reservation: Reservation | null, promptTokens: number, received: string, granted: number): Promise<TeacherUsage> {
-    const completionTokens = Math.min(granted, this.req.student.countTokens(received));
-    const charged = chargedBy(await this.closeReservation(() => reservation?.settle({ promptTokens, completionTokens, receivedTokens: completionTokens })));
-    return { promptTokens, completionTokens, estimated: true, ...(charged !== undefined ? { charged } : {}) };
-  }
-
-  /** Settles or releases (returning what the budget says it settled); a ledger failure is logged, never lost with the answer. */
-  private async closeReservation(close: () => Promise<unknown> | undefined): Promise<unknown> {
-    try {
-      return await close();
-    } catch (error) {
-      this.budgetBroken = true;
-      this.log.error(`budget: ${errorMessage(error)}`);
-      return undefined;
-    }
-  }
-
   private emitStudentText(text: string): void {
     this.visible += text;
-    for (const piece of this.split(text)) this.showStudent(piece);
-  }
-
-  /** Student text the user sees; a change between reasoning and answer starts a new span. */
-  private showStudent(piece: ThoughtPiece): void {
-    if (piece.thought !== Boolean(this.current.thought)) {
-      // A span holding only the marker token joins the section the marker opens.
-      if (this.current.text.length > 0) this.closeStudentSpan();
-      setThought(this.current, piece.thought);
-    }
-    this.current.text += piece.text;
-    this.emit({ type: "text", kind: "student", text: piece.text, ...(piece.thought ? { thought: true } : {}) });
-  }
-
-  private split(text: string): ThoughtPiece[] {
-    if (!this.thoughts) return text ? [{ text, thought: false }] : [];
-    return this.thoughts.push(text);
+    this.recorder.studentText(text);
   }
 
   private flushScanner(): void {
@@ -529,30 +440,7 @@ class RelayRun {
       else if (event.type === "malformed") this.malformed++;
       else this.ignored++;
     }
-    for (const piece of this.thoughts?.end() ?? []) this.showStudent(piece);
-  }
-
-  private newStudentSpan(): Span {
-    const span: Span = { kind: "student", text: "", tokens: 0, startMs: Date.now() - this.t0, durationMs: 0 };
-    if (this.thoughts?.inside) span.thought = true;
-    return span;
-  }
-
-  private closeStudentSpan(): void {
-    const span = this.current;
-    if (span.tokens > 0 || span.text.length > 0) {
-      span.durationMs = Date.now() - this.t0 - span.startMs;
-      this.spans.push(span);
-      this.emit({ type: "span", span });
-    }
-    this.current = this.newStudentSpan();
-  }
-
-  private pushSpan(span: Span): void {
-    this.spans.push(span);
-    this.emit({ type: "span", span });
-    // The next student span starts after this one.
-    if (this.current.tokens === 0) this.current.startMs = Date.now() - this.t0;
+    this.recorder.endThoughts();
   }
 
   private emit(event: RelayEvent): void {
@@ -587,16 +475,4 @@ class RelayRun {
       );
     });
   }
-}
-
-function setThought(span: Span, thought: boolean): void {
-  if (thought) span.thought = true;
-  else delete span.thought;
-}
-
-/** Tokens a settlement charged (prompt + completion), from what `Reservation.settle` returned. */
-function chargedBy(settled: unknown): number | undefined {
-  if (!settled || typeof settled !== "object") return undefined;
-  const { promptTokens, completionTokens } = settled as Partial<SettledUsage>;
-  return typeof promptTokens === "number" && typeof completionTokens === "number" ? promptTokens + completionTokens : undefined;
 }
