@@ -13,21 +13,18 @@ import type { TaskPrompt } from "../core/prompts.js";
 import type { Span } from "../core/spans.js";
 import { parseFromWebview, type ChatTurn, type FromWebview, type SetupAction, type SetupView, type SpanView, type ToWebview } from "../protocol/chat.js";
 import { chatHistory } from "../protocol/chatContext.js";
-import { conversationTitle, emptyConversation, loadConversations, storedConversations, withTurn, type Conversation } from "../protocol/conversations.js";
 import { teacherRangesIn, type TeacherRange } from "../core/provenance.js";
 import { spentSentence } from "../core/budgetStatus.js";
 import { RECOMMENDED_STUDENT, RELAY_TRAINED_STUDENT, formatBytes, modelDisplayName } from "../core/recommendedModel.js";
 import { callTokens, type RelayStats } from "../core/spans.js";
 import type { BudgetService } from "./budgetService.js";
+import { ConversationStore } from "./conversationStore.js";
+import { pickPastChat } from "./pastChatsPicker.js";
 import { HelpMarker } from "./helpMarker.js";
 import type { RelayService } from "./relayService.js";
 import type { StudentService } from "./studentService.js";
 import type { TeacherService, TeacherState } from "./teacherService.js";
 import { hiddenCodeWarning, stripHiddenChars } from "../core/hiddenText.js";
-
-/** Version 1: one list of turns (protocol/history.ts); read once and migrated. */
-const LEGACY_HISTORY_KEY = "relay.chat.history";
-const CONVERSATIONS_KEY = "relay.chat.conversations";
 
 const SETUP_COMMANDS: Record<SetupAction, string> = {
   "choose-model": "relay.chooseModelFile",
@@ -79,8 +76,7 @@ export function spanView(span: Span): SpanView {
 export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disposable {
   static readonly viewId = "relay.chat";
   private view: vscode.WebviewView | undefined;
-  private conversations: Conversation[];
-  private currentId: string;
+  private readonly store: ConversationStore;
   private running: AbortController | undefined;
   /** The answer being written: close() waits for it. */
   private answering: Promise<unknown> = Promise.resolve();
@@ -98,15 +94,7 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
     private readonly budget: BudgetService,
     private readonly log: Logger,
   ) {
-    const loaded = loadConversations(context.workspaceState.get<unknown>(CONVERSATIONS_KEY), context.workspaceState.get<unknown>(LEGACY_HISTORY_KEY));
-    this.conversations = loaded.conversations;
-    this.currentId = loaded.current;
-    if (!this.conversations.some((c) => c.id === this.currentId)) this.conversations.push({ ...emptyConversation(), id: this.currentId });
-    if (loaded.dropped > 0) log.warn(`chat: ${loaded.dropped} unreadable part(s) of the saved chats were left out`);
-    if (loaded.migrated) {
-      void this.saveHistory();
-      void context.workspaceState.update(LEGACY_HISTORY_KEY, undefined);
-    }
+    this.store = new ConversationStore(context.workspaceState, log);
     this.subscriptions.push(
       teacher.onDidChange(() => {
         this.postStatus();
@@ -117,22 +105,9 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
     );
   }
 
-  private get current(): Conversation {
-    let c = this.conversations.find((x) => x.id === this.currentId);
-    if (!c) {
-      c = { ...emptyConversation(), id: this.currentId };
-      this.conversations.push(c);
-    }
-    return c;
-  }
-
   /** The open conversation's turns. */
   private get turns(): ChatTurn[] {
-    return this.current.turns;
-  }
-
-  private saveHistory(): Thenable<void> {
-    return this.context.workspaceState.update(CONVERSATIONS_KEY, storedConversations(this.currentId, this.conversations));
+    return this.store.current.turns;
   }
 
   /** What the welcome view shows: the student's and the teacher's state. */
@@ -259,75 +234,27 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
   /** Starts a new conversation; the last one stays in the list of past chats. */
   newChat(): void {
     this.running?.abort();
-    if (this.turns.length > 0) {
-      const fresh = emptyConversation();
-      this.conversations.push(fresh);
-      this.currentId = fresh.id;
-    }
-    void this.saveHistory();
+    void this.store.startNew();
     this.post({ type: "cleared" });
   }
 
   /** Opens a past conversation in the panel. */
   open(id: string): void {
-    if (!this.conversations.some((c) => c.id === id)) return;
+    if (!this.store.has(id)) return;
     this.running?.abort();
-    // The conversation left behind goes if it never got a turn.
-    this.conversations = this.conversations.filter((c) => c.turns.length > 0 || c.id === id);
-    this.currentId = id;
-    void this.saveHistory();
+    this.store.open(id);
     this.postInit();
   }
 
   /** Deletes a past conversation; deleting the open one leaves an empty chat. */
   delete(id: string): void {
-    if (id === this.currentId) {
-      this.running?.abort();
-      const fresh = emptyConversation();
-      this.conversations.push(fresh);
-      this.currentId = fresh.id;
-      this.postInit();
-    }
-    this.conversations = this.conversations.filter((c) => c.id !== id);
-    void this.saveHistory();
+    if (id === this.store.currentId) this.running?.abort();
+    if (this.store.delete(id)) this.postInit();
   }
 
   /** The list of past chats (newest first): pick one to reopen it, the trash button deletes it. */
-  async showHistory(): Promise<void> {
-    const remove: vscode.QuickInputButton = { iconPath: new vscode.ThemeIcon("trash"), tooltip: "Delete this chat" };
-    type Item = vscode.QuickPickItem & { id: string };
-    const items = (): Item[] =>
-      this.conversations
-        .filter((c) => c.turns.length > 0)
-        .sort((a, b) => b.updatedAt - a.updatedAt)
-        .map((c) => ({
-          id: c.id,
-          label: conversationTitle(c),
-          description: `${c.turns.length} question${c.turns.length === 1 ? "" : "s"} · ${new Date(c.updatedAt).toLocaleString()}${c.id === this.currentId ? " · open" : ""}`,
-          buttons: [remove],
-        }));
-    const pick = vscode.window.createQuickPick<Item>();
-    pick.title = "Relay: past chats in this workspace";
-    pick.placeholder = "Pick a chat to reopen it; the trash button deletes it";
-    pick.items = items();
-    if (pick.items.length === 0) pick.placeholder = "No past chats in this workspace yet";
-    await new Promise<void>((done) => {
-      pick.onDidTriggerItemButton((e) => {
-        this.delete(e.item.id);
-        this.log.info(`chat: deleted a past chat (${e.item.label})`);
-        pick.items = items();
-      });
-      pick.onDidAccept(() => {
-        const chosen = pick.selectedItems[0];
-        pick.hide();
-        if (chosen) this.open(chosen.id);
-      });
-      pick.onDidHide(() => {
-        pick.dispose();
-        done();
-      });
-      pick.show();
-    });
+  showHistory(): Promise<void> {
+    return pickPastChat(this.store, { open: (id) => this.open(id), delete: (id) => this.delete(id) }, this.log);
   }
 
   /** Reveals the panel (for commands such as Explain This Step). */
@@ -359,7 +286,7 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
     }
     const controller = new AbortController();
     this.running = controller;
-    const conversationId = this.currentId;
+    const conversationId = this.store.currentId;
     const teacherAtStart = this.teacher.state();
     const turn: ChatTurn = { id: randomBytes(6).toString("hex"), question: request.question, title: request.title, spans: [] };
     this.post({ type: "turn-start", turn });
@@ -390,10 +317,8 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
       marker?.dispose();
       this.running = undefined;
       // The turn belongs to the conversation it was asked in, even if another one is open now.
-      this.conversations = this.conversations.map((c) => (c.id === conversationId ? withTurn(c, turn) : c));
-      if (!this.conversations.some((c) => c.id === conversationId)) this.conversations.push(withTurn({ ...emptyConversation(), id: conversationId }, turn));
-      await this.saveHistory();
-      if (conversationId === this.currentId) this.post({ type: "turn-end", turn });
+      await this.store.addTurn(conversationId, turn);
+      if (conversationId === this.store.currentId) this.post({ type: "turn-end", turn });
       this.postStatus();
       request.onDone?.();
     }
