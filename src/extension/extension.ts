@@ -23,7 +23,9 @@ import { Provenance } from "./provenance.js";
 import { RelayService } from "./relayService.js";
 import { RoutingService } from "./routingService.js";
 import { StudentService } from "./studentService.js";
+import { TeacherLogView } from "./teacherLogView.js";
 import { TeacherService } from "./teacherService.js";
+import { TeacherSetup } from "./teacherSetup.js";
 import { chatParticipantApi, languageModelChatProviderApi } from "./vscodeNewer.js";
 
 /** A service deactivate() waits for; plain disposables are disposed. */
@@ -42,6 +44,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   const configProblems = own(new ConfigProblems(log));
   const student = own(new StudentService(log, context.globalStorageUri, context.extensionUri.fsPath));
   const teacher = own(new TeacherService(context, log));
+  const teacherSetup = new TeacherSetup(teacher, log);
+  const teacherLog = own(new TeacherLogView(teacher.log));
   const routing = own(new RoutingService(context, log));
   const budget = own(new BudgetService(context, teacher, routing, log));
   const inlineModel = own(new InlineModelService(student, log, context.globalStorageUri));
@@ -99,13 +103,13 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     await c.update("enabled", !c.get("enabled", true), vscode.ConfigurationTarget.Global);
   });
   command("relay.setTeacherApiKey", () => teacher.setApiKey());
-  command("relay.configureTeacher", () => teacher.configure());
-  command("relay.testTeacher", () => teacher.test());
+  command("relay.configureTeacher", () => teacherSetup.configure());
+  command("relay.testTeacher", () => teacherSetup.test());
   command("relay.continueStudentOnly", () => teacher.continueStudentOnly());
   command("relay.openSettings", (query: string) => openSettings(query));
   command("relay.clearTeacherApiKey", () => teacher.clearApiKey());
-  command("relay.showTeacherLog", () => teacher.showLog());
-  command("relay.showTeacherLogRaw", () => teacher.showRawLog());
+  command("relay.showTeacherLog", () => teacherLog.show());
+  command("relay.showTeacherLogRaw", () => teacherLog.showRaw());
   command("relay.showLog", () => channel.show());
   command("relay.budgetActions", () => budget.showActions());
   command("relay.setWorkspaceBudget", () => budget.setWorkspaceBudget());

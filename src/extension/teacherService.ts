@@ -1,28 +1,25 @@
 /**
  * The configured teacher, or none: off in Restricted Mode, when paused, or when no URL and
- * model are set. The API key lives in SecretStorage; requests are logged to a file that the
- * "Show Teacher Requests" command opens (exactly what left the machine).
+ * model are set; its outages (a breaker shared by the window's answers, probed for free in the
+ * background). The API key lives in SecretStorage; requests are logged to a file that
+ * teacherLogView.ts shows (exactly what left the machine); teacherSetup.ts is the set-up wizard.
  */
 import * as vscode from "vscode";
 import { TeacherBreaker, probeDelayMs, type BreakerStatus } from "../core/breaker.js";
 import { errorMessage } from "../core/errors.js";
 import type { Logger } from "../core/logger.js";
 import type { Teacher } from "../core/models.js";
-import { teacherLogMarkdown, type TeacherLogEntry, type TeacherRequestLog } from "../core/teacherLog.js";
+import type { TeacherLogEntry, TeacherRequestLog } from "../core/teacherLog.js";
 import { FileTeacherLog } from "../io/fileTeacherLog.js";
 import { OpenAITeacher } from "../teacher/openaiTeacher.js";
-import { checkTeacher, listModels, type StyleCheck, type TeacherCheck } from "../teacher/serverProbe.js";
+import { listModels, type StyleCheck, type TeacherCheck } from "../teacher/serverProbe.js";
 import type { TeacherApiStyle } from "../teacher/openaiTeacher.js";
-import { PROMPT_TEMPLATES, type PromptTemplateName } from "../core/promptTemplates.js";
+import type { PromptTemplateName } from "../core/promptTemplates.js";
 import type { TaskPrompt } from "../core/prompts.js";
 import { promptRenderer } from "../llama/chatFormat.js";
 import { readConfig } from "./config.js";
-import { SETTING_SCHEMAS } from "./settings.js";
 
 const SECRET_KEY = "relay.teacher.apiKey";
-/** The readable view of the teacher-request log: a read-only Markdown document. */
-export const TEACHER_REQUESTS_SCHEME = "relay-teacher-requests";
-const TEACHER_REQUESTS_URI = vscode.Uri.from({ scheme: TEACHER_REQUESTS_SCHEME, path: "/Teacher requests.md" });
 const PAUSED_KEY = "relay.teacherPaused";
 /** The user chose to go on without a teacher (the welcome view's "Continue Student-Only"). */
 const STUDENT_ONLY_KEY = "relay.studentOnly";
@@ -110,26 +107,7 @@ export class TeacherService implements vscode.Disposable {
         if (e.key === SECRET_KEY) void this.loadKey().then(() => this.invalidate());
       }),
       vscode.workspace.onDidGrantWorkspaceTrust(() => this.invalidate()),
-      this.requestsChanged,
-      vscode.workspace.registerTextDocumentContentProvider(TEACHER_REQUESTS_SCHEME, {
-        onDidChange: this.requestsChanged.event,
-        provideTextDocumentContent: () => this.readableLog(),
-      }),
     );
-  }
-
-  private readonly requestsChanged = new vscode.EventEmitter<vscode.Uri>();
-
-  /** The request log as Markdown (see core/teacherLog.ts), read from the file as it is now. */
-  private async readableLog(): Promise<string> {
-    await this.log.flush();
-    let text = "";
-    try {
-      text = new TextDecoder().decode(await vscode.workspace.fs.readFile(vscode.Uri.file(this.log.path)));
-    } catch {
-      // no requests yet
-    }
-    return teacherLogMarkdown(text.split("\n"), this.log.path);
   }
 
   async init(): Promise<void> {
@@ -182,155 +160,22 @@ export class TeacherService implements vscode.Disposable {
     }
   }
 
-  /**
-   * Sets up the teacher as a user expects (Escape at any step changes nothing):
-   *
-   * 1. the server's base URL (a placeholder shows the form; nothing is pre-filled but the URL
-   *    already set);
-   * 2. the API key, if the server needs one (SecretStorage, never settings or logs);
-   * 3. the model, picked from the server's own list (`GET /models`), or typed when it has none;
-   * 4. a test: reachable, the model listed, a request of a few tokens in each request style
-   *    (completions, chat) with its latency, and the model's chat format detected;
-   * 5. the request style and (for completions) the chat format, the detected ones first;
-   *
-   * then saves URL, model, style and format in the user settings and says what the test found.
-   */
-  async configure(): Promise<boolean> {
-    const current = readConfig().teacher;
-    const title = (step: number) => `Relay: set up the teacher (${step}/5)`;
-    const url = (
-      await vscode.window.showInputBox({
-        title: title(1),
-        prompt: "The base URL of an OpenAI-compatible API, ending in /v1 (llama-server, llama-cpp-python, vLLM, Ollama, LM Studio, a hosted provider)",
-        placeHolder: "http://127.0.0.1:8000/v1",
-        value: current.url,
-        ignoreFocusOut: true,
-        validateInput: (v) => {
-          const r = SETTING_SCHEMAS["teacher.url"].safeParse(v);
-          return !r.success ? r.error.issues[0]?.message : v.trim() === "" ? "A URL is needed (Escape to cancel)" : undefined;
-        },
-      })
-    )?.trim();
-    if (url === undefined) return false;
-    const key = await vscode.window.showInputBox({
-      title: title(2),
-      prompt: this.apiKey ? "API key (empty keeps the saved key). Stored in VS Code's secret storage, never in settings or logs." : "API key, if the server needs one (empty for none). Stored in VS Code's secret storage, never in settings or logs.",
-      password: true,
-      ignoreFocusOut: true,
-    });
-    if (key === undefined) return false;
-    const apiKey = key.trim() || this.apiKey;
-    const model = await this.pickModel(url, apiKey, current.url === url ? current.model : "", title(3));
-    if (model === undefined) return false;
+  /** The API key in secret storage now (undefined when none). */
+  get savedApiKey(): string | undefined {
+    return this.apiKey;
+  }
 
-    const check = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Relay: testing ${model} at ${displayUrl(url)} (a request of a few tokens per request style)…` }, () =>
-      checkTeacher(url, model, {
-        apiKey,
-        onRequest: ({ url: sent, body, check }) =>
-          this.log.record({ ts: new Date().toISOString(), provider: "openai", model, url: sent, style: "set-up test", request: body, reply: check.text, ...(check.usage ? { usage: check.usage } : {}), ...(check.error ? { error: check.error } : {}), durationMs: check.latencyMs }),
-      }).catch((error: unknown) => error as Error),
-    );
-    if (check instanceof Error) {
-      void vscode.window.showErrorMessage(`Relay: the teacher at ${displayUrl(url)} failed the test: ${errorMessage(check)} Nothing was changed.`, "Configure Teacher…").then((c) => c && this.configure());
-      return false;
-    }
-    this.logger.info(`teacher set-up test: ${testSummary(url, model, check)}`);
-    if (!check.completions.ok && !check.chat.ok) {
-      const choice = await vscode.window.showErrorMessage(`Relay: ${model} at ${displayUrl(url)} answered neither a completions nor a chat request (completions: ${check.completions.error}; chat: ${check.chat.error}).`, { modal: true }, "Save Anyway");
-      if (choice !== "Save Anyway") return false;
-    }
-    const style = await this.pickStyle(check, current.apiStyle, title(4));
-    if (style === undefined) return false;
-    const template = style === "completions" ? await this.pickTemplate(check, current.promptTemplate, title(5)) : current.promptTemplate;
-    if (template === undefined) return false;
-
+  /** Saves what the set-up chose (user settings; the key in secret storage) and turns the teacher on. */
+  async saveSetup(setup: { url: string; model: string; style: TeacherApiStyle; template: PromptTemplateName | "student"; apiKey?: string }): Promise<void> {
     const relay = vscode.workspace.getConfiguration("relay");
-    await relay.update("teacher.url", url, vscode.ConfigurationTarget.Global);
-    await relay.update("teacher.model", model, vscode.ConfigurationTarget.Global);
-    await relay.update("teacher.apiStyle", style, vscode.ConfigurationTarget.Global);
-    await relay.update("teacher.promptTemplate", template, vscode.ConfigurationTarget.Global);
-    if (key.trim()) await this.context.secrets.store(SECRET_KEY, key.trim());
+    await relay.update("teacher.url", setup.url, vscode.ConfigurationTarget.Global);
+    await relay.update("teacher.model", setup.model, vscode.ConfigurationTarget.Global);
+    await relay.update("teacher.apiStyle", setup.style, vscode.ConfigurationTarget.Global);
+    await relay.update("teacher.promptTemplate", setup.template, vscode.ConfigurationTarget.Global);
+    if (setup.apiKey) await this.context.secrets.store(SECRET_KEY, setup.apiKey);
     await this.context.globalState.update(STUDENT_ONLY_KEY, false);
     if (this.paused) await this.setPaused(false);
     this.changed.fire();
-    const format = style === "completions" ? `, chat format ${template}${check.chatFormat?.template === template ? ` (detected: ${check.chatFormat.how})` : ""}` : "";
-    void vscode.window.showInformationMessage(`Relay: the teacher is ${model} at ${displayUrl(url)}${key.trim() ? " (API key saved)" : ""}: ${testSummary(url, model, check)}; request style ${style}${format}.`);
-    return true;
-  }
-
-  /** The model, from the server's own list (`GET /models`), or typed when the list cannot be had. */
-  private async pickModel(url: string, apiKey: string | undefined, current: string, title: string): Promise<string | undefined> {
-    const listing = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Relay: asking ${displayUrl(url)} for its models…` }, () => listModels(url, { apiKey }).catch((error: unknown) => error as Error));
-    const type = async (why?: string) =>
-      (
-        await vscode.window.showInputBox({
-          title,
-          prompt: `${why ? `${why} ` : ""}The teacher model's name at that API.`,
-          value: current,
-          ignoreFocusOut: true,
-          validateInput: (v) => (v.trim() ? undefined : "A model name is needed (Escape to cancel)"),
-        })
-      )?.trim();
-    if (listing instanceof Error) return type(`${displayUrl(url)} did not list its models (${errorMessage(listing).replace(/\.$/, "")}).`);
-    if (listing.models.length === 0) return type(`${displayUrl(url)} lists no models.`);
-    type Item = vscode.QuickPickItem & { model?: string };
-    const sorted = [...listing.models].sort((a, b) => Number(b === current) - Number(a === current));
-    const items: Item[] = [
-      ...sorted.map((m) => ({ label: m, model: m, description: m === current ? "current" : undefined })),
-      { label: "", kind: vscode.QuickPickItemKind.Separator },
-      { label: "$(edit) Enter Another Name…" },
-    ];
-    const pick = await vscode.window.showQuickPick(items, { title, placeHolder: `The models ${displayUrl(url)} offers (answered in ${listing.latencyMs} ms)`, ignoreFocusOut: true });
-    if (!pick) return undefined;
-    return pick.model ?? type();
-  }
-
-  /** The request style, the one the test recommends first, each with what the test found. */
-  private async pickStyle(check: TeacherCheck, current: TeacherApiStyle, title: string): Promise<TeacherApiStyle | undefined> {
-    const detected: TeacherApiStyle = check.completions.ok || !check.chat.ok ? "completions" : "chat";
-    const result = (c: StyleCheck) => (c.ok ? `✓ ${(c.latencyMs / 1000).toFixed(1)} s` : `✗ ${c.error ?? "failed"}`);
-    type Item = vscode.QuickPickItem & { style: TeacherApiStyle };
-    const items: Item[] = [
-      { style: "completions", label: "completions", description: `${result(check.completions)}`, detail: "The chat-formatted prompt plus the answer so far, continued as text: best with servers that cache prompt prefixes (llama-server, llama-cpp-python, vLLM)." },
-      { style: "chat", label: "chat", description: `${result(check.chat)}`, detail: "Messages, with an instruction to continue the partial answer: for chat-only APIs (hosted providers)." },
-      { style: "chat-prefill", label: "chat-prefill", description: `${result(check.chat)} (chat); needs a server that continues a final assistant message`, detail: "The partial answer as the last assistant message, continued (vLLM's continue_final_message, llama-server). llama-cpp-python's server does not: it starts a new turn." },
-    ];
-    for (const item of items) if (item.style === detected) item.description = `${item.description} — detected, recommended`;
-    items.sort((a, b) => Number(b.style === detected) - Number(a.style === detected));
-    const pick = await vscode.window.showQuickPick(items, { title, placeHolder: `How to ask the teacher (now: ${current})`, ignoreFocusOut: true });
-    return pick?.style;
-  }
-
-  /** The chat format of a completions prompt: the detected one first, then the student's own, then the others. */
-  private async pickTemplate(check: TeacherCheck, current: PromptTemplateName | "student", title: string): Promise<PromptTemplateName | "student" | undefined> {
-    const detected = check.chatFormat?.template;
-    type Item = vscode.QuickPickItem & { template: PromptTemplateName | "student" };
-    const items: Item[] = [
-      ...(detected ? [{ template: detected, label: detected, description: `detected: ${check.chatFormat!.how}` }] : []),
-      { template: "student", label: "student", description: "the student's own chat format (right when both are of one family)" },
-      ...PROMPT_TEMPLATES.filter((t) => t !== detected).map((t) => ({ template: t, label: t, description: t === current ? "current" : undefined })),
-    ];
-    const pick = await vscode.window.showQuickPick(items, { title, placeHolder: detected ? `The chat format of the teacher's prompt (detected: ${detected})` : "The chat format of the teacher's prompt (not detected: the student's own, or pick the teacher's family)", ignoreFocusOut: true });
-    return pick?.template;
-  }
-
-  /** Runs the set-up's test on the teacher as configured and says what it found. */
-  async test(): Promise<void> {
-    const t = readConfig().teacher;
-    if (!t.url || !t.model) {
-      void vscode.window.showInformationMessage("Relay: no teacher is configured.", "Configure Teacher…").then((c) => c && this.configure());
-      return;
-    }
-    const check = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Relay: testing ${t.model} at ${displayUrl(t.url)}…` }, () => checkTeacher(t.url, t.model, { apiKey: this.apiKey }).catch((error: unknown) => error as Error));
-    if (check instanceof Error) {
-      void vscode.window.showErrorMessage(`Relay: the teacher at ${displayUrl(t.url)} failed the test: ${errorMessage(check)}`, "Configure Teacher…").then((c) => c && this.configure());
-      return;
-    }
-    const styleOk = t.apiStyle === "completions" ? check.completions.ok : check.chat.ok;
-    const message = `Relay: ${testSummary(t.url, t.model, check)}; the request style in use (${t.apiStyle}) ${styleOk ? "works" : "failed"}.`;
-    this.logger.info(message);
-    if (styleOk && check.modelListed) void vscode.window.showInformationMessage(message);
-    else void vscode.window.showWarningMessage(message, "Configure Teacher…").then((c) => c && this.configure());
   }
 
   get paused(): boolean {
@@ -492,35 +337,6 @@ export class TeacherService implements vscode.Disposable {
   async clearApiKey(): Promise<void> {
     await this.context.secrets.delete(SECRET_KEY);
     void vscode.window.showInformationMessage("Relay: teacher API key removed.");
-  }
-
-  /**
-   * Shows the teacher requests readably (a table, then each request's redacted text and reply,
-   * newest first); the raw JSON lines are one click away ("Open Raw Log" in the editor's title).
-   */
-  async showLog(): Promise<void> {
-    await this.log.flush();
-    try {
-      await vscode.workspace.fs.stat(vscode.Uri.file(this.log.path));
-    } catch {
-      void vscode.window.showInformationMessage("Relay: no teacher requests yet — nothing has left this machine.");
-      return;
-    }
-    this.requestsChanged.fire(TEACHER_REQUESTS_URI);
-    const doc = await vscode.workspace.openTextDocument(TEACHER_REQUESTS_URI);
-    await vscode.languages.setTextDocumentLanguage(doc, "markdown");
-    await vscode.window.showTextDocument(doc, { preview: true });
-  }
-
-  /** The raw log file (JSON lines), as written. */
-  async showRawLog(): Promise<void> {
-    await this.log.flush();
-    try {
-      const doc = await vscode.workspace.openTextDocument(vscode.Uri.file(this.log.path));
-      await vscode.window.showTextDocument(doc, { preview: true });
-    } catch {
-      void vscode.window.showInformationMessage("Relay: no teacher requests yet — nothing has left this machine.");
-    }
   }
 
   private async loadKey(): Promise<void> {
