@@ -13,7 +13,7 @@ import { RelayError, errorMessage } from "../core/errors.js";
 import { budgetFigure, budgetNumbers, budgetStatus, resetSummary, spentSentence, type BudgetRefusal, type BudgetStatus } from "../core/budgetStatus.js";
 import type { Logger } from "../core/logger.js";
 import { FileLedgerStore } from "../io/fileLedgerStore.js";
-import { readConfig } from "./config.js";
+import { onDidChangeConfig, readConfig } from "./config.js";
 import type { RoutingService } from "./routingService.js";
 import type { TeacherService } from "./teacherService.js";
 
@@ -51,13 +51,12 @@ export class BudgetService implements vscode.Disposable, BudgetGate {
     this.item.command = "relay.budgetActions";
     this.subscriptions.push(
       this.item,
-      vscode.workspace.onDidChangeConfiguration((e) => {
-        if (e.affectsConfiguration("relay.budget")) this.ledger?.setConfig(this.config());
-        if (e.affectsConfiguration("relay")) this.render();
+      onDidChangeConfig((change) => {
+        if (change.affects("budget")) this.ledger?.setConfig(this.config());
+        this.render();
       }),
       teacher.onDidChange(() => this.render()),
       routing.onDidChange(() => this.render()),
-      vscode.workspace.onDidGrantWorkspaceTrust(() => this.render()),
     );
   }
 

@@ -2,11 +2,12 @@
  * The `relay.*` settings as VS Code holds them, parsed in one place (settings.ts): defaults from
  * this extension's package.json, each value checked, workspace values capped so that a
  * repository's .vscode/settings.json cannot raise what the teacher costs. `ConfigProblems`
- * tells the user about values that were not used.
+ * tells the user about values that were not used. The settings are read once per change into a
+ * snapshot that every reader shares; `onDidChangeConfig` says which settings changed.
  */
 import * as vscode from "vscode";
 import type { Logger } from "../core/logger.js";
-import { EXTENSION_ID, SECTION, resolveSettings, type ExtensionManifest, type RelayConfig, type ResolvedSettings, type SettingProblem } from "./settings.js";
+import { EXTENSION_ID, SECTION, SETTING_SCHEMAS, resolveSettings, type ExtensionManifest, type RelayConfig, type ResolvedSettings, type SettingProblem } from "./settings.js";
 
 export type { RelayConfig } from "./settings.js";
 
@@ -31,10 +32,64 @@ export function machineScoped(query: string): boolean {
   return scopes.length > 0 && scopes.every((s) => s === "machine" || s === "machine-overridable");
 }
 
+/** A setting under `relay.` ("teacher.url"), or a group of them ("teacher"). */
+export type SettingKey = keyof typeof SETTING_SCHEMAS;
+type GroupOf<K> = K extends `${infer G}.${string}` ? G : never;
+export type SettingGroup = GroupOf<SettingKey>;
+
+/** What changed: the settings (and their groups) whose values may differ now. */
+export interface ConfigChange {
+  /** The workspace became trusted: every workspace value may apply now. */
+  readonly trust: boolean;
+  affects(setting: SettingKey | SettingGroup): boolean;
+}
+
+/** The snapshot every reader shares, while a ConfigWatcher keeps it current; else read afresh. */
+let snapshot: ResolvedSettings | undefined;
+let watching = false;
+const changes = new vscode.EventEmitter<ConfigChange>();
+
+/** Fires once per change of `relay.*` settings or of workspace trust, after the snapshot was dropped. */
+export const onDidChangeConfig: vscode.Event<ConfigChange> = changes.event;
+
+/**
+ * Keeps the snapshot current: created first in activate(), so its listener runs before any
+ * other and no reader sees a value from before the change.
+ */
+export class ConfigWatcher implements vscode.Disposable {
+  private readonly subscriptions: vscode.Disposable[];
+
+  constructor() {
+    watching = true;
+    snapshot = undefined;
+    this.subscriptions = [
+      vscode.workspace.onDidChangeConfiguration((e) => {
+        if (!e.affectsConfiguration(SECTION)) return;
+        snapshot = undefined;
+        const changed = (Object.keys(SETTING_SCHEMAS) as SettingKey[]).filter((key) => e.affectsConfiguration(`${SECTION}.${key}`));
+        changes.fire({ trust: false, affects: (setting) => changed.some((key) => key === setting || key.startsWith(`${setting}.`)) });
+      }),
+      vscode.workspace.onDidGrantWorkspaceTrust(() => {
+        snapshot = undefined;
+        changes.fire({ trust: true, affects: () => true });
+      }),
+    ];
+  }
+
+  dispose(): void {
+    watching = false;
+    snapshot = undefined;
+    for (const s of this.subscriptions) s.dispose();
+  }
+}
+
 /** Every `relay.*` setting, checked, with the problems found. */
 export function readSettings(): ResolvedSettings {
+  if (watching && snapshot) return snapshot;
   const c = vscode.workspace.getConfiguration();
-  return resolveSettings(extensionManifest(), (setting) => c.inspect(setting), { trusted: vscode.workspace.isTrusted });
+  const read = resolveSettings(extensionManifest(), (setting) => c.inspect(setting), { trusted: vscode.workspace.isTrusted });
+  if (watching) snapshot = read;
+  return read;
 }
 
 /** The settings in force now (invalid or too costly values replaced). */
@@ -51,12 +106,7 @@ export class ConfigProblems implements vscode.Disposable {
   private readonly subscriptions: vscode.Disposable[] = [];
 
   constructor(private readonly log: Logger) {
-    this.subscriptions.push(
-      vscode.workspace.onDidChangeConfiguration((e) => {
-        if (e.affectsConfiguration(SECTION)) this.check();
-      }),
-      vscode.workspace.onDidGrantWorkspaceTrust(() => this.check()),
-    );
+    this.subscriptions.push(onDidChangeConfig(() => this.check()));
   }
 
   /** Reads the settings and reports what is new. */

@@ -10,7 +10,7 @@ import { disposeSharedLlama } from "../llama/llama.js";
 import { BudgetService } from "./budgetService.js";
 import { RelayChatParticipant } from "./chatParticipant.js";
 import { ChatViewProvider } from "./chatView.js";
-import { ConfigProblems } from "./config.js";
+import { ConfigProblems, ConfigWatcher } from "./config.js";
 import { budgetNumbers } from "../core/budgetStatus.js";
 import { ExplainStep } from "./explainStep.js";
 import { openSettings } from "./fixActions.js";
@@ -41,6 +41,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   };
   const channel = own(vscode.window.createOutputChannel("Relay", { log: true }));
   const log = channelLogger(channel);
+  // First: its listener must run before any other reads the settings after a change.
+  own(new ConfigWatcher());
   const configProblems = own(new ConfigProblems(log));
   const student = own(new StudentService(log, context.globalStorageUri, context.extensionUri.fsPath));
   const teacher = own(new TeacherService(context, log));

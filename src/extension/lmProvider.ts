@@ -12,7 +12,7 @@ import { errorMessage, isAbortError } from "../core/errors.js";
 import type { Logger } from "../core/logger.js";
 import { lmLimits, lmTask, type LmMessage, type LmPart } from "../core/lmRequest.js";
 import { modelDisplayName } from "../core/recommendedModel.js";
-import { readConfig } from "./config.js";
+import { onDidChangeConfig, readConfig } from "./config.js";
 import type { RelayService } from "./relayService.js";
 import type { StudentService } from "./studentService.js";
 import type { TeacherService } from "./teacherService.js";
@@ -57,8 +57,8 @@ export class RelayModelProvider implements LanguageModelChatProvider, vscode.Dis
       this.changed,
       student.onDidChange(() => this.changed.fire()),
       teacher.onDidChange(() => this.changed.fire()),
-      vscode.workspace.onDidChangeConfiguration((e) => {
-        if (e.affectsConfiguration("relay.maxTokens") || e.affectsConfiguration("relay.student")) this.changed.fire();
+      onDidChangeConfig((change) => {
+        if (change.affects("maxTokens") || change.affects("student")) this.changed.fire();
       }),
     );
   }

@@ -19,7 +19,7 @@ import { RECOMMENDED_STUDENT, RELAY_TRAINED_STUDENT, formatBytes, modelDisplayNa
 import { convertCheckpoint, downloadCheckpoint } from "../io/checkpoint.js";
 import { findDownloaded, isRemoteModel, resolveModel } from "../llama/modelFile.js";
 import { LlamaStudent } from "../student/llamaStudent.js";
-import { readConfig } from "./config.js";
+import { onDidChangeConfig, readConfig } from "./config.js";
 import { CHOOSE_MODEL, offer, showRelayError, type FixAction } from "./fixActions.js";
 
 /** What the job gets while it uses the student: the model, and a signal that fires on unload. */
@@ -77,8 +77,8 @@ export class StudentService implements vscode.Disposable {
   ) {
     this.subscriptions.push(
       this.changed,
-      vscode.workspace.onDidChangeConfiguration((e) => {
-        if (e.affectsConfiguration("relay.student")) {
+      onDidChangeConfig((change) => {
+        if (change.affects("student") && !change.trust) {
           this.failure = undefined;
           void this.unload("settings changed");
           this.changed.fire();

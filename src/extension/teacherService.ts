@@ -17,7 +17,7 @@ import type { TeacherApiStyle } from "../teacher/openaiTeacher.js";
 import type { PromptTemplateName } from "../core/promptTemplates.js";
 import type { TaskPrompt } from "../core/prompts.js";
 import { promptRenderer } from "../llama/chatFormat.js";
-import { readConfig } from "./config.js";
+import { onDidChangeConfig, readConfig } from "./config.js";
 
 const SECRET_KEY = "relay.teacher.apiKey";
 const PAUSED_KEY = "relay.teacherPaused";
@@ -97,16 +97,14 @@ export class TeacherService implements vscode.Disposable {
     });
     this.subscriptions.push(
       this.changed,
-      vscode.workspace.onDidChangeConfiguration((e) => {
-        if (e.affectsConfiguration("relay.teacher")) {
-          this.invalidate();
-          if (e.affectsConfiguration("relay.teacher.url") || e.affectsConfiguration("relay.teacher.model") || e.affectsConfiguration("relay.teacher.apiStyle")) this.logConfigured();
-        }
+      onDidChangeConfig((change) => {
+        if (!change.affects("teacher")) return;
+        this.invalidate();
+        if (!change.trust && (change.affects("teacher.url") || change.affects("teacher.model") || change.affects("teacher.apiStyle"))) this.logConfigured();
       }),
       context.secrets.onDidChange((e) => {
         if (e.key === SECRET_KEY) void this.loadKey().then(() => this.invalidate());
       }),
-      vscode.workspace.onDidGrantWorkspaceTrust(() => this.invalidate()),
     );
   }
 
