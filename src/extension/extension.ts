@@ -47,7 +47,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   const student = own(new StudentService(log, context.globalStorageUri, context.extensionUri.fsPath));
   const teacher = own(new TeacherService(context, log));
   const teacherSetup = new TeacherSetup(teacher, log);
-  const teacherLog = own(new TeacherLogView(teacher.log));
+  const teacherLog = own(new TeacherLogView(teacher.requestLog));
   const routing = own(new RoutingService(context, log));
   const budget = own(new BudgetService(context, teacher, routing, log));
   const inlineModel = own(new InlineModelService(student, log, context.globalStorageUri));

@@ -63,8 +63,7 @@ export class RelayService {
 
   private async relay(job: RelayJob, { student, signal, tagMemory }: StudentUse): Promise<RelayResult> {
     const config = readConfig();
-    if (job.allowTeacher !== false) await this.teacher.prepare();
-    const teacher = job.allowTeacher === false ? undefined : this.teacher.current();
+    const teacher = job.allowTeacher === false ? undefined : await this.teacher.forRequest();
     const chosen = await this.routing.policy(config, student, tagMemory ?? this.student.tagMemory);
     const result = await runRelay({
       task: job.task,

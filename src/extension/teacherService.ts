@@ -75,25 +75,26 @@ export class TeacherService implements vscode.Disposable {
   private breakerOff: () => void = () => {};
   /** Shared by every answer of this window; a new one when the teacher settings change. */
   breaker = this.newBreaker();
-  /** The renderer of `relay.teacher.promptTemplate`, made ready by prepare(). */
+  /** The renderer of `relay.teacher.promptTemplate`, loaded by forRequest(). */
   private renderer: { name: string; render: (task: TaskPrompt) => string } | undefined;
   private apiKey: string | undefined;
-  readonly log: FileTeacherLog;
+  /** Every teacher request, as sent and received (the file Show Teacher Requests opens). */
+  readonly requestLog: FileTeacherLog;
   private readonly changed = new vscode.EventEmitter<void>();
   readonly onDidChange = this.changed.event;
   private readonly subscriptions: vscode.Disposable[] = [];
 
   constructor(
     private readonly context: vscode.ExtensionContext,
-    private readonly logger: Logger,
+    private readonly log: Logger,
   ) {
     const summary: TeacherRequestLog = {
       record: (e: TeacherLogEntry) => {
-        logger.info(`teacher request → ${e.model}${e.url ? ` at ${displayUrl(e.url)}` : ""} (${e.style}): ${e.error ? `failed: ${e.error}` : `${e.usage?.completionTokens ?? "?"} tokens`} in ${e.durationMs} ms`);
+        log.info(`teacher request → ${e.model}${e.url ? ` at ${displayUrl(e.url)}` : ""} (${e.style}): ${e.error ? `failed: ${e.error}` : `${e.usage?.completionTokens ?? "?"} tokens`} in ${e.durationMs} ms`);
       },
     };
-    this.log = new FileTeacherLog(vscode.Uri.joinPath(context.globalStorageUri, "teacher-requests.jsonl").fsPath, summary, {
-      onError: (error) => logger.warn(`teacher request log: could not write ${this.log.path}: ${(error as Error).message}`),
+    this.requestLog = new FileTeacherLog(vscode.Uri.joinPath(context.globalStorageUri, "teacher-requests.jsonl").fsPath, summary, {
+      onError: (error) => log.warn(`teacher request log: could not write ${this.requestLog.path}: ${(error as Error).message}`),
     });
     this.subscriptions.push(
       this.changed,
@@ -116,8 +117,8 @@ export class TeacherService implements vscode.Disposable {
   /** The teacher's URL goes to the log (never a key): where requests will go. */
   private logConfigured(): void {
     const t = readConfig().teacher;
-    if (t.url && t.model) this.logger.info(`teacher: ${t.model} at ${displayUrl(t.url)} (${t.apiStyle}${this.apiKey ? ", with an API key" : ""})`);
-    else this.logger.info("teacher: not configured (the student answers alone)");
+    if (t.url && t.model) this.log.info(`teacher: ${t.model} at ${displayUrl(t.url)} (${t.apiStyle}${this.apiKey ? ", with an API key" : ""})`);
+    else this.log.info("teacher: not configured (the student answers alone)");
   }
 
   /** The teacher's state now (see TeacherState). */
@@ -136,7 +137,7 @@ export class TeacherService implements vscode.Disposable {
 
   async continueStudentOnly(): Promise<void> {
     await this.context.globalState.update(STUDENT_ONLY_KEY, true);
-    this.logger.info("going on student-only (no teacher)");
+    this.log.info("going on student-only (no teacher)");
     this.changed.fire();
     void vscode.window.showInformationMessage("Relay: going on with the student alone. Configure a teacher any time with Relay: Configure Teacher….");
   }
@@ -184,7 +185,7 @@ export class TeacherService implements vscode.Disposable {
     await this.context.workspaceState.update(PAUSED_KEY, paused);
     // Paused or resumed by the user: a past outage is forgotten (the next call tries the teacher).
     this.breaker = this.newBreaker();
-    this.logger.info(`teacher ${paused ? "paused" : "resumed"} for this workspace`);
+    this.log.info(`teacher ${paused ? "paused" : "resumed"} for this workspace`);
     this.changed.fire();
   }
 
@@ -210,7 +211,7 @@ export class TeacherService implements vscode.Disposable {
       else if (status.state === "open" && !checkedInBackground(status)) this.stopProbing();
       if (status.state === "closed") {
         this.stopProbing();
-        this.logger.info("teacher reachable again");
+        this.log.info("teacher reachable again");
       }
     });
     this.breakerOff = () => {
@@ -245,12 +246,12 @@ export class TeacherService implements vscode.Disposable {
       try {
         const answer = await listModels(url, { apiKey: this.apiKey, signal: probe.abort.signal, timeoutMs: 10_000 });
         if (this.probing !== probe || breaker !== this.breaker) return;
-        this.logger.info(`teacher check: ${displayUrl(answer.url)} answered in ${answer.latencyMs} ms (a free request, not charged)`);
+        this.log.info(`teacher check: ${displayUrl(answer.url)} answered in ${answer.latencyMs} ms (a free request, not charged)`);
         breaker.success();
         void vscode.window.showInformationMessage(`Relay: the teacher at ${displayUrl(url)} answers again.`);
       } catch (error) {
         if (this.probing !== probe || probe.abort.signal.aborted) return;
-        this.logger.info(`teacher check: still unreachable (${errorMessage(error)}); next check in ${Math.round(probeDelayMs(attempt + 1) / 1000)} s`);
+        this.log.info(`teacher check: still unreachable (${errorMessage(error)}); next check in ${Math.round(probeDelayMs(attempt + 1) / 1000)} s`);
         schedule(attempt + 1);
       }
     };
@@ -268,7 +269,7 @@ export class TeacherService implements vscode.Disposable {
   private notifyUnreachable(status: BreakerStatus): void {
     const url = displayUrl(status.last?.url ?? readConfig().teacher.url);
     const retry = Math.max(1, Math.round(((status.retryAt ?? Date.now()) - Date.now()) / 1000));
-    this.logger.warn(`teacher unreachable at ${url} (${reasonOf(status)}): ${status.last?.message ?? ""}`);
+    this.log.warn(`teacher unreachable at ${url} (${reasonOf(status)}): ${status.last?.message ?? ""}`);
     const again = checkedInBackground(status)
       ? "Relay checks the server in the background (a free request) and uses the teacher again as soon as it answers."
       : `the teacher is tried again in ${retry} s.`;
@@ -287,17 +288,14 @@ export class TeacherService implements vscode.Disposable {
     return s.kind === "on" ? undefined : s.kind === "restricted" ? "Restricted Mode" : this.label();
   }
 
-  /** Loads what current() needs that cannot be had synchronously (a teacher prompt template). */
-  async prepare(): Promise<void> {
-    const name = readConfig().teacher.promptTemplate;
-    if (name === "student" || this.renderer?.name === name) return;
-    this.renderer = { name, render: await promptRenderer(name) };
-    this.teacher = undefined;
-  }
-
-  /** The teacher for a request now, or undefined. */
-  current(): Teacher | undefined {
+  /** The teacher for a request now (undefined when it is off), its prompt template loaded. */
+  async forRequest(): Promise<Teacher | undefined> {
     if (this.offReason()) return undefined;
+    const name = readConfig().teacher.promptTemplate;
+    if (name !== "student" && this.renderer?.name !== name) {
+      this.renderer = { name, render: await promptRenderer(name) };
+      this.teacher = undefined;
+    }
     if (!this.teacher) {
       const t = readConfig().teacher;
       this.teacher = new OpenAITeacher({
@@ -307,7 +305,7 @@ export class TeacherService implements vscode.Disposable {
         style: t.apiStyle,
         temperature: t.temperature,
         timeoutMs: t.timeoutMs,
-        log: this.log,
+        log: this.requestLog,
         renderPrompt: t.promptTemplate !== "student" && this.renderer?.name === t.promptTemplate ? this.renderer.render : undefined,
       });
     }
@@ -350,7 +348,7 @@ export class TeacherService implements vscode.Disposable {
   /** Stops listening and waits for the request log to be written (deactivation). */
   async close(): Promise<void> {
     this.dispose();
-    await this.log.close();
+    await this.requestLog.close();
   }
 
   dispose(): void {

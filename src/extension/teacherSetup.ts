@@ -64,7 +64,7 @@ export class TeacherSetup {
       checkTeacher(url, model, {
         apiKey,
         onRequest: ({ url: sent, body, check }) =>
-          this.teacher.log.record({ ts: new Date().toISOString(), provider: "openai", model, url: sent, style: "set-up test", request: body, reply: check.text, ...(check.usage ? { usage: check.usage } : {}), ...(check.error ? { error: check.error } : {}), durationMs: check.latencyMs }),
+          this.teacher.requestLog.record({ ts: new Date().toISOString(), provider: "openai", model, url: sent, style: "set-up test", request: body, reply: check.text, ...(check.usage ? { usage: check.usage } : {}), ...(check.error ? { error: check.error } : {}), durationMs: check.latencyMs }),
       }).catch((error: unknown) => error as Error),
     );
     if (check instanceof Error) {
