@@ -75,7 +75,15 @@ export class Workbench {
     for (;;) {
       await this.page.keyboard.press("Escape");
       await this.page.keyboard.press("F1");
-      await this.quickInput.waitFor({ state: "visible", timeout: Math.max(1000, end - Date.now()) });
+      try {
+        await this.quickInput.waitFor({ state: "visible", timeout: Math.max(1000, Math.min(3000, end - Date.now())) });
+      } catch (error) {
+        // A key press can be lost on a loaded machine, or held by a focused webview: take the
+        // focus back to the workbench and press again.
+        if (Date.now() >= end) throw error;
+        await this.page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
+        continue;
+      }
       await this.quickInput.fill(`>${title}`);
       try {
         await row.waitFor({ state: "visible", timeout: Math.max(500, Math.min(5000, end - Date.now())) });
