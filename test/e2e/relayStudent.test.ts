@@ -56,7 +56,8 @@ describe("the relay-trained student from the welcome", () => {
     const frame = await chat(vs);
     await frame.locator("#welcome-relay-student").click();
     await vs.waitForNotification(/making the relay-trained student \(RelayLLM 1\.7B\) on this machine/, { timeout: 30_000 });
-    const error = await vs.waitForNotification(/the relay-trained student \(RelayLLM 1\.7B\) could not be made: Downloading the checkpoint RelayLLM\/RelayLLM-1\.7B failed: model\.safetensors: .* The vanilla student works without relay training/, { timeout: 120_000 });
+    const repo = RELAY_TRAINED_STUDENT.repo.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
+    const error = await vs.waitForNotification(new RegExp(`the relay-trained student \\(RelayLLM 1\\.7B\\) could not be made: Downloading the checkpoint ${repo} failed: model\\.safetensors: .* The vanilla student works without relay training`), { timeout: 120_000 });
     assert.equal(error.severity, "error");
     const toast = vs.page.locator(".notification-toast", { hasText: "could not be made" });
     await toast.locator(".monaco-button", { hasText: "Use Qwen3 1.7B (Q8_0) Instead" }).waitFor({ state: "visible" });
