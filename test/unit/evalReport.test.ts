@@ -105,8 +105,8 @@ describe("buildReport", () => {
     assert.equal(d1.judgedAccuracy, null);
     assert.equal(report.cells[1].ignoredCalls, 2);
     assert.deepEqual(report.datasets, [
-      { name: "d1", items: 2, repaired: 0, flagged: 0, skipped: 0 },
-      { name: "d2", items: 1, repaired: 1, flagged: 0, skipped: 0 },
+      { name: "d1", items: 2, code: false, repaired: 0, flagged: 0, skipped: 0 },
+      { name: "d2", items: 1, code: false, repaired: 1, flagged: 0, skipped: 0 },
     ]);
   });
 
