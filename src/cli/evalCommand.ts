@@ -93,6 +93,9 @@ export async function runEvalCommand(options: EvalCommandOptions): Promise<numbe
   const unreadNote = () => printErr(`${unread.length} dataset line(s) could not be read and were not evaluated (${unread.slice(0, 5).join(", ")}${unread.length > 5 ? ", …" : ""}); fix them and run again (exit 1).\n`);
   if (options.samples > 1 && !options.temperature) logger.warn("--samples > 1 with greedy decoding (--temperature 0) repeats the same answer; set --temperature");
 
+  // Code items are graded by running them in the sandbox; it is checked before anything is written or loaded.
+  const codeTasks = codeTasksOf(datasets);
+  const codeGrader = codeTasks.size > 0 ? await ExecutionGrader.create() : undefined;
   const resultsPath = join(options.out, "results.jsonl");
   checkReportFiles(options.out);
   const results = await ResultsFile.open(resultsPath, settingsOf(options, datasets.some((d) => d.items.some((i) => i.code))));
@@ -106,9 +109,6 @@ export async function runEvalCommand(options: EvalCommandOptions): Promise<numbe
     const [probe] = await graders[0].gradeAll([{ response: "\\boxed{1}", gold: "1" }]);
     if (!probe.correct) throw new RelayError("grader-failed", `The math-verify helper does not grade \\boxed{1} as 1${probe.error ? `: ${probe.error}` : ""}.`);
   }
-  // Code items are graded by running them in the sandbox; it is checked here, before any model loads.
-  const codeTasks = codeTasksOf(datasets);
-  const codeGrader = codeTasks.size > 0 ? await ExecutionGrader.create() : undefined;
   if (options.reportOnly) {
     // Every answer already made into this --out, graded now: one report of several runs; runs
     // of other settings (another student) beside them with --also, their conditions labelled.

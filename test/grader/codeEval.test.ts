@@ -125,6 +125,21 @@ describe("code sets through relay eval", () => {
     assert.deepEqual(own.map((v) => [v.correct, v.exactMatch]), some.map(() => [true, true]));
   });
 
+  it("relay eval without bwrap names it, and writes and loads nothing", async () => {
+    const { execFile } = await import("node:child_process");
+    const { promisify } = await import("node:util");
+    const { existsSync } = await import("node:fs");
+    const main = new URL("../../src/cli/main.ts", import.meta.url).pathname;
+    const out = join(dir, "no-bwrap");
+    const args = ["--import", "tsx", main, "eval", "--data", "humaneval", "--limit", "1", "--student", "/nonexistent.gguf", "--conditions", "student-only", "--out", out];
+    await assert.rejects(promisify(execFile)(process.execPath, args, { env: { ...process.env, PATH: "/nonexistent" } }), (e: { code: number; stderr: string }) => {
+      assert.equal(e.code, 1);
+      assert.match(e.stderr, /needs `bwrap` \(Debian package bubblewrap\)[\s\S]*scripts\/sandbox-setup\.sh/);
+      return true;
+    });
+    assert.equal(existsSync(out), false);
+  });
+
   it("code items without a code grader are an error, not a silent zero", async () => {
     const results = await ResultsFile.open(join(dir, "none", "results.jsonl"), { student: "scripted" });
     const student = scriptedStudent(() => "    return 1\n", []);
