@@ -104,6 +104,6 @@ describe("code items and prompts", () => {
     assert.match(f.user, /```python\nfrom typing import List[\s\S]*"""\n```$/);
     assert.equal(f.completion, undefined);
     const l = codePrompt({ ...task, kind: "line", prompt: "A", suffix: "B" });
-    assert.deepEqual(l.completion, { prefix: "A", suffix: "B" });
+    assert.deepEqual(l, { user: "A", completion: { prefix: "A", suffix: "B" } });
   });
 });
