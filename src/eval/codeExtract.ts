@@ -20,13 +20,6 @@ function fencedBlocks(text: string): string[] {
 const indentOf = (line: string) => /^[ \t]*/.exec(line)?.[0].length ?? 0;
 const isBlank = (line: string) => line.trim() === "";
 
-/** Removes the indentation all non-blank lines share. */
-export function dedent(code: string): string {
-  const lines = code.split("\n");
-  const common = Math.min(...lines.filter((l) => !isBlank(l)).map(indentOf));
-  return Number.isFinite(common) && common > 0 ? lines.map((l) => l.slice(Math.min(common, indentOf(l)))).join("\n") : code;
-}
-
 /** Top-level statements kept in a definition: imports, functions, classes, decorators, assignments. */
 const KEEP = /^(?:import\s|from\s|def\s|async\s+def\s|class\s|@|[A-Za-z_][A-Za-z0-9_]*(?:\s*,\s*[A-Za-z_][A-Za-z0-9_]*)*\s*(?::[^=]*)?=(?!=))/;
 
@@ -48,9 +41,11 @@ export function extractFunctionCompletion(text: string, task: CodeTask): string 
   const code = blocks.find((b) => defines.test(b)) ?? blocks[0] ?? text;
   const at = defines.exec(code);
   if (at) {
-    // The whole function again: from the imports before it (if any) on.
-    const before = code.slice(0, at.index).split("\n").filter((l) => /^\s*(?:import|from)\s/.test(l));
-    return "\n" + keepDefinitions(dedent([...before, code.slice(at.index)].join("\n"))) + "\n";
+    // The whole function again, with what the code defines around it (imports, helpers); code
+    // at the def's indentation is taken to column 0, and less indented text (prose) is left out.
+    const indent = indentOf(at[0]);
+    const lines = code.split("\n").flatMap((l) => (isBlank(l) ? [""] : indentOf(l) >= indent ? [l.slice(indent)] : []));
+    return "\n" + keepDefinitions(lines.join("\n")) + "\n";
   }
   return bodyOf(code);
 }

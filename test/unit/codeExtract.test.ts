@@ -34,6 +34,10 @@ describe("function answers", () => {
     assert.ok(passes(programOf(task, completion)));
   });
 
+  it("a helper the answer defines before the function is kept", () => {
+    assert.ok(passesWith("```python\nimport math\n\ndef triple_half(x):\n    return math.floor(x * 2)\n\ndef double_all(xs):\n    return [triple_half(x) for x in xs]\n\nprint(double_all([1]))\n```"));
+  });
+
   it("the block that defines the function, not an earlier usage example", () => {
     const answer = "Usage:\n```\n>>> double_all([1])\n```\n```python\ndef double_all(xs):\n    return [2 * x for x in xs]\n```";
     assert.ok(passesWith(answer));
