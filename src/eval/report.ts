@@ -40,6 +40,8 @@ export interface CellSummary {
   judgedAccuracy: number | null;
   /** Wrong answers still without a verdict. */
   judgePending: number;
+  /** Single-line infill: answers whose line is the masked one, whitespace normalized; null elsewhere. */
+  exactMatch: number | null;
   noAnswer: number;
   /** Teacher tokens / all generated tokens, pooled over the answers. */
   callRatio: number;
@@ -76,6 +78,8 @@ export interface AverageRow {
 export interface DatasetSummary {
   name: string;
   items: number;
+  /** Code items, graded by running their tests. */
+  code: boolean;
   repaired: number;
   flagged: number;
   skipped: number;
@@ -130,7 +134,7 @@ export function buildReport(input: ReportInput): EvalReport {
     cells: shown,
     averages: averages(shown),
     calibrations: input.calibrations,
-    datasets: input.datasets.map((d) => ({ name: d.name, items: d.items.length, ...issueCounts(d.issues) })),
+    datasets: input.datasets.map((d) => ({ name: d.name, items: d.items.length, code: d.items.some(isCodeItem), ...issueCounts(d.issues) })),
     judgeModel: input.judgeModel ?? null,
     pricing: input.pricing ?? null,
     complete: input.complete ?? true,
@@ -163,6 +167,7 @@ function summarize(cell: SweepCell, rows: ResultLine[], input: ReportInput, judg
     accuracyCi95: wilsonInterval(correct, rows.length),
     judgedAccuracy: judged ? sum((r) => (r.correct || verdict(r) === true ? 1 : 0)) / n : null,
     judgePending: judged ? sum((r) => (!r.correct && verdict(r) === undefined ? 1 : 0)) : 0,
+    exactMatch: rows.length > 0 && rows.every((r) => r.exactMatch !== undefined) ? sum((r) => (r.exactMatch ? 1 : 0)) / n : null,
     noAnswer: sum((r) => (r.extracted === null ? 1 : 0)),
     callRatio: generated === 0 ? 0 : teacher / generated,
     callsPerAnswer: sum((r) => r.stats.calls) / n,
@@ -205,8 +210,11 @@ function compareGraders(input: ReportInput, counting: GraderRun, other: GraderRu
       if (a.correct === b.correct) agreeing++;
       else cmp.disagreements.push({ dataset: r.dataset, condition: cell.condition, index: r.index, sample: r.sample, gold: r.gold, extracted: [a.extracted, b.extracted], correct: [a.correct, b.correct] });
     }
-    cmp.cells.push({ dataset: cell.dataset, condition: cell.condition, answers: rows.length, accuracy: [right[0] / rows.length, right[1] / rows.length], agreeing });
-    cmp.answers += rows.length;
+    // Code cells are graded by running them, by one grader: nothing to compare.
+    const compared = rows.filter((r) => counting.verdicts.has(r.key) && other.verdicts.has(r.key)).length;
+    if (compared === 0) continue;
+    cmp.cells.push({ dataset: cell.dataset, condition: cell.condition, answers: compared, accuracy: [right[0] / compared, right[1] / compared], agreeing });
+    cmp.answers += compared;
     cmp.agreeing += agreeing;
   }
   return cmp;
@@ -234,10 +242,15 @@ function averages(cells: CellSummary[]): AverageRow[] {
   });
 }
 
-function issueCounts(issues: DataIssue[]): Omit<DatasetSummary, "name" | "items"> {
+const isCodeItem = (item: unknown) => typeof item === "object" && item !== null && (item as { code?: unknown }).code !== undefined;
+
+function issueCounts(issues: DataIssue[]): Omit<DatasetSummary, "name" | "items" | "code"> {
   const lines = (action: DataIssue["action"]) => new Set(issues.filter((i) => i.action === action).map((i) => i.line)).size;
   return { repaired: lines("repaired"), flagged: lines("flagged"), skipped: lines("skipped") };
 }
+
+const CODE_NOTE =
+  " Code sets (humaneval, humaneval-line): accuracy is pass@1 — the item's tests, run with the answer's code in a sandbox (its own process, no network; time, memory, process and file limits), pass (one greedy answer per item; with --samples k the mean over the k answers, an estimate of pass@1). Exact match (infill): the answer's line is the masked line, whitespace normalized.";
 
 const pct = (x: number) => `${(x * 100).toFixed(2)}%`;
 const int = (x: number) => Math.round(x).toLocaleString("en-US");
@@ -257,7 +270,8 @@ export function cellLabel(c: CellSummary): string {
 
 export function reportMarkdown(report: EvalReport): string {
   const judged = report.judgeModel !== null || report.cells.some((c) => c.judgedAccuracy !== null);
-  const head = ["dataset", "condition", "answers", "accuracy", "95% CI", ...(judged ? ["judged"] : []), "call ratio", "gap recovered", "calls/answer", "teacher in/answer (cached)", "teacher in", "teacher out", "est. cost", "cost/answer", "wall time/answer"];
+  const exact = report.cells.some((c) => c.exactMatch !== null);
+  const head = ["dataset", "condition", "answers", "accuracy", "95% CI", ...(judged ? ["judged"] : []), ...(exact ? ["exact match"] : []), "call ratio", "gap recovered", "calls/answer", "teacher in/answer (cached)", "teacher in", "teacher out", "est. cost", "cost/answer", "wall time/answer"];
   const align = ["---", "---", ...head.slice(2).map(() => "---:")];
   const row = (cells: string[]) => `| ${cells.join(" | ")} |`;
   const judgedCell = (c: { judgedAccuracy: number | null }, pending = 0) => (judged ? [c.judgedAccuracy === null ? "–" : pct(c.judgedAccuracy) + (pending ? ` (${pending} pending)` : "")] : []);
@@ -266,7 +280,8 @@ export function reportMarkdown(report: EvalReport): string {
   lines.push(row(head), row(align));
   for (const c of report.cells) {
     const perAnswer = `${int(c.teacherTokensInPerAnswer)} (${int(c.teacherCachedTokensInPerAnswer)})`;
-    lines.push(row([c.dataset, cellLabel(c), `${c.items}×${c.samples}`, pct(c.accuracy), ciText(c.accuracyCi95), ...judgedCell(c, c.judgePending), pct(c.callRatio), gapText(c.gapRecovered), c.callsPerAnswer.toFixed(2), perAnswer, int(c.teacherTokensIn), int(c.teacherTokensOut), usd(c.costUsd), usd(c.costPerAnswerUsd), secs(c.meanLatencyMs)]));
+    const exactCell = exact ? [c.exactMatch === null ? "–" : pct(c.exactMatch)] : [];
+    lines.push(row([c.dataset, cellLabel(c), `${c.items}×${c.samples}`, pct(c.accuracy), ciText(c.accuracyCi95), ...judgedCell(c, c.judgePending), ...exactCell, pct(c.callRatio), gapText(c.gapRecovered), c.callsPerAnswer.toFixed(2), perAnswer, int(c.teacherTokensIn), int(c.teacherTokensOut), usd(c.costUsd), usd(c.costPerAnswerUsd), secs(c.meanLatencyMs)]));
   }
   if (report.averages.length > 0 && new Set(report.cells.map((c) => c.dataset)).size > 1) {
     lines.push("", "Average over datasets (each dataset weighs the same):", "");
@@ -309,6 +324,7 @@ export function reportMarkdown(report: EvalReport): string {
       ? "Accuracy: graded by Math-Verify 0.9.0 (the paper's grader; boxed answer first), averaged over all samples (avg@k)."
       : "Accuracy: the built-in grader (Math-Verify's extraction order: boxed answer first; numeric and symbolic equivalence), averaged over all samples (avg@k).") +
       (judged ? ` Judged: strictly correct, or judged equivalent by ${report.judgeModel ?? "the judge"}.` : "") +
+      (report.datasets.some((d) => d.code) ? CODE_NOTE : "") +
       " 95% CI: Wilson score interval of the strict accuracy over all answers (samples of one item are not independent, so with several samples it is too narrow)." +
       " Call ratio: teacher tokens / all generated tokens (student's tokenizer), pooled over answers." +
       " Gap recovered: (accuracy − student-only's) / (teacher-only's − student-only's) on the same dataset; – without both, or when the teacher is not better." +

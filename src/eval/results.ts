@@ -54,6 +54,8 @@ export interface ResultLine {
   gold: string;
   extracted: string | null;
   correct: boolean;
+  /** A single-line infill answer: its line equals the masked one (whitespace normalized). */
+  exactMatch?: boolean;
   text: string;
   stats: RowStats;
 }

@@ -1,12 +1,12 @@
 /**
  * The evaluation loop: every (condition, dataset, item, sample) is one relay with the math
- * prompt, graded strictly and appended to the results file as soon as it is done. Answers
+ * prompt (a code item's own, codePrompts.ts), graded strictly and appended to the results file as soon as it is done. Answers
  * already in the file are reused, so a rerun resumes where an interrupted one stopped.
  * A random router without a given p is calibrated per dataset to the measured call ratio of
  * a relay condition, so it runs after that condition. Once every answer is made, all of them
  * (new and reused) are graded in one batch by each grader asked for: the first one's verdicts
  * are the results (so a rerun regrades old answers with today's grader), the others' are kept
- * to compare.
+ * to compare. Code items are graded by running their tests in the sandbox (codeGrader.ts).
  */
 import { fnv1a } from "../core/hash.js";
 import { DEFAULT_LIMITS, runRelay, type RelayLimits } from "../core/controller.js";
@@ -15,7 +15,10 @@ import type { Logger } from "../core/logger.js";
 import { silentLogger } from "../core/logger.js";
 import type { Student, Teacher } from "../core/models.js";
 import { DEFAULT_POLICY_OPTIONS } from "../core/policies.js";
-import { mathPrompt } from "../core/prompts.js";
+import { mathPrompt, type TaskPrompt } from "../core/prompts.js";
+import { completionOf, type CodeGrader, type CodeVerdict } from "./codeGrader.js";
+import { codePrompt, LINE_MAX_TOKENS } from "./codePrompts.js";
+import type { CodeTask } from "./codeTask.js";
 import { isScored, needsTeacher, policyFor, randomProbabilityFor, withProbability, type Condition } from "./conditions.js";
 import type { Dataset, EvalItem } from "./datasets.js";
 import { builtinGrader } from "./createGrader.js";
@@ -59,6 +62,8 @@ export interface EvalRun {
   judge?: Judge;
   /** Graders of the finished answers; the first one's verdicts count (default: builtin). */
   graders?: Grader[];
+  /** Grades the code items' answers by running their tests (needed when a dataset has code items). */
+  codeGrader?: CodeGrader;
   signal?: AbortSignal;
   progress?: ProgressSink;
   logger?: Logger;
@@ -232,18 +237,19 @@ async function answer(run: EvalRun, task: Task): Promise<ResultLine | null> {
   const { condition, dataset, item, sample } = task;
   const seed = taskSeed(run.seed, dataset.name, item.index, sample);
   const result = await runRelay({
-    task: mathPrompt(item.question),
+    task: promptFor(item),
     student: run.student,
     teacher: needsTeacher(condition) ? run.teacher : undefined,
     policy: policyFor(condition, seed),
-    limits: run.limits,
+    limits: item.code?.kind === "line" ? { ...run.limits, maxTokens: Math.min(run.limits?.maxTokens ?? DEFAULT_LIMITS.maxTokens, LINE_MAX_TOKENS) } : run.limits,
     temperature: run.temperature,
     seed,
     signal: run.signal,
     logger: run.logger,
   });
   if (result.stats.stopReason === "aborted") return null;
-  const grade = gradeResponse(result.text, item.gold);
+  // A code answer is graded by running it, with the others after all answers are made.
+  const grade = item.code ? { extracted: completionOf(result.text, item.code).trim() || null, correct: false } : gradeResponse(result.text, item.gold);
   return {
     type: "result",
     key: task.key,
@@ -261,6 +267,18 @@ async function answer(run: EvalRun, task: Task): Promise<ResultLine | null> {
   };
 }
 
+/** The math prompt, or a code item's (codePrompts.ts). */
+export function promptFor(item: EvalItem): TaskPrompt {
+  return item.code ? codePrompt(item.code) : mathPrompt(item.question);
+}
+
+/** The code items of the datasets, by result row (dataset and item id). */
+export function codeTasksOf(datasets: readonly Dataset[]): Map<string, CodeTask> {
+  const tasks = new Map<string, CodeTask>();
+  for (const d of datasets) for (const item of d.items) if (item.code) tasks.set(`${d.name}|${item.id}`, item.code);
+  return tasks;
+}
+
 /**
  * Grades every planned answer with each grader, in one batch per grader. The first grader's
  * verdicts replace the rows' grades in memory (the results file keeps what was graded when the
@@ -268,13 +286,40 @@ async function answer(run: EvalRun, task: Task): Promise<ResultLine | null> {
  */
 async function gradeAnswers(run: EvalRun, planned: Task[], outcome: EvalOutcome, log: Logger): Promise<void> {
   const rows = [...new Set(planned.map((t) => t.key))].flatMap((key) => run.results.results.get(key) ?? []);
-  await gradeRows(rows, run.results, run.graders, outcome, log, run.signal);
+  const tasks = codeTasksOf([...new Set(planned.map((t) => t.dataset))]);
+  await gradeRows(rows, run.results, run.graders, outcome, log, run.signal, { grader: run.codeGrader, tasks });
 }
 
-/** Grades `rows` with each grader (see gradeAnswers); the first grader's verdicts go into `results`. */
-export async function gradeRows(rows: ResultLine[], results: ResultsFile, given: Grader[] | undefined, outcome: Pick<EvalOutcome, "graders" | "aborted">, log: Logger, signal?: AbortSignal): Promise<void> {
+/** The code items' grader and tasks (by `dataset|itemId`): their rows are graded by running them. */
+export interface CodeGrading {
+  grader?: CodeGrader;
+  tasks: ReadonlyMap<string, CodeTask>;
+}
+
+/**
+ * Grades `rows` with each grader (see gradeAnswers); the first grader's verdicts go into
+ * `results`. Rows of code items are graded by running them (`code`), once; their verdicts join
+ * the counting grader's and are not compared between graders.
+ */
+export async function gradeRows(rows: ResultLine[], results: ResultsFile, given: Grader[] | undefined, outcome: Pick<EvalOutcome, "graders" | "aborted">, log: Logger, signal?: AbortSignal, code?: CodeGrading): Promise<void> {
+  const taskOf = (r: ResultLine) => code?.tasks.get(`${r.dataset}|${r.itemId}`);
+  const codeRows = rows.filter((r) => taskOf(r));
+  let codeVerdicts: CodeVerdict[] = [];
+  if (codeRows.length > 0) {
+    if (!code?.grader) throw new RelayError("internal", "Code items to grade, but no code grader was given.");
+    try {
+      codeVerdicts = await code.grader.gradeAll(codeRows.map((r) => ({ response: r.text, gold: r.gold, task: taskOf(r) as CodeTask })), signal);
+    } catch (error) {
+      if (isAbortError(error) || signal?.aborted) {
+        outcome.aborted = true;
+        return;
+      }
+      throw error;
+    }
+  }
+  const mathRows = rows.filter((r) => !taskOf(r));
   const graders = given && given.length > 0 ? given : [builtinGrader];
-  const pairs = rows.map((r) => ({ response: r.text, gold: r.gold }));
+  const pairs = mathRows.map((r) => ({ response: r.text, gold: r.gold }));
   for (const grader of graders) {
     let verdicts: GraderVerdict[];
     try {
@@ -287,7 +332,7 @@ export async function gradeRows(rows: ResultLine[], results: ResultsFile, given:
       throw error;
     }
     const graded: GraderRun = { grader: grader.name, verdicts: new Map(), errors: 0 };
-    rows.forEach((row, i) => {
+    mathRows.forEach((row, i) => {
       graded.verdicts.set(row.key, verdicts[i]);
       if (verdicts[i].error) {
         graded.errors++;
@@ -297,10 +342,15 @@ export async function gradeRows(rows: ResultLine[], results: ResultsFile, given:
     outcome.graders.push(graded);
   }
   const counting = outcome.graders[0];
-  for (const row of rows) {
+  for (const row of mathRows) {
     const v = counting.verdicts.get(row.key) as GraderVerdict;
     results.results.set(row.key, { ...row, correct: v.correct, extracted: v.extracted });
   }
+  codeRows.forEach((row, i) => {
+    const v = codeVerdicts[i];
+    counting.verdicts.set(row.key, v);
+    results.results.set(row.key, { ...row, correct: v.correct, extracted: v.extracted, ...(v.exactMatch === undefined ? {} : { exactMatch: v.exactMatch }) });
+  });
 }
 
 /**
@@ -332,7 +382,8 @@ export function cellsOfResults(results: ResultsFile): { cells: Cell[]; rows: Res
 async function judgeWrong(run: EvalRun, judge: Judge, planned: Task[], outcome: EvalOutcome, log: Logger): Promise<void> {
   const todo = planned.filter((t) => {
     const row = run.results.results.get(t.key);
-    return row && !row.correct && !run.results.judgements.has(t.key);
+    // Code is graded by its tests; a judge has nothing to add.
+    return row && !row.correct && !t.item.code && !run.results.judgements.has(t.key);
   });
   run.progress?.add(todo.length);
   await pool(todo, run.concurrency, run.signal, async (task) => {

@@ -3,7 +3,7 @@ import { before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { join, resolve } from "node:path";
 import { repairControlChars } from "../../src/eval/controlChars.js";
-import { BENCHMARKS, BENCHMARK_NAMES, DATASET_NAMES, DEFAULT_DATA_DIR, GENERATED_SETS, describeIssues, loadDatasets, parseDataset, resolveDataset, type Dataset } from "../../src/eval/datasets.js";
+import { BENCHMARKS, BENCHMARK_NAMES, CODE_SETS, DATASET_NAMES, DEFAULT_DATA_DIR, GENERATED_SETS, describeIssues, loadDatasets, parseDataset, resolveDataset, type Dataset } from "../../src/eval/datasets.js";
 import { answersMatch } from "../../src/eval/grade.js";
 import { numericValue, symbolicallyEqual } from "../../src/eval/mathEngine.js";
 import { normalizeAnswer, parseNumber } from "../../src/eval/normalize.js";
@@ -144,12 +144,35 @@ describe("JSONL shapes", () => {
 
   test("the generated arith set is named apart from the benchmarks, with its 200 integer answers", async () => {
     assert.deepEqual(GENERATED_SETS, { arith: 200 });
-    assert.deepEqual(DATASET_NAMES, [...BENCHMARK_NAMES, "arith"]);
+    assert.deepEqual(DATASET_NAMES, [...BENCHMARK_NAMES, "arith", "humaneval", "humaneval-line"]);
     assert.ok(!(BENCHMARK_NAMES as string[]).includes("arith"));
     const [arith] = await loadDatasets(["arith"]);
     assert.equal(arith.items.length, 200);
     assert.equal(arith.issues.length, 0);
     for (const item of arith.items) assert.match(item.gold, /^\d+$/);
+  });
+
+  test("the code sets load as code items: HumanEval's 164 functions, 1,033 masked lines", async () => {
+    const [humaneval, lines] = await loadDatasets(["humaneval", "humaneval-line"]);
+    assert.equal(humaneval.items.length, CODE_SETS.humaneval);
+    assert.equal(lines.items.length, CODE_SETS["humaneval-line"]);
+    assert.equal(humaneval.issues.length + lines.issues.length, 0);
+    const first = humaneval.items[0];
+    assert.equal(first.code?.kind, "function");
+    assert.equal(first.code?.entryPoint, "has_close_elements");
+    assert.equal(first.question, first.code?.prompt);
+    assert.match(first.gold, /^ {4}for idx, elem in enumerate\(numbers\):/);
+    for (const item of lines.items) {
+      assert.equal(item.code?.kind, "line");
+      assert.ok(item.gold.trim().length > 0 && !item.gold.includes("\n"));
+    }
+    assert.equal(new Set(lines.items.map((i) => i.id)).size, lines.items.length, "item ids collide");
+  });
+
+  test("a code record without its solution is reported, not dropped silently", () => {
+    const { items, issues } = parseDataset("mine", JSON.stringify({ prompt: "def f():\n", test: "def check(c): pass", entry_point: "f" }));
+    assert.equal(items.length, 0);
+    assert.deepEqual(issues.map((i) => [i.field, i.action]), [["canonical_solution", "skipped"]]);
   });
 });
 

@@ -63,6 +63,44 @@ describe("buildReport: two graders on the same answers", () => {
   });
 });
 
+describe("buildReport: code sets", () => {
+  test("exact match is a column for infill cells only; code cells stay out of the graders' comparison; the note says pass@1", () => {
+    const math = row("d1", "learned", 0, 0, true, {});
+    const line = { ...row("lines", "learned", 0, 0, true, {}), exactMatch: false };
+    const line2 = { ...row("lines", "learned", 1, 0, false, {}), exactMatch: true };
+    const fn = row("fns", "learned", 0, 0, true, {});
+    const rows = [math, line, line2, fn];
+    const counting = new Map(rows.map((r) => [r.key, { correct: r.correct, extracted: "x" }]));
+    const report = buildReport({
+      cells: ["d1", "lines", "fns"].map((dataset) => ({ dataset, condition: "learned", signature: "learned" })),
+      rows,
+      judgements: new Map(),
+      calibrations: [],
+      datasets: [
+        { name: "d1", items: [{}], issues: [] },
+        { name: "lines", items: [{ code: {} }, { code: {} }], issues: [] },
+        { name: "fns", items: [{ code: {} }], issues: [] },
+      ],
+      graders: [
+        { grader: "math-verify", verdicts: counting, errors: 0 },
+        { grader: "builtin", verdicts: new Map([[math.key, { correct: true, extracted: "x" }]]), errors: 0 },
+      ],
+    });
+    assert.deepEqual(report.cells.map((c) => [c.dataset, c.exactMatch]), [["d1", null], ["lines", 0.5], ["fns", null]]);
+    assert.deepEqual(report.graderComparison?.cells.map((c) => c.dataset), ["d1"]);
+    assert.deepEqual(report.datasets.map((d) => d.code), [false, true, true]);
+    const md = reportMarkdown(report);
+    assert.match(md, /\| exact match \|/);
+    assert.match(md, /\| lines \| learned \| 2×1 \| 50\.00% \| [^|]+ \| 50\.00% \|/);
+    assert.match(md, /Code sets \(humaneval, humaneval-line\): accuracy is pass@1/);
+  });
+
+  test("a math-only report has neither the column nor the note", () => {
+    const report = buildReport({ cells: [{ dataset: "d1", condition: "learned", signature: "learned" }], rows: [row("d1", "learned", 0, 0, true, {})], judgements: new Map(), calibrations: [], datasets: [{ name: "d1", items: [{}], issues: [] }] });
+    assert.doesNotMatch(reportMarkdown(report), /exact match|pass@1/);
+  });
+});
+
 describe("buildReport", () => {
   // learned on "d1": 2 items × 2 samples; on "d2": 1 item × 1 sample.
   const rows = [
@@ -105,8 +143,8 @@ describe("buildReport", () => {
     assert.equal(d1.judgedAccuracy, null);
     assert.equal(report.cells[1].ignoredCalls, 2);
     assert.deepEqual(report.datasets, [
-      { name: "d1", items: 2, repaired: 0, flagged: 0, skipped: 0 },
-      { name: "d2", items: 1, repaired: 1, flagged: 0, skipped: 0 },
+      { name: "d1", items: 2, code: false, repaired: 0, flagged: 0, skipped: 0 },
+      { name: "d2", items: 1, code: false, repaired: 1, flagged: 0, skipped: 0 },
     ]);
   });
 
