@@ -50,7 +50,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   const provenance = own(new Provenance());
   own(new InlineStatus(student, inlineModel));
   const explain = own(new ExplainStep(chat));
-  own(vscode.languages.registerInlineCompletionItemProvider({ pattern: "**" }, new RelayInlineProvider(relay, log)));
+  own(vscode.languages.registerInlineCompletionItemProvider({ pattern: "**" }, own(new RelayInlineProvider(relay, log))));
   // Kept alive while hidden: an answer streaming into a hidden panel is not lost (webview/README.md).
   own(vscode.window.registerWebviewViewProvider(ChatViewProvider.viewId, chat, { webviewOptions: { retainContextWhenHidden: true } }));
   // VS Code's own chat: @relay (1.90+), and Relay as a model of the model picker and vscode.lm
