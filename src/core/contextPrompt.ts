@@ -6,6 +6,7 @@
  * chunks as plain text before the prefix, each under a comment line naming its file.
  */
 import type { ContextChunk } from "./contextChunks.js";
+import type { TaskPrompt } from "./prompts.js";
 
 /** What a completion carries besides its prefix and suffix. */
 export interface CompletionContext {
@@ -48,4 +49,10 @@ export function plainContext(context: CompletionContext | undefined): string {
 /** A code completion as plain text: its context, then the code before the cursor (what a teacher continues). */
 export function completionText(completion: { prefix: string; context?: CompletionContext }): string {
   return plainContext(completion.context) + completion.prefix;
+}
+
+/** The task of a code completion: chat-style teachers read `user`, so it carries the context too. */
+export function completionTask(prefix: string, suffix: string, context: CompletionContext | undefined): TaskPrompt {
+  const completion = context ? { prefix, suffix, context } : { prefix, suffix };
+  return { user: completionText(completion), completion };
 }

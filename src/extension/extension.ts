@@ -14,6 +14,7 @@ import { ConfigProblems } from "./config.js";
 import { budgetNumbers } from "../core/budgetStatus.js";
 import { ExplainStep } from "./explainStep.js";
 import { openSettings } from "./fixActions.js";
+import { InlineContextService } from "./inlineContext.js";
 import { RelayInlineProvider } from "./inlineProvider.js";
 import { InlineModelService } from "./inlineModelService.js";
 import { InlineStatus } from "./inlineStatus.js";
@@ -50,7 +51,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   const provenance = own(new Provenance());
   own(new InlineStatus(student, inlineModel));
   const explain = own(new ExplainStep(chat));
-  own(vscode.languages.registerInlineCompletionItemProvider({ pattern: "**" }, own(new RelayInlineProvider(relay, log))));
+  own(vscode.languages.registerInlineCompletionItemProvider({ pattern: "**" }, own(new RelayInlineProvider(relay, own(new InlineContextService(log)), log))));
   // Kept alive while hidden: an answer streaming into a hidden panel is not lost (webview/README.md).
   own(vscode.window.registerWebviewViewProvider(ChatViewProvider.viewId, chat, { webviewOptions: { retainContextWhenHidden: true } }));
   // VS Code's own chat: @relay (1.90+), and Relay as a model of the model picker and vscode.lm

@@ -13,7 +13,10 @@ import { CompletionCache, DEFAULT_INLINE_CONTEXT, inlineContext, joinCompletion,
 import { errorMessage } from "../core/errors.js";
 import type { Logger } from "../core/logger.js";
 import { teacherRangesOf } from "../core/provenance.js";
+import { completionTask } from "../core/contextPrompt.js";
+import type { TaskPrompt } from "../core/prompts.js";
 import { readConfig } from "./config.js";
+import type { InlineContextService } from "./inlineContext.js";
 import { HelpMarker } from "./helpMarker.js";
 import type { RelayService } from "./relayService.js";
 
@@ -48,6 +51,7 @@ export class RelayInlineProvider implements vscode.InlineCompletionItemProvider,
 
   constructor(
     private readonly relay: RelayService,
+    private readonly context: InlineContextService,
     private readonly log: Logger,
   ) {}
 
@@ -90,12 +94,26 @@ export class RelayInlineProvider implements vscode.InlineCompletionItemProvider,
     // Typed through a run still going: served from it, no new run.
     if (this.running?.job.running) return this.fromRunning(this.running.job, prefix, suffix, multiline, style, settings.predictTimeoutMs, token, document, position, offset);
 
+    // Repository context is gathered while the debounce runs.
+    const countTokens = this.relay.inlineTokenCounter();
+    const repo = countTokens
+      ? this.context.contextFor({
+          document,
+          position,
+          fromLine: document.positionAt(offset - prefix.length).line,
+          toLine: document.positionAt(offset + suffix.length).line,
+          budgetTokens: settings.contextTokens,
+          countTokens,
+        })
+      : undefined;
     if (context.triggerKind === vscode.InlineCompletionTriggerKind.Automatic) {
       await sleep(settings.debounceMs);
       if (token.isCancellationRequested) return undefined;
     }
     const started = Date.now();
-    const run = this.start({ prefix, suffix, multiline, style, scope, maxTokens: settings.maxTokens, teacher: settings.teacher, caps: { promptMs: settings.promptTimeoutMs, predictMs: settings.predictTimeoutMs }, editor, position, document });
+    const task = completionTask(prefix, suffix, await repo);
+    if (token.isCancellationRequested) return undefined;
+    const run = this.start({ task, prefix, suffix, multiline, style, scope, maxTokens: settings.maxTokens, teacher: settings.teacher, caps: { promptMs: settings.promptTimeoutMs, predictMs: settings.predictTimeoutMs }, editor, position, document });
     const shown = await run.job.shown;
     if (token.isCancellationRequested) return undefined;
     if (shown.because === "line" || shown.because === "end") {
@@ -128,6 +146,7 @@ export class RelayInlineProvider implements vscode.InlineCompletionItemProvider,
    * moved since, ghost text is asked for again so the cache serves the whole of it.
    */
   private start(r: {
+    task: TaskPrompt;
     prefix: string;
     suffix: string;
     multiline: boolean;
@@ -151,7 +170,7 @@ export class RelayInlineProvider implements vscode.InlineCompletionItemProvider,
     const entry = (async (): Promise<CachedCompletion | undefined> => {
       try {
         const result = await this.relay.runInline({
-          task: { user: r.prefix, completion: { prefix: r.prefix, suffix: r.suffix } },
+          task: r.task,
           signal: controller.signal,
           maxTokens: r.maxTokens,
           allowTeacher: r.teacher,

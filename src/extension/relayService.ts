@@ -46,6 +46,12 @@ export class RelayService {
     return serving && `${serving.model.path.split(/[\\/]/).pop()} (${serving.role === "inline" ? "inline model" : "the student"})`;
   }
 
+  /** Counts tokens as the model that writes ghost text does (undefined while none is loaded). */
+  inlineTokenCounter(): ((text: string) => number) | undefined {
+    const serving = this.inline.serving();
+    return serving && ((text) => serving.model.countTokens(text));
+  }
+
   /** Runs the job, loading the student first if needed. */
   async run(job: RelayJob): Promise<RelayResult> {
     const result = await this.student.use<RelayResult>({ signal: job.signal, settled: (r) => r.released }, (use) => this.relay(job, use));
