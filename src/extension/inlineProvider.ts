@@ -61,12 +61,67 @@ export class RelayInlineProvider implements vscode.InlineCompletionItemProvider,
     context: vscode.InlineCompletionContext,
     token: vscode.CancellationToken,
   ): Promise<vscode.InlineCompletionItem[] | undefined> {
+    const at = this.at(document, position);
+    if (!at) return undefined;
+    const { settings, offset, prefix, suffix, scope } = at;
+    const cached = this.cache.get(prefix, suffix);
+    if (cached) return this.items(document, position, offset, cached);
+
+    const editor = vscode.window.visibleTextEditors.find((e) => e.document === document);
+    const style = indentStyle(document, editor);
+    const multiline = wantsMultiline(prefix, suffix);
+    // Typed through a run still going: served from it, no new run.
+    if (this.running?.job.running) return this.fromRunning(this.running.job, prefix, suffix, multiline, style, settings.predictTimeoutMs, token, document, position, offset);
+
+    // Repository context is gathered while the debounce runs.
+    const repo = this.repoContext(document, position, at);
+    if (context.triggerKind === vscode.InlineCompletionTriggerKind.Automatic) {
+      await sleep(settings.debounceMs);
+      if (token.isCancellationRequested) return undefined;
+    }
+    const started = Date.now();
+    const task = completionTask(prefix, suffix, await repo);
+    if (token.isCancellationRequested) return undefined;
+    const run = this.start({ task, prefix, suffix, multiline, style, scope, maxTokens: settings.maxTokens, teacher: settings.teacher, caps: { promptMs: settings.promptTimeoutMs, predictMs: settings.predictTimeoutMs }, editor, position, document, ahead: false });
+    const shown = await run.job.shown;
+    if (token.isCancellationRequested) return undefined;
+    if (shown.because === "line" || shown.because === "end") {
+      // The whole completion (with the teacher's ranges) once the run has settled.
+      const entry = await run.entry;
+      return entry && !token.isCancellationRequested ? this.items(document, position, offset, entry) : undefined;
+    }
+    this.log.info(`inline completion: ${shown.because} after ${Date.now() - started} ms; ${shown.text ? "showing what was generated" : "nothing yet"}, the rest goes on in the background`);
+    const text = joinCompletion(prefix, trimCompletion(shown.text, multiline, suffix), style);
+    return text.trim() ? this.items(document, position, offset, { text, teacher: [] }) : undefined;
+  }
+
+  /**
+   * After a suggestion is accepted, the next one is computed ahead (llama.vscode's "future
+   * suggestion") into the cache; it shows when ready if the cursor has not moved. Typing
+   * something else stops it like any run the typing leaves behind.
+   */
+  async accepted(document: vscode.TextDocument, position: vscode.Position): Promise<void> {
+    const at = this.at(document, position);
+    if (!at || this.cache.get(at.prefix, at.suffix) || this.running) return;
+    const { settings, prefix, suffix, scope } = at;
+    const editor = vscode.window.visibleTextEditors.find((e) => e.document === document);
+    const task = completionTask(prefix, suffix, await this.repoContext(document, position, at));
+    if (this.running || document.version !== at.version) return;
+    const multiline = wantsMultiline(prefix, suffix);
+    const caps = { promptMs: 0, predictMs: 0 }; // nobody waits on it
+    this.start({ task, prefix, suffix, multiline, style: indentStyle(document, editor), scope, maxTokens: settings.maxTokens, teacher: settings.teacher, caps, editor, position, document, ahead: true });
+  }
+
+  /**
+   * The request at a position: settings, the bounded window around the cursor (this runs on
+   * every keystroke), the cache's scope; undefined where no ghost text is wanted or no model is
+   * loaded. A background run this position disagrees with is stopped: it holds the model.
+   */
+  private at(document: vscode.TextDocument, position: vscode.Position) {
     if (NOT_CODE_SCHEMES.has(document.uri.scheme)) return undefined;
     const settings = readConfig().inline;
     if (!settings.enabled) return undefined;
     if (!settings.languages.includes("*") && !settings.languages.includes(document.languageId)) return undefined;
-
-    // Read only the bounded window around the cursor (this runs on every keystroke).
     const offset = document.offsetAt(position);
     const { maxPrefixChars, maxSuffixChars } = DEFAULT_INLINE_CONTEXT;
     const before = document.getText(new vscode.Range(document.positionAt(Math.max(0, offset - maxPrefixChars - 1)), position));
@@ -82,55 +137,30 @@ export class RelayInlineProvider implements vscode.InlineCompletionItemProvider,
     }
     // Entries made by another model or under other settings are dropped, never served.
     this.cache.useScope(scope);
-    // A background run the typing has left behind is stopped: it holds the model.
     const running = this.running;
     if (running && (running.scope !== scope || running.job.typedAgreeing(prefix, suffix) === undefined)) this.stop(running);
-    const cached = this.cache.get(prefix, suffix);
-    if (cached) return this.items(document, position, offset, cached);
+    return { settings, offset, prefix, suffix, scope, version: document.version };
+  }
 
-    const editor = vscode.window.visibleTextEditors.find((e) => e.document === document);
-    const style = indentStyle(document, editor);
-    const multiline = wantsMultiline(prefix, suffix);
-    // Typed through a run still going: served from it, no new run.
-    if (this.running?.job.running) return this.fromRunning(this.running.job, prefix, suffix, multiline, style, settings.predictTimeoutMs, token, document, position, offset);
-
-    // Repository context is gathered while the debounce runs.
+  /** Repository context for the window (none while no model can count its tokens). */
+  private repoContext(document: vscode.TextDocument, position: vscode.Position, at: { settings: { contextTokens: number }; offset: number; prefix: string; suffix: string }) {
     const countTokens = this.relay.inlineTokenCounter();
-    const repo = countTokens
-      ? this.context.contextFor({
-          document,
-          position,
-          fromLine: document.positionAt(offset - prefix.length).line,
-          toLine: document.positionAt(offset + suffix.length).line,
-          budgetTokens: settings.contextTokens,
-          countTokens,
-        })
-      : undefined;
-    if (context.triggerKind === vscode.InlineCompletionTriggerKind.Automatic) {
-      await sleep(settings.debounceMs);
-      if (token.isCancellationRequested) return undefined;
-    }
-    const started = Date.now();
-    const task = completionTask(prefix, suffix, await repo);
-    if (token.isCancellationRequested) return undefined;
-    const run = this.start({ task, prefix, suffix, multiline, style, scope, maxTokens: settings.maxTokens, teacher: settings.teacher, caps: { promptMs: settings.promptTimeoutMs, predictMs: settings.predictTimeoutMs }, editor, position, document });
-    const shown = await run.job.shown;
-    if (token.isCancellationRequested) return undefined;
-    if (shown.because === "line" || shown.because === "end") {
-      // The whole completion (with the teacher's ranges) once the run has settled.
-      const entry = await run.entry;
-      return entry && !token.isCancellationRequested ? this.items(document, position, offset, entry) : undefined;
-    }
-    this.log.info(`inline completion: ${shown.because} after ${Date.now() - started} ms; ${shown.text ? "showing what was generated" : "nothing yet"}, the rest goes on in the background`);
-    const text = joinCompletion(prefix, trimCompletion(shown.text, multiline, suffix), style);
-    return text.trim() ? this.items(document, position, offset, { text, teacher: [] }) : undefined;
+    if (!countTokens) return Promise.resolve(undefined);
+    return this.context.contextFor({
+      document,
+      position,
+      fromLine: document.positionAt(at.offset - at.prefix.length).line,
+      toLine: document.positionAt(at.offset + at.suffix.length).line,
+      budgetTokens: at.settings.contextTokens,
+      countTokens,
+    });
   }
 
   /** What a run still going has beyond what the user typed: waits up to the predict cap for more. */
   private async fromRunning(job: InlineJob, prefix: string, suffix: string, multiline: boolean, style: IndentStyle, waitMs: number, token: vscode.CancellationToken, document: vscode.TextDocument, position: vscode.Position, offset: number) {
     const typed = prefix.slice(job.prefix.length);
     const more = () => job.text.length > typed.length && (!multiline || job.text.includes("\n", typed.length + 1));
-    if (!more()) await Promise.race([job.ended, sleep(waitMs)]);
+    if (!more()) await (waitMs > 0 ? Promise.race([job.ended, sleep(waitMs)]) : job.ended);
     if (token.isCancellationRequested) return undefined;
     const cached = this.cache.get(prefix, suffix);
     if (cached) return this.items(document, position, offset, cached);
@@ -142,8 +172,9 @@ export class RelayInlineProvider implements vscode.InlineCompletionItemProvider,
 
   /**
    * Starts a run. `entry` settles with the completion as cached (undefined when there is none or
-   * it was stopped); when the first request could not show all of it and the cursor has not
-   * moved since, ghost text is asked for again so the cache serves the whole of it.
+   * it was stopped); when the first request could not show all of it (or nobody asked yet: a
+   * run `ahead`) and the cursor has not moved since, ghost text is asked for again so the cache
+   * serves the whole of it.
    */
   private start(r: {
     task: TaskPrompt;
@@ -158,6 +189,7 @@ export class RelayInlineProvider implements vscode.InlineCompletionItemProvider,
     editor: vscode.TextEditor | undefined;
     document: vscode.TextDocument;
     position: vscode.Position;
+    ahead: boolean;
   }): { job: InlineJob; entry: Promise<CachedCompletion | undefined> } {
     const job = new InlineJob(r.prefix, r.suffix, r.multiline, r.caps, schedule);
     const controller = new AbortController();
@@ -207,7 +239,7 @@ export class RelayInlineProvider implements vscode.InlineCompletionItemProvider,
       const capped = shown.because === "prompt-cap" || shown.because === "predict-cap";
       const active = vscode.window.activeTextEditor;
       const still = active?.document === r.document && r.document.version === version && active.selection.active.isEqual(r.position);
-      if (capped && made && still) void vscode.commands.executeCommand("editor.action.inlineSuggest.trigger");
+      if ((capped || r.ahead) && made && still) void vscode.commands.executeCommand("editor.action.inlineSuggest.trigger");
     });
     return { job, entry };
   }
@@ -222,7 +254,7 @@ export class RelayInlineProvider implements vscode.InlineCompletionItemProvider,
     const item = new vscode.InlineCompletionItem(entry.text, new vscode.Range(position, position), {
       title: "Relay: mark teacher text",
       command: "relay.inlineAccepted",
-      arguments: [document.uri.toString(), offset, entry.teacher],
+      arguments: [document.uri.toString(), offset, entry.teacher, entry.text.length],
     });
     return [item];
   }
