@@ -57,6 +57,8 @@ export const SETTING_DEFAULTS = {
   /** Time caps on ghost text (llama.vscode's defaults); 0 = none. The run goes on in the background. */
   "inline.promptTimeoutMs": 500,
   "inline.predictTimeoutMs": 500,
+  /** A teacher call from ghost text that misses this is stopped; the student's text is used. */
+  "inline.teacherTimeoutMs": 1500,
   /** Tokens of repository context (other files' chunks, definitions) per completion; 0 = none. */
   "inline.contextTokens": 1024,
   /** Globs of files never used as context, besides files.exclude and .gitignore. */

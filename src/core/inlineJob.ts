@@ -10,6 +10,12 @@
 /** Runs `fn` after `ms`; returns a function that cancels it. */
 export type Schedule = (ms: number, fn: () => void) => () => void;
 
+/** The product's schedule: real timers. */
+export const timers: Schedule = (ms, fn) => {
+  const timer = setTimeout(fn, ms);
+  return () => clearTimeout(timer);
+};
+
 /** 0 = no cap. */
 export interface InlineCaps {
   /** From the request to the first generated text. */

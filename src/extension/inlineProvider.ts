@@ -8,7 +8,7 @@
  * off. Only a student that is loaded already is used: a keystroke never starts a model load.
  */
 import * as vscode from "vscode";
-import { cutAtBoundary, InlineJob, type Schedule } from "../core/inlineJob.js";
+import { cutAtBoundary, InlineJob, timers } from "../core/inlineJob.js";
 import { CompletionCache, DEFAULT_INLINE_CONTEXT, inlineContext, joinCompletion, joinOffsets, trimCompletion, wantsMultiline, type CachedCompletion, type IndentStyle } from "../core/inline.js";
 import { errorMessage } from "../core/errors.js";
 import type { Logger } from "../core/logger.js";
@@ -37,11 +37,6 @@ interface Running {
   /** Stopped because the user went elsewhere: its text is not cached. */
   stopped: boolean;
 }
-
-const schedule: Schedule = (ms, fn) => {
-  const timer = setTimeout(fn, ms);
-  return () => clearTimeout(timer);
-};
 
 export class RelayInlineProvider implements vscode.InlineCompletionItemProvider, vscode.Disposable {
   private readonly cache = new CompletionCache(250);
@@ -82,7 +77,7 @@ export class RelayInlineProvider implements vscode.InlineCompletionItemProvider,
     const started = Date.now();
     const task = completionTask(prefix, suffix, await repo);
     if (token.isCancellationRequested) return undefined;
-    const run = this.start({ task, prefix, suffix, multiline, style, scope, maxTokens: settings.maxTokens, teacher: settings.teacher, caps: { promptMs: settings.promptTimeoutMs, predictMs: settings.predictTimeoutMs }, editor, position, document, ahead: false });
+    const run = this.start({ task, prefix, suffix, multiline, style, scope, maxTokens: settings.maxTokens, teacher: settings.teacher, teacherTimeoutMs: settings.teacherTimeoutMs, caps: { promptMs: settings.promptTimeoutMs, predictMs: settings.predictTimeoutMs }, editor, position, document, ahead: false });
     const shown = await run.job.shown;
     if (token.isCancellationRequested) return undefined;
     if (shown.because === "line" || shown.because === "end") {
@@ -109,7 +104,7 @@ export class RelayInlineProvider implements vscode.InlineCompletionItemProvider,
     if (this.running || document.version !== at.version) return;
     const multiline = wantsMultiline(prefix, suffix);
     const caps = { promptMs: 0, predictMs: 0 }; // nobody waits on it
-    this.start({ task, prefix, suffix, multiline, style: indentStyle(document, editor), scope, maxTokens: settings.maxTokens, teacher: settings.teacher, caps, editor, position, document, ahead: true });
+    this.start({ task, prefix, suffix, multiline, style: indentStyle(document, editor), scope, maxTokens: settings.maxTokens, teacher: settings.teacher, teacherTimeoutMs: settings.teacherTimeoutMs, caps, editor, position, document, ahead: true });
   }
 
   /**
@@ -185,13 +180,14 @@ export class RelayInlineProvider implements vscode.InlineCompletionItemProvider,
     scope: string;
     maxTokens: number;
     teacher: boolean;
+    teacherTimeoutMs: number;
     caps: { promptMs: number; predictMs: number };
     editor: vscode.TextEditor | undefined;
     document: vscode.TextDocument;
     position: vscode.Position;
     ahead: boolean;
   }): { job: InlineJob; entry: Promise<CachedCompletion | undefined> } {
-    const job = new InlineJob(r.prefix, r.suffix, r.multiline, r.caps, schedule);
+    const job = new InlineJob(r.prefix, r.suffix, r.multiline, r.caps, timers);
     const controller = new AbortController();
     const running: Running = { job, controller, scope: r.scope, stopped: false };
     this.running = running;
@@ -206,6 +202,7 @@ export class RelayInlineProvider implements vscode.InlineCompletionItemProvider,
           signal: controller.signal,
           maxTokens: r.maxTokens,
           allowTeacher: r.teacher,
+          teacherTimeoutMs: r.teacherTimeoutMs,
           onEvent: (event) => {
             marker?.onEvent(event);
             // One line is enough for a single-line completion: stop generating.

@@ -5,6 +5,8 @@ import type { Logger } from "../core/logger.js";
 import type { TaskPrompt } from "../core/prompts.js";
 import type { BudgetService } from "./budgetService.js";
 import type { RoutingService } from "./routingService.js";
+import { capTeacher } from "../core/teacherCap.js";
+import { timers } from "../core/inlineJob.js";
 import { readConfig } from "./config.js";
 import { configuredRelayOptions } from "./relayOptions.js";
 import type { InlineModelService } from "./inlineModelService.js";
@@ -18,6 +20,8 @@ export interface RelayJob {
   maxTokens?: number;
   /** false: never ask the teacher for this job. */
   allowTeacher?: boolean;
+  /** A latency cap on each teacher call (ghost text): a call that misses it fails, the student goes on. */
+  teacherTimeoutMs?: number;
 }
 
 export class RelayService {
@@ -70,7 +74,8 @@ export class RelayService {
   private async relay(job: RelayJob, { student, signal, tagMemory }: StudentUse): Promise<RelayResult> {
     const config = readConfig();
     if (job.allowTeacher !== false) await this.teacher.prepare();
-    const teacher = job.allowTeacher === false ? undefined : this.teacher.current();
+    const current = job.allowTeacher === false ? undefined : this.teacher.current();
+    const teacher = current && job.teacherTimeoutMs ? capTeacher(current, job.teacherTimeoutMs, timers) : current;
     const chosen = await this.routing.policy(config, student, tagMemory ?? this.student.tagMemory);
     const result = await runRelay({
       task: job.task,

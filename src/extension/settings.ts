@@ -72,6 +72,7 @@ export const SETTING_SCHEMAS = {
   "inline.teacher": z.boolean(),
   "inline.promptTimeoutMs": int().min(0),
   "inline.predictTimeoutMs": int().min(0),
+  "inline.teacherTimeoutMs": int().min(100),
   "inline.contextTokens": int().min(0),
   "inline.exclude": z.array(z.string().trim().min(1)),
 } as const;
@@ -108,6 +109,8 @@ export const SPEND_RULES: { [K in SettingKey]?: (workspace: SettingValues[K], us
   "inline.enabled": onlyIfUserAllows,
   "inline.teacher": onlyIfUserAllows,
   "inline.maxTokens": atMost,
+  // A longer wait lets more inline calls run to their end.
+  "inline.teacherTimeoutMs": atMost,
   // A shorter debounce asks more often.
   "inline.debounceMs": (ws, user) => ws >= user,
   // More context is more code sent along with a teacher call.
@@ -155,6 +158,8 @@ export interface RelayConfig {
     /** Time caps (0 = none): request → first text, first text → what is shown. */
     promptTimeoutMs: number;
     predictTimeoutMs: number;
+    /** A teacher call from ghost text that misses this is stopped (the student's text is used). */
+    teacherTimeoutMs: number;
     /** Repository context per completion, in tokens (0 = none). */
     contextTokens: number;
     /** Globs of files never used as context (besides files.exclude and .gitignore). */
@@ -295,6 +300,7 @@ function toConfig(v: SettingValues): RelayConfig {
       teacher: v["inline.teacher"],
       promptTimeoutMs: v["inline.promptTimeoutMs"],
       predictTimeoutMs: v["inline.predictTimeoutMs"],
+      teacherTimeoutMs: v["inline.teacherTimeoutMs"],
       contextTokens: v["inline.contextTokens"],
       exclude: v["inline.exclude"],
     },

@@ -93,6 +93,7 @@ const EDITOR_ONLY: SettingDefaultKey[] = [
   "inline.maxTokens",
   "inline.promptTimeoutMs",
   "inline.predictTimeoutMs",
+  "inline.teacherTimeoutMs",
   "inline.contextTokens",
   "inline.exclude",
 ];
