@@ -92,8 +92,9 @@ export class RelayInlineProvider implements vscode.InlineCompletionItemProvider,
 
   /**
    * After a suggestion is accepted, the next one is computed ahead (llama.vscode's "future
-   * suggestion") into the cache; it shows when ready if the cursor has not moved. Typing
-   * something else stops it like any run the typing leaves behind.
+   * suggestion") into the cache, by the model alone (the teacher is never asked for text nobody
+   * has asked for yet); it shows when ready if the cursor has not moved. Typing something else
+   * stops it like any run the typing leaves behind.
    */
   async accepted(document: vscode.TextDocument, position: vscode.Position): Promise<void> {
     const at = this.at(document, position);
@@ -104,7 +105,8 @@ export class RelayInlineProvider implements vscode.InlineCompletionItemProvider,
     if (this.running || document.version !== at.version) return;
     const multiline = wantsMultiline(prefix, suffix);
     const caps = { promptMs: 0, predictMs: 0 }; // nobody waits on it
-    this.start({ task, prefix, suffix, multiline, style: indentStyle(document, editor), scope, maxTokens: settings.maxTokens, teacher: settings.teacher, teacherTimeoutMs: settings.teacherTimeoutMs, caps, editor, position, document, ahead: true });
+    // Never the teacher for a suggestion nobody asked for yet: no hidden spending.
+    this.start({ task, prefix, suffix, multiline, style: indentStyle(document, editor), scope, maxTokens: settings.maxTokens, teacher: false, teacherTimeoutMs: settings.teacherTimeoutMs, caps, editor, position, document, ahead: true });
   }
 
   /**
@@ -191,8 +193,8 @@ export class RelayInlineProvider implements vscode.InlineCompletionItemProvider,
     const controller = new AbortController();
     const running: Running = { job, controller, scope: r.scope, stopped: false };
     this.running = running;
+    // Kept while the run goes on: a teacher asked in the background is still shown at the cursor.
     const marker = r.editor ? new HelpMarker(r.editor, r.position) : undefined;
-    void job.shown.then(() => marker?.dispose());
     const version = r.document.version;
     const started = Date.now();
     const entry = (async (): Promise<CachedCompletion | undefined> => {
