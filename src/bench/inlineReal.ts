@@ -19,7 +19,7 @@ import { chunkAround, type ContextChunk } from "../core/contextChunks.js";
 import { completionTask, type CompletionContext } from "../core/contextPrompt.js";
 import { selectContext } from "../core/contextSelect.js";
 import { DEFAULT_MODEL_CONTEXT, SETTING_DEFAULTS } from "../core/defaults.js";
-import { CompletionCache, inlineContext, trimCompletion, wantsMultiline } from "../core/inline.js";
+import { CompletionCache, DEFAULT_INLINE_CONTEXT, inlineContext, trimCompletion, wantsMultiline, type InlineContextOptions } from "../core/inline.js";
 import { InlineJob, timers, type ShownBecause } from "../core/inlineJob.js";
 import { createPolicy } from "../core/policies.js";
 import { readRealModels } from "../io/realModels.js";
@@ -69,7 +69,8 @@ interface Sample {
   text: string;
 }
 
-export async function runInlineReal(env: BenchEnv): Promise<InlineRealResult> {
+/** `window`: the prefix/suffix bounds (default: the provider's), to see what the suffix costs. */
+export async function runInlineReal(env: BenchEnv, window: InlineContextOptions = DEFAULT_INLINE_CONTEXT): Promise<InlineRealResult> {
   const models = readRealModels();
   const root = repoRoot();
   const caps = { promptMs: SETTING_DEFAULTS["inline.promptTimeoutMs"], predictMs: SETTING_DEFAULTS["inline.predictTimeoutMs"] };
@@ -136,7 +137,7 @@ export async function runInlineReal(env: BenchEnv): Promise<InlineRealResult> {
         // Request 0 warms the prompt: not measured.
         for (let r = 0; r <= requestsPerLine; r++) {
           const typed = indent + line.slice(indent.length, indent.length + r * CHARS_PER_REQUEST);
-          const { prefix, suffix } = inlineContext(before + typed, line.slice(typed.length) + after);
+          const { prefix, suffix } = inlineContext(before + typed, line.slice(typed.length) + after, window);
           const sample = await request(prefix, suffix, which === "plain" ? undefined : context);
           if (r > 0) samples[which].push(sample);
           if (which === "plain") {
