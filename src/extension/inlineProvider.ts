@@ -189,6 +189,8 @@ export class RelayInlineProvider implements vscode.InlineCompletionItemProvider,
     position: vscode.Position;
     ahead: boolean;
   }): { job: InlineJob; entry: Promise<CachedCompletion | undefined> } {
+    // One run at a time: an earlier one still holding the model gives way.
+    if (this.running) this.stop(this.running);
     const job = new InlineJob(r.prefix, r.suffix, r.multiline, r.caps, timers);
     const controller = new AbortController();
     const running: Running = { job, controller, scope: r.scope, stopped: false };
