@@ -50,3 +50,16 @@ function overlapsWindow(chunk: ContextChunk, window: { fromLine: number; toLine:
   const last = chunk.line + chunk.text.split("\n").length - 1;
   return chunk.line <= window.toLine && last >= window.fromLine;
 }
+
+/** Budgets move in steps this large, so the chosen context (and the model's cached prompt) stays put while the user types. */
+const BUDGET_STEP = 128;
+
+/**
+ * The context budget for one completion: the setting, but never more than the model's context
+ * has room for beside the window around the cursor and the completion itself (a prompt the
+ * context cannot hold is refused by the model), rounded down to a step.
+ */
+export function contextBudget(setting: number, room: { contextSize: number; windowTokens: number; maxTokens: number }): number {
+  const free = room.contextSize - room.windowTokens - room.maxTokens - 2 * HEADER_TOKENS;
+  return Math.max(0, Math.min(setting, Math.floor(free / BUDGET_STEP) * BUDGET_STEP));
+}

@@ -14,6 +14,7 @@ import { errorMessage } from "../core/errors.js";
 import type { Logger } from "../core/logger.js";
 import { teacherRangesOf } from "../core/provenance.js";
 import { completionTask } from "../core/contextPrompt.js";
+import { contextBudget } from "../core/contextSelect.js";
 import type { TaskPrompt } from "../core/prompts.js";
 import { readConfig } from "./config.js";
 import type { InlineContextService } from "./inlineContext.js";
@@ -140,16 +141,17 @@ export class RelayInlineProvider implements vscode.InlineCompletionItemProvider,
   }
 
   /** Repository context for the window (none while no model can count its tokens). */
-  private repoContext(document: vscode.TextDocument, position: vscode.Position, at: { settings: { contextTokens: number }; offset: number; prefix: string; suffix: string }) {
-    const countTokens = this.relay.inlineTokenCounter();
-    if (!countTokens) return Promise.resolve(undefined);
+  private repoContext(document: vscode.TextDocument, position: vscode.Position, at: { settings: { contextTokens: number; maxTokens: number }; offset: number; prefix: string; suffix: string }) {
+    const tokens = this.relay.inlineTokens();
+    if (!tokens || at.settings.contextTokens === 0) return Promise.resolve(undefined);
+    const windowTokens = tokens.count(at.prefix) + tokens.count(at.suffix);
     return this.context.contextFor({
       document,
       position,
       fromLine: document.positionAt(at.offset - at.prefix.length).line,
       toLine: document.positionAt(at.offset + at.suffix.length).line,
-      budgetTokens: at.settings.contextTokens,
-      countTokens,
+      budgetTokens: contextBudget(at.settings.contextTokens, { contextSize: tokens.contextSize, windowTokens, maxTokens: at.settings.maxTokens }),
+      countTokens: tokens.count,
     });
   }
 

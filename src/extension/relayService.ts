@@ -50,10 +50,10 @@ export class RelayService {
     return serving && `${serving.model.path.split(/[\\/]/).pop()} (${serving.role === "inline" ? "inline model" : "the student"})`;
   }
 
-  /** Counts tokens as the model that writes ghost text does (undefined while none is loaded). */
-  inlineTokenCounter(): ((text: string) => number) | undefined {
+  /** The model that writes ghost text: its tokenizer and context size (undefined while none is loaded). */
+  inlineTokens(): { count: (text: string) => number; contextSize: number } | undefined {
     const serving = this.inline.serving();
-    return serving && ((text) => serving.model.countTokens(text));
+    return serving && { count: (text) => serving.model.countTokens(text), contextSize: serving.model.context.contextSize };
   }
 
   /** Runs the job, loading the student first if needed. */

@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { ChunkRing, chunkAround, type ContextChunk } from "../../src/core/contextChunks.js";
 import { contextAllowed, gitignoreDirs, insideWorkspace, type ContextRules } from "../../src/core/contextRules.js";
 import { completionText, plainContext, repoContextPieces } from "../../src/core/contextPrompt.js";
-import { selectContext } from "../../src/core/contextSelect.js";
+import { contextBudget, selectContext } from "../../src/core/contextSelect.js";
 import { globMatches } from "../../src/core/glob.js";
 import { seededRandom } from "../../src/core/random.js";
 
@@ -158,4 +158,13 @@ test("prompt formats: Qwen2.5-Coder's repository format, and plain text under co
   assert.equal(completionText({ prefix: "print(", context }), "# geo.py\ndef area(r):\n    return 3.14 * r * r\n\n# main.py\nprint(");
   assert.equal(completionText({ prefix: "print(" }), "print(", "no context: the prefix alone");
   assert.match(plainContext({ ...context, name: "main.ts" }), /^\/\/ geo\.py\n/);
+});
+
+test("the budget is the setting, never more than the model's context has room for, in steps", () => {
+  assert.equal(contextBudget(1024, { contextSize: 8192, windowTokens: 2200, maxTokens: 64 }), 1024);
+  // 4096 − 3300 − 64 − 16 = 716 free: 640 in steps of 128.
+  assert.equal(contextBudget(1024, { contextSize: 4096, windowTokens: 3300, maxTokens: 64 }), 640);
+  assert.equal(contextBudget(1024, { contextSize: 4096, windowTokens: 3310, maxTokens: 64 }), 640, "a few more typed tokens do not move it");
+  assert.equal(contextBudget(1024, { contextSize: 512, windowTokens: 500, maxTokens: 64 }), 0, "no room: no context");
+  assert.equal(contextBudget(0, { contextSize: 8192, windowTokens: 10, maxTokens: 64 }), 0);
 });
