@@ -16,6 +16,7 @@ import type { TaskPrompt } from "../core/prompts.js";
 import type { LlamaStudent } from "../student/llamaStudent.js";
 import { reuseCachedPrefix } from "../llama/prefix.js";
 import { loadStudent, now, since, type BenchEnv } from "./env.js";
+import type { InlineRealResult } from "./inlineReal.js";
 import { codeOfLength, pseudoCode } from "./prompts.js";
 import { pairedRatio, ratio, round, roundSummary, summarize, type Summary } from "./stats.js";
 
@@ -97,6 +98,9 @@ export interface InlineLatencyResult {
   /** relay / raw: median of per-request ratios, and ratio of the p95s. */
   ratioMedian: number;
   ratioP95: number;
+  /** The real inline model under the default caps (src/bench/inlineReal.ts), or why it did not run. */
+  real?: InlineRealResult;
+  realError?: string;
 }
 
 export async function runInlineLatency(env: BenchEnv, makeCore?: (student: LlamaStudent) => InlineCore): Promise<InlineLatencyResult> {

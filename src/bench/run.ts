@@ -14,6 +14,7 @@ import { runThreads, threadsChild, type ThreadsChildSpec } from "./threads.js";
 import { selfCommand, writeChildResult, type ChildCommand } from "./child.js";
 import type { BenchEnv } from "./env.js";
 import { runInlineLatency } from "./inlineLatency.js";
+import { runInlineReal } from "./inlineReal.js";
 import { machineInfo, sampleLoad } from "./machine.js";
 import { benchModelDir, ensureBenchModel, repoRoot, STUDENT_0_6B, STUDENT_QUICK, TEACHER_TINY, type BenchModel } from "./models.js";
 import { runOverhead } from "./overhead.js";
@@ -57,7 +58,17 @@ export interface BenchOptions {
 const RUNNERS: Record<BenchName, (env: BenchEnv) => Promise<unknown>> = {
   overhead: runOverhead,
   relay: runRelayCost,
-  inline: (env) => runInlineLatency(env),
+  inline: async (env) => {
+    const result = await runInlineLatency(env);
+    // The real inline model too, when scripts/real-models.sh has installed it (the reason otherwise).
+    try {
+      result.real = await runInlineReal(env);
+    } catch (error) {
+      result.realError = errorMessage(error);
+      env.progress(`  inline (real) not run: ${result.realError}`);
+    }
+    return result;
+  },
   memory: runMemory,
   threads: runThreads,
   real: runReal,

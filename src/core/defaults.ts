@@ -54,6 +54,15 @@ export const SETTING_DEFAULTS = {
   "inline.languages": ["*"],
   "inline.debounceMs": 300,
   "inline.maxTokens": 64,
+  /** Time caps on ghost text (llama.vscode's defaults); 0 = none. The run goes on in the background. */
+  "inline.promptTimeoutMs": 500,
+  "inline.predictTimeoutMs": 500,
+  /** A teacher call from ghost text that misses this is stopped; the student's text is used. */
+  "inline.teacherTimeoutMs": 1500,
+  /** Tokens of repository context (other files' chunks, definitions) per completion; 0 = none. */
+  "inline.contextTokens": 1024,
+  /** Globs of files never used as context, besides files.exclude and .gitignore. */
+  "inline.exclude": [] as readonly string[],
 } as const;
 
 export type SettingDefaultKey = keyof typeof SETTING_DEFAULTS;

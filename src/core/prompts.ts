@@ -1,4 +1,5 @@
 /** Task prompts: what the user asked, before any chat template is applied. */
+import type { CompletionContext } from "./contextPrompt.js";
 
 export const MATH_SUFFIX = "Please reason step by step, and put your final answer within \\boxed{}.";
 
@@ -16,9 +17,10 @@ export interface TaskPrompt {
   user: string;
   /**
    * Code completion: continue `prefix` (infill with `suffix` when the student supports it)
-   * instead of answering `user` in chat form.
+   * instead of answering `user` in chat form; `context`: repository context (other files'
+   * chunks) in the model's repository format, or as plain text before the prefix.
    */
-  completion?: { prefix: string; suffix: string };
+  completion?: { prefix: string; suffix: string; context?: CompletionContext };
 }
 
 /** The user turn for a math problem, ending with the paper's instruction (added once). */

@@ -14,6 +14,7 @@ import { ConfigProblems, ConfigWatcher } from "./config.js";
 import { budgetNumbers } from "../core/budgetStatus.js";
 import { ExplainStep } from "./explainStep.js";
 import { openSettings } from "./fixActions.js";
+import { InlineContextService } from "./inlineContext.js";
 import { RelayInlineProvider } from "./inlineProvider.js";
 import { InlineModelService } from "./inlineModelService.js";
 import { InlineStatus } from "./inlineStatus.js";
@@ -56,7 +57,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   const provenance = own(new Provenance());
   own(new InlineStatus(student, inlineModel));
   const explain = own(new ExplainStep(chat));
-  own(vscode.languages.registerInlineCompletionItemProvider({ pattern: "**" }, new RelayInlineProvider(relay, log)));
+  const inlineProvider = own(new RelayInlineProvider(relay, own(new InlineContextService(log)), log));
+  own(vscode.languages.registerInlineCompletionItemProvider({ pattern: "**" }, inlineProvider));
   // Kept alive while hidden: an answer streaming into a hidden panel is not lost (webview/README.md).
   own(vscode.window.registerWebviewViewProvider(ChatViewProvider.viewId, chat, { webviewOptions: { retainContextWhenHidden: true } }));
   // VS Code's own chat: @relay (1.90+), and Relay as a model of the model picker and vscode.lm
@@ -95,9 +97,14 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     const done = await editor.edit((edit) => edit.replace(editor.selection, code));
     if (done) provenance.add(editor.document, offset, teacherRanges);
   });
-  command("relay.inlineAccepted", (uri: string, offset: number, ranges: TeacherRange[]) => {
+  command("relay.inlineAccepted", (uri: string, offset: number, ranges: TeacherRange[], length?: number) => {
     const document = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri);
-    if (document) provenance.add(document, offset, ranges);
+    if (!document) return;
+    provenance.add(document, offset, ranges);
+    // The next suggestion, computed ahead from where the accepted one ends (when the cursor is there).
+    const end = length === undefined ? undefined : document.positionAt(offset + length);
+    const editor = vscode.window.activeTextEditor;
+    if (end && editor?.document === document && editor.selection.active.isEqual(end)) void inlineProvider.accepted(document, end);
   });
   command("relay.clearTeacherMarks", () => provenance.clear());
   command("relay.toggleInline", async () => {

@@ -23,7 +23,7 @@ import { getSharedLlama } from "../llama/llama.js";
 import { estimateModelMemory, freeMemory } from "../llama/memory.js";
 import { findDownloaded, isRemoteModel, resolveModel } from "../llama/modelFile.js";
 import { LlamaStudent } from "../student/llamaStudent.js";
-import { readConfig } from "./config.js";
+import { onDidChangeConfig, readConfig } from "./config.js";
 import { offer, SHOW_LOG } from "./fixActions.js";
 import type { StudentService, StudentUse } from "./studentService.js";
 
@@ -56,8 +56,8 @@ export class InlineModelService implements vscode.Disposable {
   ) {
     this.subscriptions.push(
       this.changed,
-      vscode.workspace.onDidChangeConfiguration((e) => {
-        if (e.affectsConfiguration("relay.inline.model") || e.affectsConfiguration("relay.student")) {
+      onDidChangeConfig((change) => {
+        if (!change.trust && (change.affects("inline.model") || change.affects("student"))) {
           this.problem = undefined;
           void this.unload("settings changed").then(() => this.loadIfWanted());
           this.changed.fire();

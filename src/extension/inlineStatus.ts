@@ -6,7 +6,7 @@
  */
 import * as vscode from "vscode";
 import { modelDisplayName } from "../core/recommendedModel.js";
-import { readConfig } from "./config.js";
+import { onDidChangeConfig, readConfig } from "./config.js";
 import type { InlineModelService } from "./inlineModelService.js";
 import type { StudentService } from "./studentService.js";
 
@@ -28,7 +28,7 @@ export class InlineStatus implements vscode.Disposable {
     this.item.command = "relay.toggleInline";
     this.subscriptions.push(
       this.item,
-      vscode.workspace.onDidChangeConfiguration((e) => e.affectsConfiguration("relay.inline") && this.render()),
+      onDidChangeConfig((change) => change.affects("inline") && this.render()),
       student.onDidChange(() => this.render()),
       inlineModel.onDidChange(() => this.render()),
     );

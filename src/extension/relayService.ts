@@ -5,6 +5,8 @@ import type { Logger } from "../core/logger.js";
 import type { TaskPrompt } from "../core/prompts.js";
 import type { BudgetService } from "./budgetService.js";
 import type { RoutingService } from "./routingService.js";
+import { capTeacher } from "../core/teacherCap.js";
+import { timers } from "../core/inlineJob.js";
 import { readConfig } from "./config.js";
 import { configuredRelayOptions } from "./relayOptions.js";
 import type { InlineModelService } from "./inlineModelService.js";
@@ -18,6 +20,8 @@ export interface RelayJob {
   maxTokens?: number;
   /** false: never ask the teacher for this job. */
   allowTeacher?: boolean;
+  /** A latency cap on each teacher call (ghost text): a call that misses it fails, the student goes on. */
+  teacherTimeoutMs?: number;
 }
 
 export class RelayService {
@@ -46,6 +50,12 @@ export class RelayService {
     return serving && `${serving.model.path.split(/[\\/]/).pop()} (${serving.role === "inline" ? "inline model" : "the student"})`;
   }
 
+  /** The model that writes ghost text: its tokenizer and context size (undefined while none is loaded). */
+  inlineTokens(): { count: (text: string) => number; contextSize: number } | undefined {
+    const serving = this.inline.serving();
+    return serving && { count: (text) => serving.model.countTokens(text), contextSize: serving.model.context.contextSize };
+  }
+
   /** Runs the job, loading the student first if needed. */
   async run(job: RelayJob): Promise<RelayResult> {
     const result = await this.student.use<RelayResult>({ signal: job.signal, settled: (r) => r.released }, (use) => this.relay(job, use));
@@ -63,7 +73,8 @@ export class RelayService {
 
   private async relay(job: RelayJob, { student, signal, tagMemory }: StudentUse): Promise<RelayResult> {
     const config = readConfig();
-    const teacher = job.allowTeacher === false ? undefined : await this.teacher.forRequest();
+    const current = job.allowTeacher === false ? undefined : await this.teacher.forRequest();
+    const teacher = current && job.teacherTimeoutMs ? capTeacher(current, job.teacherTimeoutMs, timers) : current;
     const chosen = await this.routing.policy(config, student, tagMemory ?? this.student.tagMemory);
     const result = await runRelay({
       task: job.task,

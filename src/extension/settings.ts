@@ -70,6 +70,11 @@ export const SETTING_SCHEMAS = {
   "inline.debounceMs": int().min(0),
   "inline.maxTokens": int().min(1),
   "inline.teacher": z.boolean(),
+  "inline.promptTimeoutMs": int().min(0),
+  "inline.predictTimeoutMs": int().min(0),
+  "inline.teacherTimeoutMs": int().min(100),
+  "inline.contextTokens": int().min(0),
+  "inline.exclude": z.array(z.string().trim().min(1)),
 } as const;
 
 export type SettingKey = keyof typeof SETTING_SCHEMAS;
@@ -104,8 +109,14 @@ export const SPEND_RULES: { [K in SettingKey]?: (workspace: SettingValues[K], us
   "inline.enabled": onlyIfUserAllows,
   "inline.teacher": onlyIfUserAllows,
   "inline.maxTokens": atMost,
+  // A longer wait lets more inline calls run to their end.
+  "inline.teacherTimeoutMs": atMost,
   // A shorter debounce asks more often.
   "inline.debounceMs": (ws, user) => ws >= user,
+  // More context is more code sent along with a teacher call.
+  "inline.contextTokens": atMost,
+  // A workspace may add exclusions, never drop the user's.
+  "inline.exclude": (ws, user) => user.every((glob) => ws.includes(glob)),
   "inline.languages": (ws, user) => user.includes("*") || ws.every((l) => l !== "*" && user.includes(l)),
 };
 
@@ -137,7 +148,23 @@ export interface RelayConfig {
   };
   budget: { limit: number; period: BudgetPeriod };
   /** `model`: a separate model for ghost text ("" = the student). */
-  inline: { enabled: boolean; model: string; languages: string[]; debounceMs: number; maxTokens: number; teacher: boolean };
+  inline: {
+    enabled: boolean;
+    model: string;
+    languages: string[];
+    debounceMs: number;
+    maxTokens: number;
+    teacher: boolean;
+    /** Time caps (0 = none): request → first text, first text → what is shown. */
+    promptTimeoutMs: number;
+    predictTimeoutMs: number;
+    /** A teacher call from ghost text that misses this is stopped (the student's text is used). */
+    teacherTimeoutMs: number;
+    /** Repository context per completion, in tokens (0 = none). */
+    contextTokens: number;
+    /** Globs of files never used as context (besides files.exclude and .gitignore). */
+    exclude: string[];
+  };
 }
 
 /** The part of package.json read here. */
@@ -264,6 +291,18 @@ function toConfig(v: SettingValues): RelayConfig {
       outputPricePerMillion: v["teacher.outputPricePerMillion"],
     },
     budget: { limit: v["budget.limit"], period: v["budget.period"] },
-    inline: { enabled: v["inline.enabled"], model: v["inline.model"], languages: v["inline.languages"], debounceMs: v["inline.debounceMs"], maxTokens: v["inline.maxTokens"], teacher: v["inline.teacher"] },
+    inline: {
+      enabled: v["inline.enabled"],
+      model: v["inline.model"],
+      languages: v["inline.languages"],
+      debounceMs: v["inline.debounceMs"],
+      maxTokens: v["inline.maxTokens"],
+      teacher: v["inline.teacher"],
+      promptTimeoutMs: v["inline.promptTimeoutMs"],
+      predictTimeoutMs: v["inline.predictTimeoutMs"],
+      teacherTimeoutMs: v["inline.teacherTimeoutMs"],
+      contextTokens: v["inline.contextTokens"],
+      exclude: v["inline.exclude"],
+    },
   };
 }

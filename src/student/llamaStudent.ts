@@ -11,6 +11,7 @@ import type { Logger } from "../core/logger.js";
 import { silentLogger } from "../core/logger.js";
 import type { SessionOptions, Student, StudentSession, StudentStep } from "../core/models.js";
 import type { TaskPrompt } from "../core/prompts.js";
+import { completionText, plainContext, repoContextPieces, type CompletionContext } from "../core/contextPrompt.js";
 import type { ThoughtFormat } from "../core/thoughts.js";
 import type { DecodeSample, GovernorStep, ThreadGovernor } from "../core/threadGovernor.js";
 import { nodeLlamaCpp, type GpuSetting, type LlamaHandle } from "../llama/llama.js";
@@ -159,7 +160,7 @@ export class LlamaStudent implements Student {
   /** Prompt tokens: the chat template with the model's turn opened, or a code completion. */
   promptTokens(task: TaskPrompt): Token[] {
     this.assertLoaded();
-    if (task.completion) return this.completionTokens(task.completion.prefix, task.completion.suffix);
+    if (task.completion) return this.completionTokens(task.completion);
     return chatPromptTokens(this.model, this.chatWrapper, task);
   }
 
@@ -174,20 +175,54 @@ export class LlamaStudent implements Student {
     return { open, close, startsInside };
   }
 
-  /** Infill (prefix, suffix, middle) when the model supports it; plain continuation otherwise. */
-  private completionTokens(prefix: string, suffix: string): Token[] {
+  /**
+   * Infill (prefix, suffix, middle) when the model supports it; plain continuation otherwise.
+   * Repository context goes first: in the model's repository format when it has one, else as
+   * plain text before the prefix.
+   */
+  private completionTokens(completion: NonNullable<TaskPrompt["completion"]>): Token[] {
+    const { suffix, context } = completion;
     const bos = this.model.tokens.bos;
     const start = bos !== null && this.model.tokens.shouldPrependBosToken ? [bos] : [];
+    const repo = context && context.chunks.length > 0 ? this.repoTokens(context) : undefined;
+    const head = [...start, ...(repo ?? [])];
+    const prefix = repo ? completion.prefix : plainContext(context) + completion.prefix;
     const { infill } = this.model.tokens;
     if (suffix && infill.prefix != null && infill.suffix != null && infill.middle != null) {
-      return [...start, infill.prefix, ...this.tokenize(prefix), infill.suffix, ...this.tokenize(suffix), infill.middle];
+      return [...head, infill.prefix, ...this.tokenize(prefix), infill.suffix, ...this.tokenize(suffix), infill.middle];
     }
-    return [...start, ...this.tokenize(prefix)];
+    return [...head, ...this.tokenize(prefix)];
+  }
+
+  /** The context in the repository format (`<|repo_name|>`, `<|file_sep|>`), when the model has those tokens. */
+  private repoTokens(context: CompletionContext): Token[] | undefined {
+    const pieces = repoContextPieces(context);
+    const tokens: Token[] = [];
+    for (const piece of pieces) {
+      if ("text" in piece) tokens.push(...this.tokenize(piece.text));
+      else {
+        const special = this.specialToken(piece.special);
+        if (special === undefined) return undefined;
+        tokens.push(special);
+      }
+    }
+    return tokens;
+  }
+
+  private readonly specials = new Map<string, Token | undefined>();
+
+  /** The single token a special text like `<|file_sep|>` stands for in this model, if it has one. */
+  private specialToken(text: string): Token | undefined {
+    if (!this.specials.has(text)) {
+      const tokens = this.model.tokenize(text, true);
+      this.specials.set(text, tokens.length === 1 && this.model.detokenize(tokens, true) === text ? tokens[0] : undefined);
+    }
+    return this.specials.get(text);
   }
 
   renderPrompt(task: TaskPrompt): string {
-    // A completions teacher continues the code itself.
-    if (task.completion) return task.completion.prefix;
+    // A completions teacher continues the code itself, after the context as plain text.
+    if (task.completion) return completionText(task.completion);
     // A server adds its own BOS; everything else is sent as text, special tokens included.
     return chatPromptText(this.model, this.chatWrapper, task);
   }

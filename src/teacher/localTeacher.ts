@@ -4,6 +4,7 @@
  * relay costs the teacher O(new text), not O(context).
  */
 import type { ChatWrapper, LlamaContext, LlamaContextSequence, LlamaModel, Token } from "node-llama-cpp";
+import { completionText } from "../core/contextPrompt.js";
 import { RelayError, abortError, errorMessage, isAbortError } from "../core/errors.js";
 import type { Logger } from "../core/logger.js";
 import { silentLogger } from "../core/logger.js";
@@ -98,7 +99,7 @@ export class LocalTeacher implements Teacher {
 
   /** The task in this teacher's own chat format (a code completion: the code itself). */
   renderPrompt(task: TaskPrompt): string {
-    if (task.completion) return task.completion.prefix;
+    if (task.completion) return completionText(task.completion);
     return chatPromptText(this.llamaModel, this.chatWrapper, task);
   }
 

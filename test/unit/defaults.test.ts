@@ -91,6 +91,11 @@ const EDITOR_ONLY: SettingDefaultKey[] = [
   "inline.languages",
   "inline.debounceMs",
   "inline.maxTokens",
+  "inline.promptTimeoutMs",
+  "inline.predictTimeoutMs",
+  "inline.teacherTimeoutMs",
+  "inline.contextTokens",
+  "inline.exclude",
 ];
 
 test("package.json contributes exactly the table's settings, each with the table's default", () => {

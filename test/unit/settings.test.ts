@@ -18,7 +18,8 @@ const properties = manifest.contributes!.configuration!.properties!;
 
 /** Settings a workspace may set freely: they choose the local student, not the teacher's work. */
 /** Which models run here, and how: the workspace's choice (a model path is restricted in Restricted Mode). */
-const FREE_PER_WORKSPACE = ["student.model", "student.gpu", "student.threads", "student.contextSize", "inline.model"];
+/** Time caps only decide when ghost text shows: the run and its teacher calls are the same either way. */
+const FREE_PER_WORKSPACE = ["student.model", "student.gpu", "student.threads", "student.contextSize", "inline.model", "inline.promptTimeoutMs", "inline.predictTimeoutMs"];
 
 function resolve(layers: { user?: Record<string, unknown>; workspace?: Record<string, unknown> }, trusted = true) {
   const inspect = (setting: string): InspectedSetting => ({ globalValue: layers.user?.[setting], workspaceValue: layers.workspace?.[setting] });
@@ -215,4 +216,19 @@ test("relay.teacher.prefillWarming reaches the relay request: off by default, on
   const options = configuredRelayOptions(resolve({ user: { "relay.maxTokens": 300 } }).config, 40);
   assert.equal(options.limits.maxTokens, 40, "a job's own limit wins");
   assert.equal(configuredRelayOptions(resolve({ user: { "relay.maxTokens": 300 } }).config).limits.maxTokens, 300);
+});
+
+test("inline context: a workspace may add exclusions and lower the context, never drop the user's exclusions or raise it", () => {
+  const user = { "relay.inline.exclude": ["**/secrets/**"], "relay.inline.contextTokens": 512 };
+  const dropped = resolve({ user, workspace: { "relay.inline.exclude": ["**/*.env"], "relay.inline.contextTokens": 4096 } });
+  assert.deepEqual(dropped.config.inline.exclude, ["**/secrets/**"]);
+  assert.equal(dropped.config.inline.contextTokens, 512);
+  assert.deepEqual(dropped.problems.map((p) => p.setting).sort(), ["relay.inline.contextTokens", "relay.inline.exclude"]);
+  const added = resolve({ user, workspace: { "relay.inline.exclude": ["**/secrets/**", "**/*.env"], "relay.inline.contextTokens": 0 } });
+  assert.deepEqual(added.problems, []);
+  assert.deepEqual(added.config.inline.exclude, ["**/secrets/**", "**/*.env"]);
+  assert.equal(added.config.inline.contextTokens, 0);
+  const invalid = resolve({ user: { "relay.inline.exclude": [""], "relay.inline.promptTimeoutMs": -1 } });
+  assert.deepEqual(invalid.problems.map((p) => p.setting).sort(), ["relay.inline.exclude", "relay.inline.promptTimeoutMs"]);
+  assert.equal(invalid.config.inline.promptTimeoutMs, 500);
 });
