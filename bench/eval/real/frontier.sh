@@ -9,7 +9,7 @@
 # Resumable: rerun to finish. Phases in order of what matters most; the last writes the report
 # of everything in results.jsonl.
 #
-#   bench/eval/real/frontier.sh [phase...]      phases: arith gsm8k signals report (default: all)
+#   bench/eval/real/frontier.sh [phase...]      phases: arith gsm8k arith-ends signals report (default: all, in that order)
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)
 cd "$root"
@@ -25,13 +25,15 @@ eval_() {
     --grader math-verify --input-price 0.15 --cached-input-price 0.075 --output-price 0.60 \
     --out bench/eval/real --no-progress "$@"
 }
-phases=("${@:-arith gsm8k signals report}")
+phases=("${@:-arith gsm8k arith-ends signals report}")
 for phase in ${phases[*]}; do
   case $phase in
-    arith) eval_ --data arith --limit arith=150 --conditions student-only,teacher-only,router,random,confidence --calibrate-to router --sweep 2,5,10,20 ;;
+    # The points that decide the goal (shares 5% and 10%) first; the ends of the curve later.
+    arith) eval_ --data arith --limit arith=150 --conditions student-only,teacher-only,router,random,confidence --calibrate-to router --sweep 5,10 ;;
+    arith-ends) eval_ --data arith --limit arith=150 --conditions student-only,teacher-only,router,random,confidence --calibrate-to router --sweep 2,5,10,20 ;;
     gsm8k) eval_ --data gsm8k --limit gsm8k=60 --conditions student-only,teacher-only,router,random,confidence --calibrate-to router --sweep 5,10 ;;
     signals) eval_ --data arith --limit arith=150 --conditions entropy,margin,rolling-entropy,step-entropy --sweep 5,10 ;;
     report) eval_ --data arith,gsm8k --report-only ;;
-    *) echo "unknown phase $phase (arith gsm8k signals report)" >&2; exit 2 ;;
+    *) echo "unknown phase $phase (arith gsm8k arith-ends signals report)" >&2; exit 2 ;;
   esac
 done
