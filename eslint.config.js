@@ -4,11 +4,12 @@
 import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
-const SRC_FOLDERS = ["core", "protocol", "llama", "student", "teacher", "io", "gguf", "demo", "eval", "router", "bench", "cli", "extension"];
+const SRC_FOLDERS = ["core", "editor", "protocol", "llama", "student", "teacher", "io", "gguf", "demo", "eval", "router", "bench", "cli", "extension"];
 
 /** What each folder of src/ may import from its siblings; everything else is refused. */
 const LAYERS = {
   core: [],
+  editor: ["core"],
   protocol: ["core"],
   llama: ["core"],
   student: ["core", "llama"],
@@ -18,9 +19,10 @@ const LAYERS = {
   demo: ["core", "gguf"],
   eval: ["core"],
   router: ["core", "llama", "student", "teacher", "io", "eval"],
-  bench: ["core", "gguf", "llama", "student", "teacher", "io", "demo"],
+  bench: ["core", "editor", "gguf", "llama", "student", "teacher", "io", "demo"],
   cli: ["core", "protocol", "llama", "student", "teacher", "io", "gguf", "demo", "eval", "bench", "router"],
-  extension: ["core", "protocol", "llama", "student", "teacher", "io"],
+  // Never eval, router, bench, gguf or demo: tooling stays out of the VSIX.
+  extension: ["core", "editor", "protocol", "llama", "student", "teacher", "io"],
 };
 
 /** Pure code: no editor API, no native runtime, no I/O of its own. */
@@ -32,7 +34,7 @@ function layerRule(folder) {
     group: [`../${other}/*`, `../../${other}/*`, `**/src/${other}/*`],
     message: `src/${folder} must not import src/${other} (see docs/architecture.md, "Layers and import rules").`,
   }));
-  const paths = ["core", "protocol"].includes(folder)
+  const paths = ["core", "editor", "protocol"].includes(folder)
     ? PURE.map((name) => ({ name, message: `src/${folder} stays pure: no editor API, no native runtime, no I/O.` }))
     : folder === "extension"
       ? []

@@ -1,7 +1,7 @@
 /** What every benchmark gets: the models, the thread count, the scale, and a progress log. */
 import type { Logger } from "../core/logger.js";
 import { LlamaStudent } from "../student/llamaStudent.js";
-import type { BenchModel } from "./models.js";
+import type { BenchModel } from "./benchModels.js";
 
 export interface BenchEnv {
   /** Smaller model and fewer repetitions. */

@@ -14,7 +14,7 @@ import { runRelay } from "../core/controller.js";
 import { createPolicy } from "../core/policies.js";
 import type { TaskPrompt } from "../core/prompts.js";
 import type { LlamaStudent } from "../student/llamaStudent.js";
-import { reuseCachedPrefix } from "../llama/prefix.js";
+import { reuseCachedPrefix } from "../llama/prefixReuse.js";
 import { loadStudent, now, since, type BenchEnv } from "./env.js";
 import type { InlineRealResult } from "./inlineReal.js";
 import { codeOfLength, pseudoCode } from "./prompts.js";

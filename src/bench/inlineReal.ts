@@ -17,15 +17,15 @@ import { join } from "node:path";
 import { runRelay } from "../core/controller.js";
 import { chunkAround, type ContextChunk } from "../core/contextChunks.js";
 import { completionTask, type CompletionContext } from "../core/contextPrompt.js";
-import { selectContext } from "../core/contextSelect.js";
+import { selectContext } from "../editor/contextSelect.js";
 import { DEFAULT_MODEL_CONTEXT, SETTING_DEFAULTS } from "../core/defaults.js";
-import { CompletionCache, DEFAULT_INLINE_CONTEXT, inlineContext, trimCompletion, wantsMultiline, type InlineContextOptions } from "../core/inline.js";
-import { InlineJob, timers, type ShownBecause } from "../core/inlineJob.js";
+import { CompletionCache, DEFAULT_INLINE_CONTEXT, inlineContext, trimCompletion, wantsMultiline, type InlineContextOptions } from "../editor/inline.js";
+import { InlineJob, timers, type ShownBecause } from "../editor/inlineJob.js";
 import { createPolicy } from "../core/policies.js";
 import { readRealModels } from "../io/realModels.js";
 import { LlamaStudent } from "../student/llamaStudent.js";
 import { now, since, type BenchEnv } from "./env.js";
-import { repoRoot } from "./models.js";
+import { repoRoot } from "./benchModels.js";
 import { roundSummary, summarize, type Summary } from "./stats.js";
 
 /** Lines of controller.ts typed back in (each a real code line, at different places). */

@@ -14,7 +14,7 @@ import { LlamaStudent } from "../student/llamaStudent.js";
 import { runChild } from "./child.js";
 import { startCpuLoad, type CpuLoad } from "./cpuLoad.js";
 import type { BenchEnv } from "./env.js";
-import { repoRoot } from "./models.js";
+import { repoRoot } from "./benchModels.js";
 import { pseudoWords } from "./prompts.js";
 import { pairedRatio, ratio, round, roundSummary, summarize, type Summary } from "./stats.js";
 import { timedDecode, timedTokens } from "./timedDecode.js";

@@ -10,7 +10,7 @@ import { createPolicy } from "../core/policies.js";
 import type { TaskPrompt } from "../core/prompts.js";
 import type { Student } from "../core/models.js";
 import type { LlamaStudent } from "../student/llamaStudent.js";
-import { reuseCachedPrefix } from "../llama/prefix.js";
+import { reuseCachedPrefix } from "../llama/prefixReuse.js";
 import { loadStudent, now, since, type BenchEnv } from "./env.js";
 import { taskOfLength } from "./prompts.js";
 import { median, medianHalfWidth, pairedRatio, pairsNeeded, ratio, robustSd, roundSummary, summarize, type Summary } from "./stats.js";

@@ -18,7 +18,7 @@ import { OpenAITeacher } from "../teacher/openaiTeacher.js";
 import { now, since, type BenchEnv } from "./env.js";
 import { startLlamaServer, type LlamaServer } from "./llamaServer.js";
 import { MeteredStudent } from "./metered.js";
-import { repoRoot } from "./models.js";
+import { repoRoot } from "./benchModels.js";
 import { NaiveRestartStudent } from "./naiveStudent.js";
 import { plainGenerate, relayGenerate, type GenerationRun } from "./overhead.js";
 import { taskOfLength } from "./prompts.js";

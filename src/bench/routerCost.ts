@@ -15,7 +15,7 @@ import { parseRouter, type RouterFile } from "../core/routing/router.js";
 import { ensureRealModels } from "../io/realModels.js";
 import { LlamaStudent } from "../student/llamaStudent.js";
 import type { BenchEnv } from "./env.js";
-import { repoRoot } from "./models.js";
+import { repoRoot } from "./benchModels.js";
 import { pairedRatio, round, roundSummary, summarize, type Summary } from "./stats.js";
 
 export interface RouterCostResult {

@@ -16,7 +16,7 @@ import type { BenchEnv } from "./env.js";
 import { runInlineLatency } from "./inlineLatency.js";
 import { runInlineReal } from "./inlineReal.js";
 import { machineInfo, sampleLoad } from "./machine.js";
-import { benchModelDir, ensureBenchModel, repoRoot, STUDENT_0_6B, STUDENT_QUICK, TEACHER_TINY, type BenchModel } from "./models.js";
+import { benchModelDir, ensureBenchModel, repoRoot, STUDENT_0_6B, STUDENT_QUICK, TEACHER_TINY, type BenchModel } from "./benchModels.js";
 import { runOverhead } from "./overhead.js";
 import { runReal } from "./real.js";
 import { loadChild, runLoad, type LoadChildSpec } from "./load.js";

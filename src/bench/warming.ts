@@ -15,7 +15,7 @@ import { LlamaStudent } from "../student/llamaStudent.js";
 import { OpenAITeacher } from "../teacher/openaiTeacher.js";
 import type { BenchEnv } from "./env.js";
 import { startLlamaServer, type LlamaServer } from "./llamaServer.js";
-import { repoRoot } from "./models.js";
+import { repoRoot } from "./benchModels.js";
 import { taskOfLength } from "./prompts.js";
 import { periodicPolicy, RELAY_EVERY, RELAY_SPAN } from "./relayCost.js";
 import { ratio, round, roundSummary, summarize, type Summary } from "./stats.js";

@@ -13,7 +13,7 @@ import type { TaskPrompt } from "../core/prompts.js";
 import type { Span } from "../core/spans.js";
 import { parseFromWebview, type ChatTurn, type FromWebview, type SetupAction, type SetupView, type SpanView, type ToWebview } from "../protocol/chat.js";
 import { chatHistory } from "../protocol/chatContext.js";
-import { teacherRangesIn, type TeacherRange } from "../core/provenance.js";
+import { teacherRangesIn, type TeacherRange } from "../editor/teacherRanges.js";
 import { spentSentence } from "../core/budgetStatus.js";
 import { RECOMMENDED_STUDENT, RELAY_TRAINED_STUDENT, formatBytes, modelDisplayName } from "../core/recommendedModel.js";
 import { callTokens, type RelayStats } from "../core/spans.js";

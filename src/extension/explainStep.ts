@@ -1,6 +1,6 @@
 /** "Explain this step": the selection or current line, explained in the chat panel. */
 import * as vscode from "vscode";
-import { explainPrompt } from "../core/explain.js";
+import { explainPrompt } from "../editor/explain.js";
 import type { TaskPrompt } from "../core/prompts.js";
 import type { ChatViewProvider } from "./chatView.js";
 

@@ -5,7 +5,7 @@
  * the llama.cpp runtime).
  */
 import * as vscode from "vscode";
-import type { TeacherRange } from "../core/provenance.js";
+import type { TeacherRange } from "../editor/teacherRanges.js";
 import { disposeSharedLlama } from "../llama/llama.js";
 import { BudgetService } from "./budgetService.js";
 import { RelayChatParticipant } from "./chatParticipant.js";

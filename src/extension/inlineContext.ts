@@ -9,8 +9,8 @@
 import * as vscode from "vscode";
 import { ChunkRing, chunkAround, type ContextChunk } from "../core/contextChunks.js";
 import type { CompletionContext } from "../core/contextPrompt.js";
-import { contextAllowed, gitignoreDirs, insideWorkspace, type ContextRules } from "../core/contextRules.js";
-import { selectContext } from "../core/contextSelect.js";
+import { contextAllowed, gitignoreDirs, insideWorkspace, type ContextRules } from "../editor/contextRules.js";
+import { selectContext } from "../editor/contextSelect.js";
 import type { Logger } from "../core/logger.js";
 import { readConfig } from "./config.js";
 

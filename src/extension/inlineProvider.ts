@@ -8,13 +8,13 @@
  * off. Only a student that is loaded already is used: a keystroke never starts a model load.
  */
 import * as vscode from "vscode";
-import { cutAtBoundary, InlineJob, timers } from "../core/inlineJob.js";
-import { CompletionCache, DEFAULT_INLINE_CONTEXT, inlineContext, joinCompletion, joinOffsets, trimCompletion, wantsMultiline, type CachedCompletion, type IndentStyle } from "../core/inline.js";
+import { cutAtBoundary, InlineJob, timers } from "../editor/inlineJob.js";
+import { CompletionCache, DEFAULT_INLINE_CONTEXT, inlineContext, joinCompletion, joinOffsets, trimCompletion, wantsMultiline, type CachedCompletion, type IndentStyle } from "../editor/inline.js";
 import { errorMessage } from "../core/errors.js";
 import type { Logger } from "../core/logger.js";
-import { teacherRangesOf } from "../core/provenance.js";
+import { teacherRangesOf } from "../editor/teacherRanges.js";
 import { completionTask } from "../core/contextPrompt.js";
-import { contextBudget } from "../core/contextSelect.js";
+import { contextBudget } from "../editor/contextSelect.js";
 import type { TaskPrompt } from "../core/prompts.js";
 import { readConfig } from "./config.js";
 import type { InlineContextService } from "./inlineContext.js";

@@ -3,8 +3,8 @@
  * latency). Ranges follow edits, vanish with their text, survive saves, and can be cleared.
  */
 import * as vscode from "vscode";
-import type { TeacherRange } from "../core/provenance.js";
-import { RangeTracker } from "../core/rangeTracker.js";
+import type { TeacherRange } from "../editor/teacherRanges.js";
+import { RangeTracker } from "../editor/rangeTracker.js";
 
 type Info = Omit<TeacherRange, "start" | "end">;
 

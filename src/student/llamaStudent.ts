@@ -18,7 +18,7 @@ import { nodeLlamaCpp, type GpuSetting, type LlamaHandle } from "../llama/llama.
 import { loadLlamaModel, releaseLlamaModel, type LoadedLlamaModel } from "../llama/loadModel.js";
 import { meterTotal } from "../llama/meter.js";
 import type { ResolveOptions } from "../llama/modelFile.js";
-import { reuseCachedPrefix } from "../llama/prefix.js";
+import { reuseCachedPrefix } from "../llama/prefixReuse.js";
 import { SequencePool, poolDisposedError, type SequenceLease } from "../llama/sequencePool.js";
 import { AdaptiveThreads, FixedThreads, type ThreadPolicy } from "../llama/threadPolicy.js";
 import { chatPromptText, chatPromptTokens, thoughtMarkers, type ThoughtMarkers } from "../llama/chatFormat.js";

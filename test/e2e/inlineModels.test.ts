@@ -12,7 +12,7 @@ import { join } from "node:path";
 import { after, before, describe } from "node:test";
 import { useVSCode, waitUntil, type VSCode } from "./harness.js";
 import { askChat, chooseStudentFile, ghostText, loadStudent } from "./relayUi.js";
-import { HUGE_405B_LIKE, writeShapeOnlyModel } from "../../src/gguf/random.js";
+import { HUGE_405B_LIKE, writeShapeOnlyModel } from "../../src/gguf/randomWeights.js";
 import { realModels } from "../fixtures/real.js";
 import type { RealModels } from "../../src/io/realModels.js";
 

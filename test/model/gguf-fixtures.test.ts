@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import type { Llama, LlamaContext, LlamaModel, Token } from "node-llama-cpp";
 import { FIXTURE_DIR, ensureModel, fixtureName } from "../fixtures/gguf/cache.js";
-import { SMALL, writeRandomModel } from "../../src/gguf/random.js";
+import { SMALL, writeRandomModel } from "../../src/gguf/randomWeights.js";
 import { BOS_ID, EOS_ID, buildScriptedModel, writeScriptedModel, type ScriptedModelSpec } from "../../src/gguf/scripted.js";
 import { meta, toHalf, writeGguf } from "../../src/gguf/writer.js";
 

@@ -11,7 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { fitSentence, secondModelFits } from "../../src/core/memoryFit.js";
-import { HUGE_405B_LIKE, writeShapeOnlyModel } from "../../src/gguf/random.js";
+import { HUGE_405B_LIKE, writeShapeOnlyModel } from "../../src/gguf/randomWeights.js";
 import { getSharedLlama, type LlamaHandle } from "../../src/llama/llama.js";
 import { estimateModelMemory, freeMemory } from "../../src/llama/memory.js";
 import { checkGgufIntegrity } from "../../src/llama/loadModel.js";

@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { runRelay, type RelayEvent } from "../../src/core/controller.js";
-import { trimCompletion, wantsMultiline } from "../../src/core/inline.js";
+import { trimCompletion, wantsMultiline } from "../../src/editor/inline.js";
 import { createPolicy } from "../../src/core/policies.js";
 import type { Teacher, TeacherRequest } from "../../src/core/models.js";
 import { LlamaStudent } from "../../src/student/llamaStudent.js";

@@ -1,12 +1,12 @@
 /**
  * Inline completions with a real coder model: Qwen2.5-Coder-0.5B-Instruct as the inline student,
  * real fill-in-the-middle infill (its FIM tokens), through the inline provider's core path
- * (src/core/inline.ts: the bounded window, one line or a block, the cut) and the relay controller.
+ * (src/editor/inline.ts: the bounded window, one line or a block, the cut) and the relay controller.
  */
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { runRelay } from "../../src/core/controller.js";
-import { inlineContext, trimCompletion, wantsMultiline } from "../../src/core/inline.js";
+import { inlineContext, trimCompletion, wantsMultiline } from "../../src/editor/inline.js";
 import { createPolicy } from "../../src/core/policies.js";
 import { LlamaStudent } from "../../src/student/llamaStudent.js";
 import { REAL_THREADS, SPECIAL_TEXT, realModels } from "../fixtures/real.js";

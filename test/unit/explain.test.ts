@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { explainPrompt } from "../../src/core/explain.js";
+import { explainPrompt } from "../../src/editor/explain.js";
 
 test("explain prompt: the step with the text above it", () => {
   const p = explainPrompt({ before: "x = 2\ny = x + 3\n", step: "z = y * 4", languageId: "python", fileName: "a.py" });

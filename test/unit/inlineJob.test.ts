@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { cutAtBoundary, InlineJob, type Schedule } from "../../src/core/inlineJob.js";
+import { cutAtBoundary, InlineJob, type Schedule } from "../../src/editor/inlineJob.js";
 
 /** Timers the test fires by hand: no real time passes in these tests. */
 function manualClock() {

@@ -2,10 +2,10 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { ChunkRing, chunkAround, type ContextChunk } from "../../src/core/contextChunks.js";
-import { contextAllowed, gitignoreDirs, insideWorkspace, type ContextRules } from "../../src/core/contextRules.js";
+import { contextAllowed, gitignoreDirs, insideWorkspace, type ContextRules } from "../../src/editor/contextRules.js";
 import { completionText, plainContext, repoContextPieces } from "../../src/core/contextPrompt.js";
-import { contextBudget, selectContext } from "../../src/core/contextSelect.js";
-import { globMatches } from "../../src/core/glob.js";
+import { contextBudget, selectContext } from "../../src/editor/contextSelect.js";
+import { globMatches } from "../../src/editor/glob.js";
 import { seededRandom } from "../../src/core/random.js";
 
 const WS = "/home/u/proj";

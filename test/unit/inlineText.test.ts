@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { CompletionCache, inlineContext, joinCompletion, joinOffsets, trimCompletion, wantsMultiline, type IndentStyle } from "../../src/core/inline.js";
+import { CompletionCache, inlineContext, joinCompletion, joinOffsets, trimCompletion, wantsMultiline, type IndentStyle } from "../../src/editor/inline.js";
 
 test("inline context is bounded and cut at line boundaries", () => {
   const before = Array.from({ length: 100 }, (_, i) => `line ${i}`).join("\n") + "\nconst x = ";

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { teacherRangesIn, teacherRangesOf } from "../../src/core/provenance.js";
+import { teacherRangesIn, teacherRangesOf } from "../../src/editor/teacherRanges.js";
 import type { Span } from "../../src/core/spans.js";
 
 const span = (kind: Span["kind"], text: string, model?: string): Span => ({ kind, text, tokens: text.length, startMs: 0, durationMs: 7, model });

@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { RangeTracker, mapRange, type TextChange } from "../../src/core/rangeTracker.js";
+import { RangeTracker, mapRange, type TextChange } from "../../src/editor/rangeTracker.js";
 
 const r = (start: number, end: number) => ({ start, end, data: "t" });
 const ins = (offset: number, text: string): TextChange => ({ offset, deleted: 0, inserted: text.length });

@@ -2,9 +2,9 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { TeacherBreaker } from "../../src/core/breaker.js";
 import { runRelay } from "../../src/core/controller.js";
-import type { Schedule } from "../../src/core/inlineJob.js";
+import type { Schedule } from "../../src/editor/inlineJob.js";
 import { createPolicy } from "../../src/core/policies.js";
-import { capTeacher } from "../../src/core/teacherCap.js";
+import { capTeacher } from "../../src/editor/teacherCap.js";
 import { MemoryStudent, MemoryTeacher, pieces } from "../helpers/memoryModels.js";
 
 /** The cap fires when the teacher is asked (no real time passes): the teacher has "missed" it. */

@@ -6,7 +6,7 @@ import { runRelay, type RelayEvent } from "../../src/core/controller.js";
 import { createPolicy } from "../../src/core/policies.js";
 import type { TaskPrompt } from "../../src/core/prompts.js";
 import { ThoughtSplitter, splitThoughts, type ThoughtFormat, type ThoughtPiece } from "../../src/core/thoughts.js";
-import { teacherRangesOf } from "../../src/core/provenance.js";
+import { teacherRangesOf } from "../../src/editor/teacherRanges.js";
 import { MemoryStudent, MemoryTeacher, pieces, type ScriptPiece } from "../helpers/memoryModels.js";
 
 const QWEN: ThoughtFormat = { open: "<think>", close: "</think>", startsInside: false };

@@ -4,8 +4,8 @@
  * chunk is checked against the exclusion rules here, at the last step before the prompt, so no
  * excluded or out-of-workspace file reaches a prompt whatever was collected earlier.
  */
-import type { ContextChunk } from "./contextChunks.js";
-import { overlap } from "./contextChunks.js";
+import type { ContextChunk } from "../core/contextChunks.js";
+import { overlap } from "../core/contextChunks.js";
 
 export interface ContextSelection {
   /** Definitions, nearest the cursor first. */

@@ -1,5 +1,5 @@
 /** The prompt for "Explain this step": the step, with the text above it as bounded context. */
-import type { TaskPrompt } from "./prompts.js";
+import type { TaskPrompt } from "../core/prompts.js";
 
 export const EXPLAIN_CONTEXT_CHARS = 4000;
 

@@ -1,5 +1,5 @@
 /** Where teacher-written text lies inside a piece of text built from an answer's spans. */
-import type { Span } from "./spans.js";
+import type { Span } from "../core/spans.js";
 
 /** What these functions need of a span (the chat panel keeps only this much). */
 export type SpanLike = Pick<Span, "kind" | "text" | "tokens" | "model"> & { durationMs?: number; thought?: boolean };

@@ -4,9 +4,9 @@
  * alone and its text is shown. The failure is not an outage: it never opens the breaker that
  * chat answers share, and the call is charged as sent (the budget never undercounts).
  */
-import { RelayError } from "./errors.js";
+import { RelayError } from "../core/errors.js";
 import type { Schedule } from "./inlineJob.js";
-import type { Teacher } from "./models.js";
+import type { Teacher } from "../core/models.js";
 
 export function capTeacher(teacher: Teacher, capMs: number, schedule: Schedule): Teacher {
   if (capMs <= 0) return teacher;

@@ -7,7 +7,7 @@ import { createHash } from "node:crypto";
 import { existsSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { writeOnce } from "../io/writeOnce.js";
-import { QWEN3_0_6B_LIKE, SMALL, writeRandomModel, type RandomModelDims, type RandomModelOptions } from "../gguf/random.js";
+import { QWEN3_0_6B_LIKE, SMALL, writeRandomModel, type RandomModelDims, type RandomModelOptions } from "../gguf/randomWeights.js";
 
 /** Bump when the GGUF writer changes what it writes for the same parameters. */
 export const BENCH_MODEL_FORMAT = 1;
