@@ -1,19 +1,18 @@
 /**
- * Extension entry point: creates the window's services and registers commands. Kept thin.
+ * Extension entry point: creates the window's services and registers the commands of
+ * commands.ts over them. Kept thin.
  * Every service is owned here; `deactivate()` closes them in reverse order and waits for the
  * ones with something to wait for (the answer being written, the student's context and model,
  * the llama.cpp runtime).
  */
 import * as vscode from "vscode";
-import type { TeacherRange } from "../editor/teacherRanges.js";
 import { disposeSharedLlama } from "../llama/llama.js";
 import { BudgetService } from "./budgetService.js";
 import { RelayChatParticipant } from "./chatParticipant.js";
 import { ChatViewProvider } from "./chatView.js";
+import { registerCommands } from "./commands.js";
 import { ConfigProblems, ConfigWatcher } from "./config.js";
-import { budgetNumbers } from "../core/budgetStatus.js";
 import { ExplainStep } from "./explainStep.js";
-import { openSettings } from "./fixActions.js";
 import { InlineContextService } from "./inlineContext.js";
 import { RelayInlineProvider } from "./inlineProvider.js";
 import { InlineModelService } from "./inlineModelService.js";
@@ -78,76 +77,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   }
   const nativeChat = `${createParticipant ? "@relay registered" : "no chat participant API"}; ${registerModel ? "model provider registered" : `no language model provider API in VS Code ${vscode.version} (1.104+)`}`;
 
-  const command = (id: string, run: (...args: never[]) => unknown) => own(vscode.commands.registerCommand(id, run));
-  command("relay.openChat", () => chat.reveal());
-  command("relay.newChat", () => chat.newChat());
-  command("relay.showChatHistory", () => chat.showHistory());
-  command("relay.getStarted", () => vscode.commands.executeCommand("workbench.action.openWalkthrough", `${context.extension.id}#setup`, false));
-  command("relay.ask", async (question?: string) => {
-    const q = question ?? (await vscode.window.showInputBox({ title: "Relay: ask", prompt: "A question for the relay (student + teacher)" }));
-    if (!q) return;
-    await chat.reveal();
-    return chat.ask({ question: q });
-  });
-  command("relay.explainStep", () => explain.run());
-  command("relay.insertCode", async (code: string, teacherRanges: TeacherRange[] = []) => {
-    const editor = vscode.window.activeTextEditor ?? vscode.window.visibleTextEditors[0];
-    if (!editor) return void vscode.window.showInformationMessage("Relay: open an editor to insert the code into.");
-    const offset = editor.document.offsetAt(editor.selection.start);
-    const done = await editor.edit((edit) => edit.replace(editor.selection, code));
-    if (done) provenance.add(editor.document, offset, teacherRanges);
-  });
-  command("relay.inlineAccepted", (uri: string, offset: number, ranges: TeacherRange[], length?: number) => {
-    const document = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri);
-    if (!document) return;
-    provenance.add(document, offset, ranges);
-    // The next suggestion, computed ahead from where the accepted one ends (when the cursor is there).
-    const end = length === undefined ? undefined : document.positionAt(offset + length);
-    const editor = vscode.window.activeTextEditor;
-    if (end && editor?.document === document && editor.selection.active.isEqual(end)) void inlineProvider.accepted(document, end);
-  });
-  command("relay.clearTeacherMarks", () => provenance.clear());
-  command("relay.toggleInline", async () => {
-    const c = vscode.workspace.getConfiguration("relay.inline");
-    await c.update("enabled", !c.get("enabled", true), vscode.ConfigurationTarget.Global);
-  });
-  command("relay.setTeacherApiKey", () => teacher.setApiKey());
-  command("relay.configureTeacher", () => teacherSetup.configure());
-  command("relay.testTeacher", () => teacherSetup.test());
-  command("relay.continueStudentOnly", () => teacher.continueStudentOnly());
-  command("relay.openSettings", (query: string) => openSettings(query));
-  command("relay.clearTeacherApiKey", () => teacher.clearApiKey());
-  command("relay.showTeacherLog", () => teacherLog.show());
-  command("relay.showTeacherLogRaw", () => teacherLog.showRaw());
-  command("relay.showLog", () => channel.show());
-  command("relay.budgetActions", () => budget.showActions());
-  command("relay.setWorkspaceBudget", () => budget.setWorkspaceBudget());
-  command("relay.resetBudgetPeriod", () => budget.resetPeriod());
-  command("relay.toggleTeacher", () => teacher.setPaused(!teacher.paused));
-  command("relay.reloadModel", async () => {
-    await inlineModel.unload("reload requested");
-    await student.reload();
-  });
-  command("relay.downloadRecommendedModel", () => student.download());
-  command("relay.downloadModel", (ref?: string) => student.download(ref));
-  command("relay.useRelayStudent", () => student.useRelayStudent());
-  command("relay.chooseModelFile", async () => {
-    const picked = await vscode.window.showOpenDialog({
-      canSelectMany: false,
-      canSelectFolders: false,
-      filters: { "GGUF models": ["gguf"] },
-      title: "Relay: choose the student model (a GGUF file)",
-      openLabel: "Use as Student Model",
-    });
-    if (picked?.[0]) await student.choose(picked[0].fsPath);
-  });
-  command("relay.showStatus", () => {
-    // The inline model is named when there is one apart from the student.
-    const inline = inlineModel.state().kind === "student" ? "" : `; ${inlineModel.describe()}`;
-    const message = `Relay: ${student.describe()}${inline}; ${teacher.describe()}; ${budgetNumbers(budget.status())}.`;
-    log.info(message);
-    void vscode.window.showInformationMessage(message);
-  });
+  registerCommands({ context, channel, log, student, teacher, teacherSetup, teacherLog, budget, inlineModel, chat, explain, provenance, inlineProvider }, (id, run) => own(vscode.commands.registerCommand(id, run)));
 
   configProblems.check();
   await teacher.init();
