@@ -13,7 +13,7 @@ test("every contributed command is registered, and every registered one is contr
   const contributed = manifest.contributes.commands.map((c) => c.command);
   // The table's keys, read from its source: the module imports vscode, which only the host has.
   const table = [...readFileSync(join(root, "src", "extension", "commands.ts"), "utf8").matchAll(/^ {2}"(relay\.[A-Za-z]+)": /gm)].map((m) => m[1]);
-  assert.ok(table.length >= 30, `only ${table.length} commands found in the table`);
+  assert.ok(table.length >= 25, `only ${table.length} commands found in the table`);
   assert.deepEqual(contributed.filter((id) => !table.includes(id)), [], "contributed but not registered");
   assert.deepEqual(table.filter((id) => !contributed.includes(id) && !INTERNAL.includes(id)), [], "registered but neither contributed nor internal");
   assert.equal(new Set(table).size, table.length, "a command registered twice");
