@@ -44,51 +44,60 @@ export interface ConfigChange {
   affects(setting: SettingKey | SettingGroup): boolean;
 }
 
-/** The snapshot every reader shares, while a ConfigWatcher keeps it current; else read afresh. */
-let snapshot: ResolvedSettings | undefined;
-let watching = false;
-const changes = new vscode.EventEmitter<ConfigChange>();
+/** The watcher of this window (activate() creates it first); without one, settings are read afresh. */
+let watcher: ConfigWatcher | undefined;
 
 /** Fires once per change of `relay.*` settings or of workspace trust, after the snapshot was dropped. */
-export const onDidChangeConfig: vscode.Event<ConfigChange> = changes.event;
+export const onDidChangeConfig: vscode.Event<ConfigChange> = (listener, thisArgs, disposables) => {
+  if (!watcher) throw new Error("Relay's settings are not watched yet: create the ConfigWatcher first.");
+  return watcher.changes.event(listener, thisArgs, disposables);
+};
 
 /**
  * Keeps the snapshot current: created first in activate(), so its listener runs before any
  * other and no reader sees a value from before the change.
  */
 export class ConfigWatcher implements vscode.Disposable {
+  /** The settings as last read; dropped on every change. */
+  snapshot: ResolvedSettings | undefined;
+  readonly changes = new vscode.EventEmitter<ConfigChange>();
   private readonly subscriptions: vscode.Disposable[];
 
   constructor() {
-    watching = true;
-    snapshot = undefined;
     this.subscriptions = [
+      this.changes,
       vscode.workspace.onDidChangeConfiguration((e) => {
         if (!e.affectsConfiguration(SECTION)) return;
-        snapshot = undefined;
+        this.snapshot = undefined;
         const changed = (Object.keys(SETTING_SCHEMAS) as SettingKey[]).filter((key) => e.affectsConfiguration(`${SECTION}.${key}`));
-        changes.fire({ trust: false, affects: (setting) => changed.some((key) => key === setting || key.startsWith(`${setting}.`)) });
+        this.changes.fire({ trust: false, affects: (setting) => changed.some((key) => key === setting || key.startsWith(`${setting}.`)) });
       }),
       vscode.workspace.onDidGrantWorkspaceTrust(() => {
-        snapshot = undefined;
-        changes.fire({ trust: true, affects: () => true });
+        this.snapshot = undefined;
+        this.changes.fire({ trust: true, affects: () => true });
       }),
     ];
   }
 
   dispose(): void {
-    watching = false;
-    snapshot = undefined;
+    if (watcher === this) watcher = undefined;
     for (const s of this.subscriptions) s.dispose();
   }
 }
 
+/** Starts watching the settings for this window (first thing in activate()). */
+export function watchConfig(): ConfigWatcher {
+  watcher?.dispose();
+  watcher = new ConfigWatcher();
+  return watcher;
+}
+
 /** Every `relay.*` setting, checked, with the problems found. */
 export function readSettings(): ResolvedSettings {
-  if (watching && snapshot) return snapshot;
+  if (watcher?.snapshot) return watcher.snapshot;
   const c = vscode.workspace.getConfiguration();
   const read = resolveSettings(extensionManifest(), (setting) => c.inspect(setting), { trusted: vscode.workspace.isTrusted });
-  if (watching) snapshot = read;
+  if (watcher) watcher.snapshot = read;
   return read;
 }
 

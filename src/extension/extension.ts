@@ -11,7 +11,7 @@ import { BudgetService } from "./budgetService.js";
 import { RelayChatParticipant } from "./chatParticipant.js";
 import { ChatViewProvider } from "./chatView.js";
 import { registerCommands } from "./commands.js";
-import { ConfigProblems, ConfigWatcher } from "./config.js";
+import { ConfigProblems, watchConfig } from "./config.js";
 import { ExplainStep } from "./explainStep.js";
 import { InlineContextService } from "./inlineContext.js";
 import { RelayInlineProvider } from "./inlineProvider.js";
@@ -42,7 +42,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   const channel = own(vscode.window.createOutputChannel("Relay", { log: true }));
   const log = channelLogger(channel);
   // First: its listener must run before any other reads the settings after a change.
-  own(new ConfigWatcher());
+  own(watchConfig());
   const configProblems = own(new ConfigProblems(log));
   const student = own(new StudentService(log, context.globalStorageUri, context.extensionUri.fsPath));
   const teacher = own(new TeacherService(context, log));
