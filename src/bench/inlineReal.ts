@@ -6,7 +6,8 @@
  * until its run has ended. Measured per request: request → first ghost text (what the job shows:
  * at a whole line, the end, or a cap), and request → the whole completion (what the user waited
  * before the caps). With and without repository context (chunks of other src/core files chosen
- * by selectContext within the default budget), one condition after the other on each line (one
+ * by selectContext within the default budget), and without context but with the 1,500-character
+ * suffix the editor sent before the suffix was cut, one condition after the other on each line (one
  * sequence, as the inline model has; the first request of each warms the prompt and is not
  * measured). After the last request of each line the completion is
  * "accepted" and the next one computed ahead: how long that takes in the background, and how
@@ -19,7 +20,8 @@ import { chunkAround, type ContextChunk } from "../core/contextChunks.js";
 import { completionTask, type CompletionContext } from "../core/contextPrompt.js";
 import { selectContext } from "../editor/contextSelect.js";
 import { DEFAULT_MODEL_CONTEXT, SETTING_DEFAULTS } from "../core/defaults.js";
-import { CompletionCache, DEFAULT_INLINE_CONTEXT, inlineContext, trimCompletion, wantsMultiline, type InlineContextOptions } from "../editor/inline.js";
+import { CompletionCache, trimCompletion, wantsMultiline } from "../editor/inline.js";
+import { DEFAULT_INLINE_CONTEXT, inlineContext, type InlineContextOptions } from "../core/inlineWindow.js";
 import { InlineJob, timers, type ShownBecause } from "../editor/inlineJob.js";
 import { createPolicy } from "../core/policies.js";
 import { readRealModels } from "../io/realModels.js";
@@ -32,6 +34,8 @@ import { roundSummary, summarize, type Summary } from "./stats.js";
 const TARGET_LINES = [/this\.limits = \{ \.\.\.DEFAULT_LIMITS/, /const usage = serverTook\(error\)/, /this\.breaker\.success\(\);/, /const received = this\.req\.student\.countTokens\(text\);/];
 const CONTEXT_FILES = ["spans.ts", "budgetGate.ts", "breaker.ts", "tagScanner.ts", "models.ts", "errors.ts"];
 const CHARS_PER_REQUEST = 3;
+/** The suffix the editor sent before it was cut to DEFAULT_INLINE_CONTEXT's (every keystroke evaluates it again). */
+const LONG_SUFFIX_CHARS = 1500;
 
 export interface InlineRealCondition {
   /** Request → first ghost text: what the request showed, or (nothing shown at the prompt cap) the run's end, when the provider asks again and the cache serves it. */
@@ -55,6 +59,9 @@ export interface InlineRealResult {
   requests: number;
   plain: InlineRealCondition;
   withContext: InlineRealCondition;
+  /** No context, the suffix as long as the editor sent before it was cut (LONG_SUFFIX_CHARS): what the cut saves. */
+  longSuffix?: InlineRealCondition;
+  longSuffixChars?: number;
   /** p50 with context / without. */
   contextP50Ratio: number;
   ahead: { readyAfterAcceptMs: Summary; servedFromCacheMs: Summary; accepts: number };
@@ -114,7 +121,7 @@ export async function runInlineReal(env: BenchEnv, window: InlineContextOptions 
       return { firstMs, wholeMs, because: shown.because, empty: shown.text.trim() === "", promptTokens: student.promptTokens(task).length, text: trimCompletion(result.text, multiline, suffix) };
     };
 
-    const samples = { plain: [] as Sample[], withContext: [] as Sample[] };
+    const samples = { plain: [] as Sample[], withContext: [] as Sample[], longSuffix: [] as Sample[] };
     const sent: number[] = [];
     const readyMs: number[] = [];
     const servedMs: number[] = [];
@@ -132,13 +139,14 @@ export async function runInlineReal(env: BenchEnv, window: InlineContextOptions 
       let last: Sample | undefined;
       let lastPrefix = "";
       let lastSuffix = "";
-      const order = li % 2 === 0 ? (["plain", "withContext"] as const) : (["withContext", "plain"] as const);
+      const order = li % 2 === 0 ? (["plain", "withContext", "longSuffix"] as const) : (["longSuffix", "withContext", "plain"] as const);
       for (const which of order) {
         // Request 0 warms the prompt: not measured.
         for (let r = 0; r <= requestsPerLine; r++) {
           const typed = indent + line.slice(indent.length, indent.length + r * CHARS_PER_REQUEST);
-          const { prefix, suffix } = inlineContext(before + typed, line.slice(typed.length) + after, window);
-          const sample = await request(prefix, suffix, which === "plain" ? undefined : context);
+          const bounds = which === "longSuffix" ? { ...window, maxSuffixChars: LONG_SUFFIX_CHARS } : window;
+          const { prefix, suffix } = inlineContext(before + typed, line.slice(typed.length) + after, bounds);
+          const sample = await request(prefix, suffix, which === "withContext" ? context : undefined);
           if (r > 0) samples[which].push(sample);
           if (which === "plain") {
             last = sample;
@@ -175,6 +183,7 @@ export async function runInlineReal(env: BenchEnv, window: InlineContextOptions 
     };
     const plain = condition(samples.plain);
     const withContext = condition(samples.withContext);
+    const longSuffix = condition(samples.longSuffix);
     env.progress(`  inline (real): first ghost text p50 ${plain.firstGhostTextMs.median} ms plain, ${withContext.firstGhostTextMs.median} ms with context`);
     return {
       model: "Qwen2.5-Coder-0.5B-Instruct",
@@ -185,6 +194,8 @@ export async function runInlineReal(env: BenchEnv, window: InlineContextOptions 
       requests: samples.plain.length,
       plain,
       withContext,
+      longSuffix,
+      longSuffixChars: LONG_SUFFIX_CHARS,
       contextP50Ratio: Math.round((withContext.firstGhostTextMs.median / plain.firstGhostTextMs.median) * 1000) / 1000,
       ahead: { readyAfterAcceptMs: roundSummary(summarize(readyMs), 1), servedFromCacheMs: roundSummary(summarize(servedMs), 4), accepts: readyMs.length },
     };

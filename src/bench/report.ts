@@ -217,6 +217,7 @@ export function tables(report: BenchReport): Table[] {
           row("no context", real.plain),
           row(`with context (~${f(real.contextTokens.sent.median, 0)} of ${real.contextTokens.budget} tokens)`, real.withContext),
           ["with / without context (p50)", `${f(real.contextP50Ratio, 2)}×`, "", "", "", "", ""],
+          ...(real.longSuffix ? [row(`no context, ${real.longSuffixChars}-character suffix (before the cut)`, real.longSuffix)] : []),
           [`next suggestion computed ahead after an accept (${real.ahead.accepts})`, `${f(real.ahead.servedFromCacheMs.median, 3)} from the cache`, "", `${f(real.ahead.readyAfterAcceptMs.median)} ready after the accept`, f(real.ahead.readyAfterAcceptMs.p95), "", ""],
         ],
         notes: ["First ghost text: what a request showed (at a whole line, the run's end or the predict cap); where the prompt cap hit first with nothing to show, the run's end (the provider asks again and the cache serves it). Whole completion: what the user waited before the caps."],

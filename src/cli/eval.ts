@@ -1,6 +1,7 @@
 /** `relay eval`: accuracy, call ratio and cost of relay conditions on math and code benchmarks. */
 import type { Command } from "commander";
 import { RelayError } from "../core/errors.js";
+import { DEFAULT_INLINE_CONTEXT } from "../core/inlineWindow.js";
 import { CONDITION_NAMES } from "../eval/conditions.js";
 import { BENCHMARK_NAMES, CODE_SETS, DEFAULT_DATA_DIR, GENERATED_SETS } from "../eval/datasets.js";
 import { GRADER_NAMES } from "../eval/grader.js";
@@ -53,6 +54,7 @@ export function registerEval(program: Command): void {
       .requiredOption("--data <list>", `comma-separated datasets: the math benchmarks ${BENCHMARK_NAMES.join(", ")}; the generated ${Object.keys(GENERATED_SETS).join(", ")}; the code sets ${Object.keys(CODE_SETS).join(", ")} (graded by running their tests in a bubblewrap sandbox: scripts/sandbox-setup.sh); or paths to JSONL files (question/problem + answer/solution, or HumanEval's prompt/test/entry_point)`, listOption("--data"))
       .option("--data-dir <dir>", "folder holding <name>/test.jsonl for the named datasets (the default is the package's own data/)", textOption("--data-dir"), DEFAULT_DATA_DIR)
       .option("--conditions <list>", `comma-separated conditions to compare: ${CONDITION_NAMES.join(", ")} (default: --policy); teacher-free = the student with its calls refused`, listOption("--conditions"))
+      .option("--suffix-chars <n>", `infill sets: cut each item's suffix to n characters at a line break, as ghost text cuts it (the editor sends ${DEFAULT_INLINE_CONTEXT.maxSuffixChars}); default: the whole suffix`, intOption("--suffix-chars", 0, 10_000_000))
       .option("--limit <n>", "only the first n items of each dataset; per dataset: arith=80,gsm8k=25 (a plain n is the default for the rest)", parseLimit)
       .option("--samples <k>", "answers per item; accuracy is avg@k (use --temperature > 0)", intOption("--samples", 1, 1000), 1)
       .option("--concurrency <n>", "answers in flight (the student gets this many context sequences)", intOption("--concurrency", 1, 64), 2)

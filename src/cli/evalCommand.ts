@@ -33,6 +33,8 @@ import { printErr, printJson, printOut } from "./terminalText.js";
 
 export interface EvalCommandOptions extends ModelOptions {
   data: string[];
+  /** Infill items: cut the suffix to this many characters, as ghost text does. */
+  suffixChars?: number;
   dataDir: string;
   conditions?: string[];
   limit?: ItemLimit;
@@ -167,6 +169,7 @@ export async function runEvalCommand(options: EvalCommandOptions): Promise<numbe
       judge,
       graders,
       codeGrader,
+      suffixChars: options.suffixChars,
       signal: controller.signal,
       progress,
       logger,
@@ -246,6 +249,8 @@ export async function writeReport(dir: string, report: EvalReport): Promise<void
 function settingsOf(o: EvalCommandOptions, code: boolean): EvalSettings {
   return {
     ...(code ? { codePrompt: CODE_PROMPT_VERSION } : {}),
+    // Recorded only when given, so results made before the option existed still resume.
+    ...(code && o.suffixChars !== undefined ? { suffixChars: o.suffixChars } : {}),
     student: o.student,
     temperature: o.temperature ?? 0,
     seed: o.seed ?? 1,

@@ -1,34 +1,10 @@
 /**
- * Inline completion logic that needs no editor: how much of the document to send, when to
+ * Inline completion logic that needs no editor (the window around the cursor is core/inlineWindow.ts): when to
  * complete one line or several, where to cut the model's text, how it joins the line (its
  * indentation), and a small cache keyed on the prefix (which also serves a user typing through a
  * suggestion) and scoped to the model and settings that made its entries.
  */
 import { LRUCache } from "lru-cache";
-
-export interface InlineContextOptions {
-  maxPrefixChars: number;
-  maxSuffixChars: number;
-}
-
-export const DEFAULT_INLINE_CONTEXT: InlineContextOptions = { maxPrefixChars: 6000, maxSuffixChars: 1500 };
-
-/** Bounded prefix and suffix around the cursor, cut at line boundaries. */
-export function inlineContext(before: string, after: string, options: InlineContextOptions = DEFAULT_INLINE_CONTEXT): { prefix: string; suffix: string } {
-  let prefix = before;
-  if (prefix.length > options.maxPrefixChars) {
-    prefix = prefix.slice(prefix.length - options.maxPrefixChars);
-    const nl = prefix.indexOf("\n");
-    if (nl >= 0) prefix = prefix.slice(nl + 1);
-  }
-  let suffix = after;
-  if (suffix.length > options.maxSuffixChars) {
-    suffix = suffix.slice(0, options.maxSuffixChars);
-    const nl = suffix.lastIndexOf("\n");
-    if (nl >= 0) suffix = suffix.slice(0, nl + 1);
-  }
-  return { prefix, suffix };
-}
 
 /**
  * Several lines when the cursor ends an opening line (a block is starting) on an otherwise

@@ -6,6 +6,7 @@
  * fill-in-the-middle tokens); the answer is its first line.
  */
 import { SETTING_DEFAULTS } from "../core/defaults.js";
+import { cutSuffix } from "../core/inlineWindow.js";
 import type { TaskPrompt } from "../core/prompts.js";
 import type { CodeTask } from "./codeTask.js";
 
@@ -17,8 +18,12 @@ export const FUNCTION_INSTRUCTION = "Complete the following Python function. Rep
 /** Tokens an infill answer may take: what ghost text may (one line needs far fewer). */
 export const LINE_MAX_TOKENS = SETTING_DEFAULTS["inline.maxTokens"];
 
-export function codePrompt(task: CodeTask): TaskPrompt {
+/** `suffixChars`: an infill item's suffix cut as ghost text cuts it (core/inlineWindow.ts); absent: whole. */
+export function codePrompt(task: CodeTask, suffixChars?: number): TaskPrompt {
   // As ghost text asks (src/extension/inlineProvider.ts): a chat-style teacher sees the prefix as the user turn.
-  if (task.kind === "line") return { user: task.prompt, completion: { prefix: task.prompt, suffix: task.suffix } };
+  if (task.kind === "line") {
+    const suffix = suffixChars === undefined ? task.suffix : cutSuffix(task.suffix, suffixChars);
+    return { user: task.prompt, completion: { prefix: task.prompt, suffix } };
+  }
   return { user: `${FUNCTION_INSTRUCTION}\n\n\`\`\`python\n${task.prompt.trimEnd()}\n\`\`\`` };
 }

@@ -64,6 +64,8 @@ export interface EvalRun {
   graders?: Grader[];
   /** Grades the code items' answers by running their tests (needed when a dataset has code items). */
   codeGrader?: CodeGrader;
+  /** Infill items: the suffix cut to this many characters, as ghost text cuts it (absent: whole). */
+  suffixChars?: number;
   signal?: AbortSignal;
   progress?: ProgressSink;
   logger?: Logger;
@@ -237,7 +239,7 @@ async function answer(run: EvalRun, task: Task): Promise<ResultLine | null> {
   const { condition, dataset, item, sample } = task;
   const seed = taskSeed(run.seed, dataset.name, item.index, sample);
   const result = await runRelay({
-    task: promptFor(item),
+    task: promptFor(item, run.suffixChars),
     student: run.student,
     teacher: needsTeacher(condition) ? run.teacher : undefined,
     policy: policyFor(condition, seed),
@@ -268,8 +270,8 @@ async function answer(run: EvalRun, task: Task): Promise<ResultLine | null> {
 }
 
 /** The math prompt, or a code item's (codePrompts.ts). */
-export function promptFor(item: EvalItem): TaskPrompt {
-  return item.code ? codePrompt(item.code) : mathPrompt(item.question);
+export function promptFor(item: EvalItem, suffixChars?: number): TaskPrompt {
+  return item.code ? codePrompt(item.code, suffixChars) : mathPrompt(item.question);
 }
 
 /** The code items of the datasets, by result row (dataset and item id). */

@@ -9,7 +9,8 @@
  */
 import * as vscode from "vscode";
 import { cutAtBoundary, InlineJob, timers } from "../editor/inlineJob.js";
-import { CompletionCache, DEFAULT_INLINE_CONTEXT, inlineContext, joinCompletion, joinOffsets, trimCompletion, wantsMultiline, type CachedCompletion, type IndentStyle } from "../editor/inline.js";
+import { CompletionCache, joinCompletion, joinOffsets, trimCompletion, wantsMultiline, type CachedCompletion, type IndentStyle } from "../editor/inline.js";
+import { DEFAULT_INLINE_CONTEXT, inlineContext, prefixStart } from "../core/inlineWindow.js";
 import { errorMessage } from "../core/errors.js";
 import type { Logger } from "../core/logger.js";
 import { teacherRangesOf } from "../editor/teacherRanges.js";
@@ -122,9 +123,10 @@ export class RelayInlineProvider implements vscode.InlineCompletionItemProvider,
     if (!settings.languages.includes("*") && !settings.languages.includes(document.languageId)) return undefined;
     const offset = document.offsetAt(position);
     const { maxPrefixChars, maxSuffixChars } = DEFAULT_INLINE_CONTEXT;
-    const before = document.getText(new vscode.Range(document.positionAt(Math.max(0, offset - maxPrefixChars - 1)), position));
+    const beforeOffset = Math.max(0, prefixStart(offset, maxPrefixChars) - 1);
+    const before = document.getText(new vscode.Range(document.positionAt(beforeOffset), position));
     const after = document.getText(new vscode.Range(position, document.positionAt(offset + maxSuffixChars + 1)));
-    const { prefix, suffix } = inlineContext(before, after);
+    const { prefix, suffix } = inlineContext(before, after, DEFAULT_INLINE_CONTEXT, beforeOffset);
     if (!prefix.trim()) return undefined;
     // No model loaded, no ghost text (not even a cached one); a keystroke never loads one.
     const scope = this.relay.inlineScope();

@@ -6,7 +6,8 @@
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { runRelay } from "../../src/core/controller.js";
-import { inlineContext, trimCompletion, wantsMultiline } from "../../src/editor/inline.js";
+import { trimCompletion, wantsMultiline } from "../../src/editor/inline.js";
+import { inlineContext } from "../../src/core/inlineWindow.js";
 import { createPolicy } from "../../src/core/policies.js";
 import { LlamaStudent } from "../../src/student/llamaStudent.js";
 import { REAL_THREADS, SPECIAL_TEXT, realModels } from "../fixtures/real.js";

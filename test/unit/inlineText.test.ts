@@ -1,6 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { CompletionCache, inlineContext, joinCompletion, joinOffsets, trimCompletion, wantsMultiline, type IndentStyle } from "../../src/editor/inline.js";
+import { CompletionCache, joinCompletion, joinOffsets, trimCompletion, wantsMultiline, type IndentStyle } from "../../src/editor/inline.js";
+import { inlineContext, prefixStart } from "../../src/core/inlineWindow.js";
 
 test("inline context is bounded and cut at line boundaries", () => {
   const before = Array.from({ length: 100 }, (_, i) => `line ${i}`).join("\n") + "\nconst x = ";
@@ -9,6 +10,32 @@ test("inline context is bounded and cut at line boundaries", () => {
   assert.match(prefix, /^line \d+\n/);
   assert.ok(prefix.endsWith("const x = "));
   assert.equal(suffix, "\nafter 1\n");
+});
+
+test("the prefix's start stays put while the user types, moving only in steps", () => {
+  const doc = Array.from({ length: 400 }, (_, i) => `line ${i} ${"x".repeat(i % 17)}`).join("\n") + "\n";
+  const options = { maxPrefixChars: 400, maxSuffixChars: 100 };
+  const starts = new Set<string>();
+  let previous: string | undefined;
+  let moves = 0;
+  // Type 300 characters at the end, one at a time: the window's first line changes rarely.
+  for (let typed = 0; typed <= 300; typed++) {
+    const before = doc + "y".repeat(typed);
+    const { prefix } = inlineContext(before, "\n", options);
+    assert.ok(prefix.length <= 400 && prefix.length >= 300 - 40, `prefix of ${prefix.length} chars`);
+    assert.ok(before.endsWith(prefix));
+    const first = prefix.slice(0, prefix.indexOf("\n"));
+    if (previous !== undefined && first !== previous) moves++;
+    previous = first;
+    starts.add(first);
+  }
+  // A step is a quarter of the window (100 characters): 300 typed characters move it about 3 times, not ~20 (every line crossed).
+  assert.ok(moves <= 4, `the start moved ${moves} times`);
+  // The same window from a partial read of the document (as the extension reads it) is the same.
+  const before = doc + "y".repeat(123);
+  const offset = before.length;
+  const from = Math.max(0, prefixStart(offset, 400) - 1);
+  assert.deepEqual(inlineContext(before.slice(from), "\n", options, from), inlineContext(before, "\n", options));
 });
 
 test("multi-line when a block opens, one line otherwise", () => {
