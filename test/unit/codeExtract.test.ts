@@ -109,5 +109,10 @@ describe("code items and prompts", () => {
     assert.equal(f.completion, undefined);
     const l = codePrompt({ ...task, kind: "line", prompt: "A", suffix: "B" });
     assert.deepEqual(l, { user: "A", completion: { prefix: "A", suffix: "B" } });
+    // --suffix-chars: the suffix cut at a line break, as ghost text cuts it.
+    const long = { ...task, kind: "line" as const, prompt: "A", suffix: "    x = 1\n    y = 2\n    return x + y\n" };
+    assert.equal(codePrompt(long, 24).completion?.suffix, "    x = 1\n    y = 2\n");
+    assert.equal(codePrompt(long, 1000).completion?.suffix, long.suffix);
+    assert.equal(codePrompt(task, 5).completion, undefined);
   });
 });
