@@ -68,6 +68,7 @@ export function registerEval(program: Command): void {
       .option("--cached-input-price <usd>", "teacher price per million cached input tokens", price("--cached-input-price"))
       .option("--output-price <usd>", "teacher price per million output tokens", price("--output-price"))
       .option("--teacher-log <path>", "append every teacher request and reply to this JSON-lines file", textOption("--teacher-log"))
+      .option("--repo-context <on|off>", "infill items' repository context (the repo-line set: definitions from other files of the package): on gives it to the model, off leaves it out; recorded in the results' settings, so use another --out for each", choiceOption("--repo-context", ["on", "off"] as const), "on")
       .option("--report-only", "make no answers: report every condition the --out results hold for these datasets (one report of several runs)")
       .option("--also <dir[=label]>", "with --report-only: another run's --out (e.g. another student's), reported beside, its conditions labelled (repeatable)", textListOption("--also"))
       .option("--json", "print the report as JSON (no progress bar)")
