@@ -12,6 +12,9 @@ import { choiceOption, intOption, listOption, numberOption, textListOption, text
 
 const price = (name: string) => numberOption(name, 0, 1e6);
 
+/** `--repo-context on|off`: the repo-line items' repository context given to the model, or left out. */
+export const parseRepoContext = choiceOption("--repo-context", ["on", "off"] as const);
+
 /** "25" (every dataset), or "arith=80,gsm8k=25" (per dataset), or both ("25,arith=80"). */
 export function parseLimit(v: string): ItemLimit {
   const count = intOption("--limit", 1, 10_000_000);
@@ -68,7 +71,7 @@ export function registerEval(program: Command): void {
       .option("--cached-input-price <usd>", "teacher price per million cached input tokens", price("--cached-input-price"))
       .option("--output-price <usd>", "teacher price per million output tokens", price("--output-price"))
       .option("--teacher-log <path>", "append every teacher request and reply to this JSON-lines file", textOption("--teacher-log"))
-      .option("--repo-context <on|off>", "infill items' repository context (the repo-line set: definitions from other files of the package): on gives it to the model, off leaves it out; recorded in the results' settings, so use another --out for each", choiceOption("--repo-context", ["on", "off"] as const), "on")
+      .option("--repo-context <on|off>", "infill items' repository context (the repo-line set: definitions from other files of the package): on gives it to the model, off leaves it out; recorded in the results' settings, so use another --out for each", parseRepoContext, "on")
       .option("--report-only", "make no answers: report every condition the --out results hold for these datasets (one report of several runs)")
       .option("--also <dir[=label]>", "with --report-only: another run's --out (e.g. another student's), reported beside, its conditions labelled (repeatable)", textListOption("--also"))
       .option("--json", "print the report as JSON (no progress bar)")
