@@ -53,7 +53,7 @@ export function registerEval(program: Command): void {
     program
       .command("eval")
       .description("evaluate relay conditions on math and code benchmarks: accuracy (pass@1 for code), call ratio, teacher tokens, cost; resumable")
-      .requiredOption("--data <list>", `comma-separated datasets: the math benchmarks ${BENCHMARK_NAMES.join(", ")}; the generated ${Object.keys(GENERATED_SETS).join(", ")}; the code sets ${Object.keys(CODE_SETS).join(", ")} (graded by running their tests in a bubblewrap sandbox: scripts/sandbox-setup.sh); or paths to JSONL files (question/problem + answer/solution, or HumanEval's prompt/test/entry_point)`, listOption("--data"))
+      .requiredOption("--data <list>", `comma-separated datasets: the math benchmarks ${BENCHMARK_NAMES.join(", ")}; the generated ${Object.keys(GENERATED_SETS).join(", ")}; the code sets ${Object.keys(CODE_SETS).join(", ")} (the HumanEval sets graded by running their tests in a bubblewrap sandbox: scripts/sandbox-setup.sh; repo-line, lines of real package code with repository context, by exact match); or paths to JSONL files (question/problem + answer/solution, or HumanEval's prompt/test/entry_point)`, listOption("--data"))
       .option("--data-dir <dir>", "folder holding <name>/test.jsonl for the named datasets (the default is the package's own data/)", textOption("--data-dir"), DEFAULT_DATA_DIR)
       .option("--conditions <list>", `comma-separated conditions to compare: ${CONDITION_NAMES.join(", ")} (default: --policy); teacher-free = the student with its calls refused`, listOption("--conditions"))
       .option("--limit <n>", "only the first n items of each dataset; per dataset: arith=80,gsm8k=25 (a plain n is the default for the rest)", parseLimit)
