@@ -13,6 +13,9 @@ import { choiceOption, intOption, listOption, numberOption, textListOption, text
 
 const price = (name: string) => numberOption(name, 0, 1e6);
 
+/** `--repo-context on|off`: the repo-line items' repository context given to the model, or left out. */
+export const parseRepoContext = choiceOption("--repo-context", ["on", "off"] as const);
+
 /** "25" (every dataset), or "arith=80,gsm8k=25" (per dataset), or both ("25,arith=80"). */
 export function parseLimit(v: string): ItemLimit {
   const count = intOption("--limit", 1, 10_000_000);
@@ -51,7 +54,7 @@ export function registerEval(program: Command): void {
     program
       .command("eval")
       .description("evaluate relay conditions on math and code benchmarks: accuracy (pass@1 for code), call ratio, teacher tokens, cost; resumable")
-      .requiredOption("--data <list>", `comma-separated datasets: the math benchmarks ${BENCHMARK_NAMES.join(", ")}; the generated ${Object.keys(GENERATED_SETS).join(", ")}; the code sets ${Object.keys(CODE_SETS).join(", ")} (graded by running their tests in a bubblewrap sandbox: scripts/sandbox-setup.sh); or paths to JSONL files (question/problem + answer/solution, or HumanEval's prompt/test/entry_point)`, listOption("--data"))
+      .requiredOption("--data <list>", `comma-separated datasets: the math benchmarks ${BENCHMARK_NAMES.join(", ")}; the generated ${Object.keys(GENERATED_SETS).join(", ")}; the code sets ${Object.keys(CODE_SETS).join(", ")} (the HumanEval sets graded by running their tests in a bubblewrap sandbox: scripts/sandbox-setup.sh; repo-line, lines of real package code with repository context, by exact match); or paths to JSONL files (question/problem + answer/solution, or HumanEval's prompt/test/entry_point)`, listOption("--data"))
       .option("--data-dir <dir>", "folder holding <name>/test.jsonl for the named datasets (the default is the package's own data/)", textOption("--data-dir"), DEFAULT_DATA_DIR)
       .option("--conditions <list>", `comma-separated conditions to compare: ${CONDITION_NAMES.join(", ")} (default: --policy); teacher-free = the student with its calls refused`, listOption("--conditions"))
       .option("--suffix-chars <n>", `infill sets: cut each item's suffix to n characters at a line break, as ghost text cuts it (the editor sends ${DEFAULT_INLINE_CONTEXT.maxSuffixChars}); default: the whole suffix`, intOption("--suffix-chars", 0, 10_000_000))
@@ -70,6 +73,7 @@ export function registerEval(program: Command): void {
       .option("--cached-input-price <usd>", "teacher price per million cached input tokens", price("--cached-input-price"))
       .option("--output-price <usd>", "teacher price per million output tokens", price("--output-price"))
       .option("--teacher-log <path>", "append every teacher request and reply to this JSON-lines file", textOption("--teacher-log"))
+      .option("--repo-context <on|off>", "infill items' repository context (the repo-line set: definitions from other files of the package): on gives it to the model, off leaves it out; recorded in the results' settings, so use another --out for each", parseRepoContext, "on")
       .option("--report-only", "make no answers: report every condition the --out results hold for these datasets (one report of several runs)")
       .option("--also <dir[=label]>", "with --report-only: another run's --out (e.g. another student's), reported beside, its conditions labelled (repeatable)", textListOption("--also"))
       .option("--json", "print the report as JSON (no progress bar)")

@@ -18,7 +18,7 @@ import { modelFingerprint } from "../llama/fingerprint.js";
 import { thresholdFor, type CalibrationFile } from "../core/routing/calibration.js";
 import { readCalibration, writeCalibration } from "../io/calibrationFile.js";
 import { recordCalibration } from "../router/calibration.js";
-import { describeIssues, loadDatasets } from "../eval/datasets.js";
+import { describeIssues, hasRepoContext, loadDatasets, withoutRepoContext } from "../eval/datasets.js";
 import { builtinGrader, createGrader } from "../eval/createGrader.js";
 import type { GraderName } from "../eval/grader.js";
 import { OpenAIJudge, type Judge } from "../eval/judge.js";
@@ -26,7 +26,7 @@ import { createProgressBar } from "../eval/progress.js";
 import { buildReport, reportMarkdown, type EvalReport } from "../eval/report.js";
 import { ResultsFile, checkReportFiles, type EvalSettings } from "../eval/results.js";
 import { cellsOfResults, codeTasksOf, gradeRows, runEval, type EvalOutcome, type ItemLimit } from "../eval/runEval.js";
-import { ExecutionGrader } from "../eval/codeGrader.js";
+import { ExecutionGrader, exactMatchGrader, needsSandbox } from "../eval/codeGrader.js";
 import { CODE_PROMPT_VERSION } from "../eval/codePrompts.js";
 import { frontierSvg } from "../eval/svg.js";
 import { printErr, printJson, printOut } from "./terminalText.js";
@@ -53,6 +53,8 @@ export interface EvalCommandOptions extends ModelOptions {
   /** Operating points of the scored conditions: teacher shares or thresholds. */
   sweep?: SweepPoint[];
   calibrationCount: number;
+  /** Infill items' repository context (the repo-line set): "on" (default) gives it to the model, "off" leaves it out. */
+  repoContext?: "on" | "off";
   /** Make no answers: report everything the results file holds for these datasets. */
   reportOnly?: boolean;
   /** With reportOnly: other runs' folders (DIR or DIR=label) reported beside this one. */
@@ -79,7 +81,10 @@ export async function runEvalCommand(options: EvalCommandOptions): Promise<numbe
   checkPolicyOptions(names, options.threshold);
   if (names.includes("router") && !options.router) throw new RelayError("invalid-argument", "The router condition needs --router FILE (from `relay router train`).");
   if (options.sweep && !names.some((n) => isScored(n as PolicyName))) throw new RelayError("invalid-argument", "--sweep needs a scored condition (confidence, entropy, margin, rolling-entropy, step-entropy, router, auto).");
-  const datasets = await loadDatasets(options.data, options.dataDir);
+  const loaded = await loadDatasets(options.data, options.dataDir);
+  // Recorded in the results' settings (below), so answers with and without context never mix.
+  const repoContext = hasRepoContext(loaded) ? (options.repoContext ?? "on") : undefined;
+  const datasets = repoContext === "off" ? withoutRepoContext(loaded) : loaded;
   if (typeof options.limit === "object") {
     const unknown = Object.keys(options.limit).filter((name) => name !== "*" && !datasets.some((d) => d.name === name));
     if (unknown.length > 0) throw new RelayError("invalid-argument", `--limit names ${unknown.join(", ")}, not among the datasets (${datasets.map((d) => d.name).join(", ")}).`);
@@ -95,12 +100,13 @@ export async function runEvalCommand(options: EvalCommandOptions): Promise<numbe
   const unreadNote = () => printErr(`${unread.length} dataset line(s) could not be read and were not evaluated (${unread.slice(0, 5).join(", ")}${unread.length > 5 ? ", …" : ""}); fix them and run again (exit 1).\n`);
   if (options.samples > 1 && !options.temperature) logger.warn("--samples > 1 with greedy decoding (--temperature 0) repeats the same answer; set --temperature");
 
-  // Code items are graded by running them in the sandbox; it is checked before anything is written or loaded.
+  // Code items are graded by running them in the sandbox; it is checked before anything is written
+  // or loaded. Sets without tests (repo-line) are graded by exact match and need no sandbox.
   const codeTasks = codeTasksOf(datasets);
-  const codeGrader = codeTasks.size > 0 ? await ExecutionGrader.create() : undefined;
+  const codeGrader = codeTasks.size === 0 ? undefined : needsSandbox(codeTasks.values()) ? await ExecutionGrader.create() : exactMatchGrader;
   const resultsPath = join(options.out, "results.jsonl");
   checkReportFiles(options.out);
-  const results = await ResultsFile.open(resultsPath, settingsOf(options, datasets.some((d) => d.items.some((i) => i.code))));
+  const results = await ResultsFile.open(resultsPath, settingsOf(options, datasets.some((d) => d.items.some((i) => i.code)), repoContext));
   for (const w of results.warnings) logger.warn(`${resultsPath}: ${w}`);
 
   const judge = options.judge ? createJudge(options) : undefined;
@@ -244,13 +250,15 @@ export async function writeReport(dir: string, report: EvalReport): Promise<void
 /**
  * The settings an answer depends on; a results file made with others is not resumed. The code
  * prompts' version is recorded only when code sets are evaluated, so math results files made
- * before code sets existed still resume.
+ * before code sets existed still resume; likewise the repository-context switch only when an item
+ * carries context.
  */
-function settingsOf(o: EvalCommandOptions, code: boolean): EvalSettings {
+export function settingsOf(o: EvalCommandOptions, code: boolean, repoContext?: "on" | "off"): EvalSettings {
   return {
     ...(code ? { codePrompt: CODE_PROMPT_VERSION } : {}),
     // Recorded only when given, so results made before the option existed still resume.
     ...(code && o.suffixChars !== undefined ? { suffixChars: o.suffixChars } : {}),
+    ...(repoContext ? { repoContext } : {}),
     student: o.student,
     temperature: o.temperature ?? 0,
     seed: o.seed ?? 1,

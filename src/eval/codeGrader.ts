@@ -2,7 +2,8 @@
  * Grading by execution: an answer to a code item is right when the item's tests pass with it
  * (HumanEval's `check(entry_point)` exits cleanly), run in the sandbox (sandbox.ts), several
  * programs at once. A single-line infill answer is also compared with the masked line (exact
- * match, whitespace normalized). A program that fails to run, loops or breaks a limit fails its
+ * match, whitespace normalized). An infill item without tests (the repository-context set) is
+ * graded by exact match alone: its verdict is its exact match. A program that fails to run, loops or breaks a limit fails its
  * item only; a sandbox that cannot start at all is an error for the whole batch.
  */
 import { availableParallelism } from "node:os";
@@ -40,6 +41,30 @@ export function completionOf(response: string, task: CodeTask): string {
   return task.kind === "line" ? extractLine(response) : extractFunctionCompletion(response, task);
 }
 
+/** An item without tests: right when its line is the masked one (nothing runs). */
+function exactVerdict(response: string, gold: string): CodeVerdict {
+  const line = extractLine(response);
+  const exactMatch = normalizeLine(line) === normalizeLine(gold);
+  return { correct: exactMatch, extracted: line.trim() === "" ? null : line, exactMatch };
+}
+
+/** Grades sets whose items all lack tests: exact match only, no sandbox needed. */
+export const exactMatchGrader: CodeGrader = {
+  async gradeAll(pairs, signal) {
+    if (signal?.aborted) throw abortError();
+    return pairs.map(({ response, gold, task }) => {
+      if (!task.exactOnly) throw new Error("exactMatchGrader: an item with tests needs the execution grader");
+      return exactVerdict(response, gold);
+    });
+  },
+};
+
+/** Whether grading these tasks runs programs (so needs the sandbox). */
+export function needsSandbox(tasks: Iterable<CodeTask>): boolean {
+  for (const task of tasks) if (!task.exactOnly) return true;
+  return false;
+}
+
 export class ExecutionGrader implements CodeGrader {
   private constructor(
     private readonly sandbox: CodeSandbox,
@@ -68,6 +93,7 @@ export class ExecutionGrader implements CodeGrader {
   }
 
   private async grade({ response, gold, task }: CodePair, signal?: AbortSignal): Promise<CodeVerdict> {
+    if (task.exactOnly) return exactVerdict(response, gold);
     const completion = completionOf(response, task);
     const extracted = task.kind === "line" ? completion : completion.trim() || null;
     const exact = task.kind === "line" ? { exactMatch: normalizeLine(completion) === normalizeLine(gold) } : {};

@@ -3,9 +3,11 @@
  * answer a complete function in a fenced block (what instruction-tuned models do when asked; a
  * raw continuation is read too, see codeExtract.ts). Single-line infill: exactly what ghost text
  * asks — a code completion of the prefix (infilled with the suffix where the model has
- * fill-in-the-middle tokens); the answer is its first line.
+ * fill-in-the-middle tokens), with the item's repository context when it has some; the answer is
+ * its first line.
  */
 import { SETTING_DEFAULTS } from "../core/defaults.js";
+import { completionTask } from "../core/contextPrompt.js";
 import { cutSuffix } from "../core/inlineWindow.js";
 import type { TaskPrompt } from "../core/prompts.js";
 import type { CodeTask } from "./codeTask.js";
@@ -21,9 +23,8 @@ export const LINE_MAX_TOKENS = SETTING_DEFAULTS["inline.maxTokens"];
 /** `suffixChars`: an infill item's suffix cut as ghost text cuts it (core/inlineWindow.ts); absent: whole. */
 export function codePrompt(task: CodeTask, suffixChars?: number): TaskPrompt {
   // As ghost text asks (src/extension/inlineProvider.ts): a chat-style teacher sees the prefix as the user turn.
-  if (task.kind === "line") {
-    const suffix = suffixChars === undefined ? task.suffix : cutSuffix(task.suffix, suffixChars);
-    return { user: task.prompt, completion: { prefix: task.prompt, suffix } };
-  }
+  // Repository context (the repo-line set) goes where the editor puts it: before the prefix, in
+  // the model's repository format when it has one (src/core/contextPrompt.ts).
+  if (task.kind === "line") return completionTask(task.prompt, suffixChars === undefined ? task.suffix : cutSuffix(task.suffix, suffixChars), task.context);
   return { user: `${FUNCTION_INSTRUCTION}\n\n\`\`\`python\n${task.prompt.trimEnd()}\n\`\`\`` };
 }

