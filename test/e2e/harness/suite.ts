@@ -9,6 +9,17 @@ export interface VSCodeSuite {
   test(name: string, fn: (vs: VSCode, t: TestContext) => Promise<void>, options?: { timeout?: number; skip?: boolean | string; only?: boolean }): void;
 }
 
+/** Time left for saving artifacts (screenshot, DOM, logs) when a test runs out of time. */
+const ARTIFACT_MARGIN_MS = 15_000;
+
+function withinTime(running: Promise<void>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const limit = new Promise<never>((_, fail) => {
+    timer = setTimeout(() => fail(new Error(`the test ran past ${Math.round(ms / 1000)} s (its limit less the time kept for saving artifacts)`)), ms);
+  });
+  return Promise.race([running, limit]).finally(() => clearTimeout(timer));
+}
+
 /**
  * Registers before()/after() hooks in the current node:test suite (or file) that start one VS Code
  * for all its tests and stop it afterwards, whatever happened.
@@ -27,9 +38,12 @@ export function useVSCode(options: StartOptions = {}): VSCodeSuite {
       return current;
     },
     test(name, fn, testOptions = {}) {
-      void test(name, { timeout: 120_000, ...testOptions }, async (t) => {
+      const timeout = testOptions.timeout ?? 120_000;
+      void test(name, { ...testOptions, timeout }, async (t) => {
         const vs = suite.vs;
-        await vs.wrap((tc: TestContext) => fn(vs, tc))(t);
+        // Ends the test before node:test cancels it: a cancelled test saves no artifacts and
+        // says only "timed out", not what the extension was doing.
+        await vs.wrap((tc: TestContext) => withinTime(fn(vs, tc), timeout - ARTIFACT_MARGIN_MS))(t);
       });
     },
   };

@@ -93,6 +93,16 @@ export const DEFAULT_USER_SETTINGS: Readonly<Record<string, unknown>> = {
 };
 
 
+/** How much of the Relay output channel a failure message carries. */
+const RELAY_LOG_LINES = 15;
+
+/** Adds lines to an error's message and to its stack (which the test reporter prints when it has one). */
+function appendToError(error: unknown, text: string): void {
+  if (!(error instanceof Error)) return;
+  error.message += `\n${text}`;
+  if (error.stack) error.stack += `\n${text}`;
+}
+
 // Everything started here is stopped on close, exit, SIGINT and SIGTERM.
 const live = new Set<VSCode>();
 let hooksInstalled = false;
@@ -317,7 +327,10 @@ export class VSCode extends Workbench {
         await fn(t);
       } catch (error) {
         const dir = await this.saveArtifacts(t.name, error).catch(() => undefined);
-        if (dir && error instanceof Error) error.message += `\n(e2e artifacts: ${relative(REPO_ROOT, dir)})`;
+        if (dir) appendToError(error, `(e2e artifacts: ${relative(REPO_ROOT, dir)})`);
+        // The extension's own account of what it was doing, where only the failure summary is kept (CI).
+        const relayLog = this.outputChannelLog("Relay").trimEnd().split("\n").slice(-RELAY_LOG_LINES).join("\n");
+        if (relayLog) appendToError(error, `the Relay log's last lines:\n${relayLog}`);
         throw error;
       }
     };
