@@ -17,7 +17,7 @@ import { loadRouterFile } from "../io/routerFile.js";
 import { modelFingerprint } from "../llama/fingerprint.js";
 import { thresholdFor, type CalibrationFile } from "../core/routing/calibration.js";
 import { readCalibration, writeCalibration } from "../io/calibrationFile.js";
-import { recordCalibration } from "../router/calibration.js";
+import { recordCalibration, shareCheckProblems } from "../router/calibration.js";
 import { describeIssues, hasRepoContext, loadDatasets, withoutRepoContext } from "../eval/datasets.js";
 import { builtinGrader, createGrader } from "../eval/createGrader.js";
 import type { GraderName } from "../eval/grader.js";
@@ -29,6 +29,8 @@ import { cellsOfResults, codeTasksOf, gradeRows, runEval, type EvalOutcome, type
 import { ExecutionGrader, exactMatchGrader, needsSandbox } from "../eval/codeGrader.js";
 import { CODE_PROMPT_VERSION } from "../eval/codePrompts.js";
 import { frontierSvg } from "../eval/svg.js";
+import { checkShares, SHARE_CHECK_DATASET, shareCheckLines, type ShareCheck } from "../eval/shareCheck.js";
+import type { ReplayRules } from "../core/routing/share.js";
 import { printErr, printJson, printOut } from "./terminalText.js";
 
 export interface EvalCommandOptions extends ModelOptions {
@@ -53,6 +55,8 @@ export interface EvalCommandOptions extends ModelOptions {
   /** Operating points of the scored conditions: teacher shares or thresholds. */
   sweep?: SweepPoint[];
   calibrationCount: number;
+  /** Check each share point with the teacher on this many generated train problems first, and correct its aim. */
+  shareCheck?: number;
   /** Infill items' repository context (the repo-line set): "on" (default) gives it to the model, "off" leaves it out. */
   repoContext?: "on" | "off";
   /** Make no answers: report everything the results file holds for these datasets. */
@@ -81,6 +85,7 @@ export async function runEvalCommand(options: EvalCommandOptions): Promise<numbe
   checkPolicyOptions(names, options.threshold);
   if (names.includes("router") && !options.router) throw new RelayError("invalid-argument", "The router condition needs --router FILE (from `relay router train`).");
   if (options.sweep && !names.some((n) => isScored(n as PolicyName))) throw new RelayError("invalid-argument", "--sweep needs a scored condition (confidence, entropy, margin, rolling-entropy, step-entropy, router, auto).");
+  if (options.shareCheck && !(options.sweep ?? []).some((p) => "share" in p)) throw new RelayError("invalid-argument", "--share-check corrects teacher shares: give --sweep with shares (e.g. --sweep 5,10).");
   const loaded = await loadDatasets(options.data, options.dataDir);
   // Recorded in the results' settings (below), so answers with and without context never mix.
   const repoContext = hasRepoContext(loaded) ? (options.repoContext ?? "on") : undefined;
@@ -145,9 +150,9 @@ export async function runEvalCommand(options: EvalCommandOptions): Promise<numbe
     return 0;
   }
   const student = await LlamaStudent.load({ model: options.student, gpu: options.gpu, threads: options.threads, contextSize: options.contextSize, sequences: options.concurrency, thinking: options.thinking !== "off", logger });
-  let conditions: Condition[];
+  let swept: Swept;
   try {
-    conditions = await sweptConditions(options, names, conditionOptions, student, logger);
+    swept = await sweptConditions(options, names, conditionOptions, student, logger);
   } catch (error) {
     await student.dispose();
     throw error;
@@ -157,29 +162,25 @@ export async function runEvalCommand(options: EvalCommandOptions): Promise<numbe
   const progress = createProgressBar(options.progress && !options.json);
   let teacher: Awaited<ReturnType<typeof loadTeacher>>;
   let outcome: EvalOutcome;
+  let checks: ShareCheck[] = [];
+  let conditions = swept.conditions;
   try {
     if (conditions.some(needsTeacher)) teacher = await loadTeacher(options, logger, options.teacherLog ? new FileTeacherLog(options.teacherLog) : undefined);
     process.once("SIGINT", onSigint);
-    outcome = await runEval({
-      datasets,
-      conditions,
-      limit: options.limit,
-      samples: options.samples,
-      student,
-      teacher,
-      results,
-      limits: limitsFrom(options),
-      seed: options.seed ?? 1,
-      temperature: options.temperature,
-      concurrency: options.concurrency,
-      judge,
-      graders,
-      codeGrader,
-      suffixChars: options.suffixChars,
-      signal: controller.signal,
-      progress,
-      logger,
-    });
+    const common = { student, teacher, limits: limitsFrom(options), seed: options.seed ?? 1, temperature: options.temperature, concurrency: options.concurrency, signal: controller.signal, progress, logger };
+    if (options.shareCheck && swept.calibration) {
+      // Kept beside the results, so a rerun reuses the check's answers.
+      const checkResults = await ResultsFile.open(join(options.out, SHARE_CHECK_DATASET, "results.jsonl"), settingsOf(options, false));
+      const checked = await checkShares(conditions, { calibration: swept.calibration, problems: shareCheckProblems(swept.calibration, options.shareCheck), rules: swept.rules, router: swept.router }, { ...common, results: checkResults, graders: [builtinGrader] });
+      if (checked.aborted) {
+        printErr(controller.signal.aborted ? "Interrupted: run the same command again to resume.\n" : "The share check could not finish (see the warnings); run the same command again.\n");
+        return controller.signal.aborted ? 130 : 1;
+      }
+      conditions = checked.conditions;
+      checks = checked.checks;
+      for (const k of checks) logger.info(shareCheckLines([k]).at(-1) ?? "");
+    }
+    outcome = await runEval({ ...common, datasets, conditions, limit: options.limit, samples: options.samples, results, judge, graders, codeGrader, suffixChars: options.suffixChars });
   } finally {
     progress.stop();
     process.off("SIGINT", onSigint);
@@ -187,7 +188,7 @@ export async function runEvalCommand(options: EvalCommandOptions): Promise<numbe
     await student.dispose();
   }
 
-  const report = buildReport({ ...outcome, datasets, pricing: pricingOf(options), judgeModel: judge?.model, complete: !outcome.aborted && outcome.failures.length === 0 });
+  const report = buildReport({ ...outcome, shareChecks: checks, datasets, pricing: pricingOf(options), judgeModel: judge?.model, complete: !outcome.aborted && outcome.failures.length === 0 });
   await writeReport(options.out, report);
   if (options.json) printJson(report);
   else printOut(reportMarkdown(report));
@@ -206,7 +207,15 @@ export async function runEvalCommand(options: EvalCommandOptions): Promise<numbe
  * thresholds for teacher shares come from the student's calibration on generated train problems
  * (--calibration, or <out>/calibration.json, recorded on first use), never from the eval items.
  */
-async function sweptConditions(options: EvalCommandOptions, names: string[], conditionOptions: ConditionOptions, student: LlamaStudent, logger: Logger): Promise<Condition[]> {
+interface Swept {
+  conditions: Condition[];
+  /** With a sweep: the calibration its thresholds come from, the replay's rules, the router. */
+  calibration?: CalibrationFile;
+  rules: Omit<ReplayRules, "maxTokens">;
+  router?: Router;
+}
+
+async function sweptConditions(options: EvalCommandOptions, names: string[], conditionOptions: ConditionOptions, student: LlamaStudent, logger: Logger): Promise<Swept> {
   const fingerprint = await modelFingerprint(student.path);
   let router: Router | undefined;
   if (options.router) {
@@ -217,7 +226,8 @@ async function sweptConditions(options: EvalCommandOptions, names: string[], con
   }
   const routerTag = router ? createHash("sha256").update(JSON.stringify(router.file)).digest("hex").slice(0, 8) : undefined;
   const conditions = parseConditions(names, { ...conditionOptions, router, routerTag }).map((c) => withTeacher(c, teacherIdentity(options)));
-  if (!options.sweep) return conditions;
+  const rules = { span: options.spanTokens ?? DEFAULT_POLICY_OPTIONS.spanTokens, cooldown: options.cooldown ?? DEFAULT_POLICY_OPTIONS.cooldownTokens, maxCalls: options.maxCalls };
+  if (!options.sweep) return { conditions, rules, router };
   const path = options.calibration ?? join(options.out, "calibration.json");
   let calibration: CalibrationFile;
   if (options.calibration || existsSync(path)) calibration = await readCalibration(path, fingerprint);
@@ -232,12 +242,12 @@ async function sweptConditions(options: EvalCommandOptions, names: string[], con
     await writeCalibration(path, calibration);
   }
   if (calibration.maxTokens !== options.maxTokens) logger.warn(`${path} was recorded with --max-tokens ${calibration.maxTokens}; this run uses ${options.maxTokens}`);
-  const rules = { span: options.spanTokens ?? DEFAULT_POLICY_OPTIONS.spanTokens, cooldown: options.cooldown ?? DEFAULT_POLICY_OPTIONS.cooldownTokens, maxCalls: options.maxCalls };
-  return expandSweep(conditions, options.sweep, (c, share) => {
+  const swept = expandSweep(conditions, options.sweep, (c, share) => {
     const found = thresholdFor(calibration, c.policy, share, rules, router);
     logger.info(`${c.name} @${share * 100}%: threshold ${found.threshold.toPrecision(4)} (replayed share ${(found.expected * 100).toFixed(2)}%)`);
     return found.threshold;
   });
+  return { conditions: swept, calibration, rules, router };
 }
 
 export async function writeReport(dir: string, report: EvalReport): Promise<void> {

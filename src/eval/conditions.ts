@@ -132,6 +132,12 @@ export function withProbability(condition: Condition, probability: number): Cond
   return { ...condition, options, signature: signatureOf(baseName(condition), options, condition.teacherTag) };
 }
 
+/** The scored condition at another threshold (a sweep point's aim corrected). */
+export function withThreshold(condition: Condition, threshold: number): Condition {
+  const options = { ...condition.options, threshold: Number(threshold.toPrecision(6)) };
+  return { ...condition, options, signature: signatureOf(baseName(condition), options, condition.teacherTag) };
+}
+
 /** A sweep point's condition name without its point: results are keyed on what they depend on. */
 function baseName(condition: Condition): string {
   return condition.name.split(" @")[0];

@@ -152,7 +152,7 @@ function goldOf(fields: Record<string, unknown>, clean: (value: string, field: s
   return null;
 }
 
-function itemId(question: string, gold: string): string {
+export function itemId(question: string, gold: string): string {
   return createHash("sha256").update(question).update("\u0000").update(gold).digest("hex").slice(0, 12);
 }
 

@@ -9,6 +9,7 @@ import type { DataIssue } from "./datasets.js";
 import type { GraderName } from "./grader.js";
 import type { JudgeLine, ResultLine } from "./results.js";
 import type { Calibration, Cell, GraderRun } from "./runEval.js";
+import { shareCheckLines, type ShareCheck } from "./shareCheck.js";
 import { wilsonInterval } from "./wilson.js";
 
 /** A cell of a threshold sweep: the fields runEval sets on its operating points (absent on older runs). */
@@ -106,6 +107,8 @@ export interface EvalReport {
   cells: CellSummary[];
   averages: AverageRow[];
   calibrations: Calibration[];
+  /** The sweep's share points checked with the teacher on train problems (--share-check). */
+  shareChecks?: ShareCheck[];
   datasets: DatasetSummary[];
   judgeModel: string | null;
   pricing: TeacherPricing | null;
@@ -117,6 +120,7 @@ export interface ReportInput {
   rows: ResultLine[];
   judgements: ReadonlyMap<string, JudgeLine>;
   calibrations: Calibration[];
+  shareChecks?: ShareCheck[];
   datasets: Array<{ name: string; items: unknown[]; issues: DataIssue[] }>;
   pricing?: TeacherPricing;
   judgeModel?: string;
@@ -136,6 +140,7 @@ export function buildReport(input: ReportInput): EvalReport {
     cells: shown,
     averages: averages(shown),
     calibrations: input.calibrations,
+    ...(input.shareChecks?.length ? { shareChecks: input.shareChecks } : {}),
     datasets: input.datasets.map((d) => ({ name: d.name, items: d.items.length, code: d.items.some(isCodeItem), ...(d.items.length > 0 && d.items.every(isExactOnlyItem) ? { exactOnly: true } : {}), ...issueCounts(d.issues) })),
     judgeModel: input.judgeModel ?? null,
     pricing: input.pricing ?? null,
@@ -305,6 +310,7 @@ export function reportMarkdown(report: EvalReport): string {
       lines.push(`- ${k.dataset}: p = ${k.probability} (span ${k.span}) for ${k.reference}'s call ratio ${pct(k.targetRatio)}; measured ${measured ? pct(measured.callRatio) : "–"}`);
     }
   }
+  lines.push(...shareCheckLines(report.shareChecks ?? []));
   const cmp = report.graderComparison;
   if (cmp) {
     const [a, b] = cmp.graders;

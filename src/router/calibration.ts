@@ -9,6 +9,8 @@ import { mathPrompt } from "../core/prompts.js";
 import { CALIBRATION_FORMAT, type CalibrationFile } from "../core/routing/calibration.js";
 import { FEATURE_VERSION } from "../core/routing/features.js";
 import type { ProgressSink } from "../eval/runEval.js";
+import { itemId, type Dataset } from "../eval/datasets.js";
+import { SHARE_CHECK_DATASET } from "../eval/shareCheck.js";
 import { trainProblems } from "./problems.js";
 import { RecordingPolicy } from "./recordingPolicy.js";
 
@@ -35,4 +37,11 @@ export async function recordCalibration(run: CalibrateRun): Promise<CalibrationF
     run.progress?.advance({ label: "calibration" });
   }
   return { format: CALIBRATION_FORMAT, version: 1, featureVersion: FEATURE_VERSION, student: run.studentId, maxTokens: run.maxTokens, problems: { seed: run.seed, count: run.count }, answers };
+}
+
+/** The generated train problems `relay eval --share-check` answers: the calibration's own (its seed), the first `count`. */
+export function shareCheckProblems(calibration: CalibrationFile, count: number): Dataset {
+  const problems = trainProblems(["arith", "words"], count, calibration.problems.seed);
+  const items = problems.map((p, index) => ({ dataset: SHARE_CHECK_DATASET, index, id: itemId(p.question, p.answer), question: p.question, gold: p.answer }));
+  return { name: SHARE_CHECK_DATASET, path: `(${count} generated train problems, seed ${calibration.problems.seed})`, items, issues: [] };
 }

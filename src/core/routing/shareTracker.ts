@@ -18,6 +18,15 @@ export const ACHIEVED_WINDOW = 50;
 /** Answers of its own before what a policy reached corrects its aim. */
 export const CORRECTION_ANSWERS = 10;
 
+/**
+ * The share to aim the replay at so that the policy reaches `share`, given that aiming at
+ * `share` reached `reached`: the achieved share is taken as proportional to the aim near it,
+ * and the correction is held within a factor of 2 either way (a few answers are noisy).
+ */
+export function correctedAim(share: number, reached: number): number {
+  return reached > 0 ? share * Math.min(2, Math.max(0.5, share / reached)) : share;
+}
+
 export class ShareTracker {
   private answers: ShareSnapshot["answers"];
   constructor(
@@ -55,7 +64,7 @@ export class ShareTracker {
     const recent = mine.slice(-ACHIEVED_WINDOW);
     const generated = recent.reduce((n, a) => n + a.generated, 0);
     const reached = generated > 0 ? recent.reduce((n, a) => n + a.teacher, 0) / generated : 0;
-    const aimed = recent.length >= CORRECTION_ANSWERS && reached > 0 ? share * Math.min(2, Math.max(0.5, share / reached)) : share;
+    const aimed = recent.length >= CORRECTION_ANSWERS ? correctedAim(share, reached) : share;
     return { ...thresholdForShare(traces, aimed, rules), answers: traces.length, aimed };
   }
 
