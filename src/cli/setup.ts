@@ -107,7 +107,7 @@ export async function loadStudent(options: ModelOptions, logger: Logger, onProgr
 
 export async function loadTeacher(options: ModelOptions, logger: Logger, log?: TeacherRequestLog): Promise<(Teacher & { dispose(): Promise<void> }) | undefined> {
   if (options.teacherGguf && options.teacherUrl) throw new RelayError("invalid-argument", "Give either --teacher-gguf or --teacher-url, not both.");
-  if (options.teacherGguf) return LocalTeacher.load({ model: options.teacherGguf, gpu: options.gpu, threads: options.threads, temperature: options.teacherTemperature, logger });
+  if (options.teacherGguf) return LocalTeacher.load({ model: options.teacherGguf, gpu: options.gpu, threads: options.threads, temperature: options.teacherTemperature, stop: options.teacherStop, logger });
   if (options.teacherUrl) {
     if (!options.teacherModel) throw new RelayError("invalid-argument", "--teacher-url needs --teacher-model.");
     const teacher = new OpenAITeacher({

@@ -24,6 +24,8 @@ export interface LocalTeacherOptions {
   contextSize?: number;
   /** Sampling temperature; default 0 (greedy: a local teacher is used for reproducible evaluations and router labels). */
   temperature?: number;
+  /** Stop strings, as an OpenAI-compatible server takes them: the reply ends before the first (`--teacher-stop`). */
+  stop?: string[];
   logger?: Logger;
   /** Cancels the load (the model is released if it was loaded already). */
   signal?: AbortSignal;
@@ -131,6 +133,9 @@ export class LocalTeacher implements Teacher {
     // What precedes the reply, for the detokenizer's leading-space rule.
     const tail = [...this.placed, ...feed].slice(-8).map((p) => p.token);
     let finish: TeacherReply["finish"] = "length";
+    const stops = (this.options.stop ?? []).filter((s) => s.length > 0);
+    /** Where the first stop string starts in the reply, once one has been generated. */
+    let stopAt = -1;
     try {
       if (request.maxTokens > 0) {
         const evaluation = this.sequence.evaluate(
@@ -140,21 +145,29 @@ export class LocalTeacher implements Teacher {
         for await (const token of evaluation) {
           if (request.signal?.aborted) throw abortError();
           generated.push(token);
-          ends.push(full.length + this.llamaModel.detokenize(generated, false, tail).length);
+          const soFar = this.llamaModel.detokenize(generated, false, tail);
+          ends.push(full.length + soFar.length);
+          stopAt = firstStop(soFar, stops);
+          if (stopAt >= 0) {
+            finish = "stop";
+            break;
+          }
           if (generated.length >= request.maxTokens) break;
         }
-        if (generated.length < request.maxTokens) finish = "eos";
+        if (finish !== "stop" && generated.length < request.maxTokens) finish = "eos";
       }
     } catch (error) {
       await this.forget(); // the sequence holds a partial evaluation
       throw error;
     }
-    const text = this.llamaModel.detokenize(generated, false, tail);
+    const made = this.llamaModel.detokenize(generated, false, tail);
+    // The tokens stand for all they made; the reply ends before the stop string.
+    const text = stopAt >= 0 ? made.slice(0, stopAt) : made;
     const placedGen = generated.map((token, i) => ({ token, end: ends[i] }));
     // Every generated token was evaluated but the last, unless the model ended the text.
     this.placed.push(...feed, ...(finish === "eos" ? placedGen : placedGen.slice(0, -1)));
     this.pending = finish === "eos" ? undefined : placedGen[placedGen.length - 1];
-    this.cachedText = full + text;
+    this.cachedText = full + made;
     this.log.debug(`local teacher: evaluated ${feed.length} new tokens (${cachedPromptTokens} cached), generated ${generated.length}`);
     return { text, finish, model: this.model, usage: { promptTokens, completionTokens: generated.length, cachedPromptTokens } };
   }
@@ -270,4 +283,14 @@ export class LocalTeacher implements Teacher {
   async dispose(): Promise<void> {
     await releaseLlamaModel(this.loaded);
   }
+}
+
+/** Where the first of `stops` starts in `text` (-1: none). */
+function firstStop(text: string, stops: readonly string[]): number {
+  let at = -1;
+  for (const stop of stops) {
+    const i = text.indexOf(stop);
+    if (i >= 0 && (at < 0 || i < at)) at = i;
+  }
+  return at;
 }
