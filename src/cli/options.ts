@@ -44,6 +44,18 @@ export function textOption(option: string): (value: string) => string {
   };
 }
 
+/**
+ * A repeatable stop string: any non-empty text, whitespace included (a newline is the usual
+ * stop), with \n, \t and \\ read as escapes so a shell user can type `--teacher-stop '\n'`.
+ */
+export function stopListOption(option: string): (value: string, all?: string[]) => string[] {
+  return (value, all = []) => {
+    const text = value.replace(/\\([nt\\])/g, (_, c: string) => (c === "n" ? "\n" : c === "t" ? "\t" : "\\"));
+    if (text === "") throw bad(option, "a non-empty text", value);
+    return [...all, text];
+  };
+}
+
 /** A repeatable text option. */
 export function textListOption(option: string): (value: string, all?: string[]) => string[] {
   const one = textOption(option);

@@ -18,7 +18,7 @@ import { LlamaStudent } from "../student/llamaStudent.js";
 import { LocalTeacher } from "../teacher/localTeacher.js";
 import { DEFAULT_TEACHER_IDLE_MS, DEFAULT_TEACHER_TIMEOUT_MS, OpenAITeacher, TEACHER_API_STYLES, type TeacherApiStyle } from "../teacher/openaiTeacher.js";
 import type { TeacherRequestLog } from "../core/teacherLog.js";
-import { choiceOption, envNameOption, intOption, numberOption, textListOption, textOption, urlOption } from "./options.js";
+import { choiceOption, envNameOption, intOption, numberOption, stopListOption, textOption, urlOption } from "./options.js";
 
 export interface ModelOptions {
   student: string;
@@ -74,7 +74,7 @@ export function addModelOptions(cmd: Command): Command {
     .option("--teacher-key-env <name>", "environment variable holding the teacher API key (none needed for a local server)", envNameOption("--teacher-key-env"), "OPENAI_API_KEY")
     .option("--teacher-temperature <t>", `teacher sampling temperature (0 to 2; default ${d["teacher.temperature"]} for an API teacher, 0 (greedy) for a local GGUF teacher)`, numberOption("--teacher-temperature", 0, 2))
     .option("--teacher-top-p <p>", "teacher nucleus sampling top_p (above 0, at most 1)", numberOption("--teacher-top-p", 0, 1, { minExclusive: true }))
-    .option("--teacher-stop <text>", "a stop string for the teacher (repeatable)", textListOption("--teacher-stop"))
+    .option("--teacher-stop <text>", "a stop string for the teacher (repeatable; \\n and \\t are read as a newline and a tab)", stopListOption("--teacher-stop"))
     .option("--teacher-timeout <ms>", `deadline of one teacher request, retries included (default ${DEFAULT_TEACHER_TIMEOUT_MS})`, intOption("--teacher-timeout", 100, 3_600_000))
     .option("--teacher-idle-timeout <ms>", `longest silence of a teacher reply once it started (default ${DEFAULT_TEACHER_IDLE_MS})`, intOption("--teacher-idle-timeout", 100, 3_600_000))
     .option("--teacher-stream", "stream teacher replies")
