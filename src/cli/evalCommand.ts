@@ -29,7 +29,7 @@ import { cellsOfResults, codeTasksOf, gradeRows, runEval, type EvalOutcome, type
 import { ExecutionGrader, exactMatchGrader, needsSandbox } from "../eval/codeGrader.js";
 import { CODE_PROMPT_VERSION } from "../eval/codePrompts.js";
 import { frontierSvg } from "../eval/svg.js";
-import { checkShares, SHARE_CHECK_DATASET, shareCheckLines, type ShareCheck } from "../eval/shareCheck.js";
+import { checkShares, SHARE_CHECK_DATASET, shareCheckLine, type ShareCheck } from "../eval/shareCheck.js";
 import type { ReplayRules } from "../core/routing/share.js";
 import { printErr, printJson, printOut } from "./terminalText.js";
 
@@ -178,7 +178,7 @@ export async function runEvalCommand(options: EvalCommandOptions): Promise<numbe
       }
       conditions = checked.conditions;
       checks = checked.checks;
-      for (const k of checks) logger.info(shareCheckLines([k]).at(-1) ?? "");
+      for (const k of checks) logger.info(shareCheckLine(k));
     }
     outcome = await runEval({ ...common, datasets, conditions, limit: options.limit, samples: options.samples, results, judge, graders, codeGrader, suffixChars: options.suffixChars });
   } finally {

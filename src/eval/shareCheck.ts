@@ -6,8 +6,7 @@
  * train problems, and its aim is corrected by the share it reached there — the correction the
  * extension makes from the user's own answers (correctedAim). Never on the eval items.
  */
-import type { CalibrationFile } from "../core/routing/calibration.js";
-import { thresholdFor } from "../core/routing/calibration.js";
+import { thresholdFor, type CalibrationFile } from "../core/routing/calibration.js";
 import type { Router } from "../core/routing/router.js";
 import type { ReplayRules } from "../core/routing/share.js";
 import { correctedAim } from "../core/routing/shareTracker.js";
@@ -31,9 +30,9 @@ export interface ShareCheck {
 }
 
 /**
- * Runs every share point of `conditions` on `problems` (generated train problems:
- * shareCheckProblems in src/router/calibration.ts) (answers kept in `run.results`,
- * so a rerun reuses them) and returns the conditions with corrected thresholds. Points given as
+ * Runs every share point of `conditions` on `problems` (generated train problems, from
+ * shareCheckProblems in src/router/calibration.ts; answers kept in `run.results`, so a rerun
+ * reuses them) and returns the conditions with corrected thresholds. Points given as
  * thresholds, and other conditions, pass through unchanged.
  */
 export async function checkShares(
@@ -65,11 +64,14 @@ export async function checkShares(
   };
 }
 
+/** One point's check in a sentence (the log, the report). */
+export function shareCheckLine(k: ShareCheck): string {
+  const pct = (x: number) => `${(x * 100).toFixed(2)}%`;
+  return `${k.condition}: threshold ${Number(k.threshold.toPrecision(4))} reached ${pct(k.reached)}; aimed at ${pct(k.aimed)} instead → threshold ${Number(k.corrected.toPrecision(4))}`;
+}
+
 /** The check as Markdown lines for the report. */
 export function shareCheckLines(checks: readonly ShareCheck[]): string[] {
   if (checks.length === 0) return [];
-  const pct = (x: number) => `${(x * 100).toFixed(2)}%`;
-  const lines = ["", `Teacher shares checked with the teacher on ${checks[0].problems} generated train problems (--share-check; the threshold each point runs with is the corrected one):`, ""];
-  for (const k of checks) lines.push(`- ${k.condition}: threshold ${Number(k.threshold.toPrecision(4))} reached ${pct(k.reached)}; aimed at ${pct(k.aimed)} instead → threshold ${Number(k.corrected.toPrecision(4))}`);
-  return lines;
+  return ["", `Teacher shares checked with the teacher on ${checks[0].problems} generated train problems (--share-check; the threshold each point runs with is the corrected one):`, "", ...checks.map((k) => `- ${shareCheckLine(k)}`)];
 }
