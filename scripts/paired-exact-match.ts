@@ -7,28 +7,16 @@
  *
  *   node --import tsx scripts/paired-exact-match.ts A/results.jsonl B/results.jsonl [--labels a,b] [--condition student-only]
  */
-import { readFileSync } from "node:fs";
+import { parseArgs } from "node:util";
 import { extractLine, normalizeLine } from "../src/eval/codeExtract.js";
+import { ResultsFile } from "../src/eval/results.js";
 import { wilsonInterval } from "../src/eval/wilson.js";
 
-interface Row {
-  type: string;
-  dataset: string;
-  condition: string;
-  itemId: string;
-  index: number;
-  sample: number;
-  gold: string;
-  text: string;
-}
-
-function exactMatches(path: string, condition: string): Map<string, { index: number; right: boolean }> {
-  const out = new Map<string, { index: number; right: boolean }>();
-  for (const line of readFileSync(path, "utf8").split("\n")) {
-    if (!line.trim()) continue;
-    const row = JSON.parse(line) as Row;
-    if (row.type !== "result" || row.condition !== condition) continue;
-    out.set(`${row.dataset}|${row.itemId}|${row.sample}`, { index: row.index, right: normalizeLine(extractLine(row.text)) === normalizeLine(row.gold) });
+/** Each answer of `condition` in a results file: right when its first line is the masked one. */
+async function exactMatches(path: string, condition: string): Promise<Map<string, boolean>> {
+  const out = new Map<string, boolean>();
+  for (const row of (await ResultsFile.read(path)).results.values()) {
+    if (row.condition === condition) out.set(`${row.dataset}|${row.itemId}|${row.sample}`, normalizeLine(extractLine(row.text)) === normalizeLine(row.gold));
   }
   return out;
 }
@@ -49,23 +37,19 @@ function signTest(k: number, n: number): number {
 
 const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
 
-function main(argv: string[]): void {
-  const files = argv.filter((a, i) => !a.startsWith("--") && !argv[i - 1]?.startsWith("--"));
-  const option = (name: string) => {
-    const i = argv.indexOf(name);
-    return i >= 0 ? argv[i + 1] : undefined;
-  };
+async function main(argv: string[]): Promise<void> {
+  const { values, positionals: files } = parseArgs({ args: argv, allowPositionals: true, options: { labels: { type: "string", default: "A,B" }, condition: { type: "string", default: "student-only" } } });
   if (files.length !== 2) throw new Error("usage: paired-exact-match.ts A/results.jsonl B/results.jsonl [--labels a,b] [--condition student-only]");
-  const condition = option("--condition") ?? "student-only";
-  const [la, lb] = (option("--labels") ?? "A,B").split(",");
-  const a = exactMatches(files[0], condition);
-  const b = exactMatches(files[1], condition);
+  const condition = values.condition;
+  const [la, lb] = values.labels.split(",");
+  const a = await exactMatches(files[0], condition);
+  const b = await exactMatches(files[1], condition);
   const both = [...a.keys()].filter((k) => b.has(k));
   const n = both.length;
-  const rightA = both.filter((k) => a.get(k)?.right).length;
-  const rightB = both.filter((k) => b.get(k)?.right).length;
-  const onlyA = both.filter((k) => a.get(k)?.right && !b.get(k)?.right).length;
-  const onlyB = both.filter((k) => !a.get(k)?.right && b.get(k)?.right).length;
+  const rightA = both.filter((k) => a.get(k)).length;
+  const rightB = both.filter((k) => b.get(k)).length;
+  const onlyA = both.filter((k) => a.get(k) && !b.get(k)).length;
+  const onlyB = both.filter((k) => !a.get(k) && b.get(k)).length;
   const ci = (k: number) => wilsonInterval(k, n).map(pct).join("–");
   const lines = [
     `Paired exact match, ${condition}, on the ${n} item(s) answered in both runs (${a.size} in ${la}, ${b.size} in ${lb}):`,
@@ -81,4 +65,4 @@ function main(argv: string[]): void {
   process.stdout.write(lines.join("\n") + "\n");
 }
 
-main(process.argv.slice(2));
+await main(process.argv.slice(2));

@@ -10,12 +10,8 @@
 #
 #   bench/eval/code/run.sh [extra relay eval options]
 set -euo pipefail
-root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)
-cd "$root"
-student=$(scripts/real-models.sh --only smollm2-135m-instruct)
-teacher=$(scripts/real-models.sh --only qwen2.5-coder-0.5b-instruct)
-npm run build >/dev/null  # the CLI as of this checkout
-exec node dist/cli.js eval \
+source "$(dirname "${BASH_SOURCE[0]}")/../real-pair.sh"
+exec node "$cli" eval \
   --data humaneval,humaneval-line --limit 5 \
   --student "$student" --teacher-gguf "$teacher" \
   --conditions student-only,teacher-only,confidence,random,router,learned --calibrate-to confidence \

@@ -14,12 +14,7 @@
 #
 #   bench/eval/humaneval/run.sh [--limit N] [extra relay eval options]
 set -euo pipefail
-root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)
-cd "$root"
-student=$(scripts/real-models.sh --only smollm2-135m-instruct)
-teacher=$(scripts/real-models.sh --only qwen2.5-coder-0.5b-instruct)
-cli=${RELAY_CLI:-dist/cli.js}
-[ -n "${RELAY_CLI:-}" ] || npm run build >/dev/null
+source "$(dirname "${BASH_SOURCE[0]}")/../real-pair.sh"
 eval_() {
   node "$cli" eval \
   --data humaneval --limit 60 \

@@ -14,12 +14,7 @@
 #
 #   bench/eval/real/frontier.sh [phase...]      phases: arith gsm8k arith-ends signals share-check report (default: all, in that order)
 set -euo pipefail
-root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)
-cd "$root"
-student=$(scripts/real-models.sh --only smollm2-135m-instruct)
-teacher=$(scripts/real-models.sh --only qwen2.5-coder-0.5b-instruct)
-cli=${RELAY_CLI:-dist/cli.js}
-[ -n "${RELAY_CLI:-}" ] || npm run build >/dev/null
+source "$(dirname "${BASH_SOURCE[0]}")/../real-pair.sh"
 eval_() {
   node "$cli" eval --student "$student" --teacher-gguf "$teacher" --router bench/eval/real/router.json \
     --span-tokens 16 --cooldown 8 \

@@ -11,12 +11,8 @@
 # them and a rerun resumes only under the same), so a change of the product defaults
 # (src/core/defaults.ts) does not change this evaluation.
 set -euo pipefail
-root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)
-cd "$root"
-student=$(scripts/real-models.sh --only smollm2-135m-instruct)
-teacher=$(scripts/real-models.sh --only qwen2.5-coder-0.5b-instruct)
-npm run build >/dev/null  # the CLI as of this checkout
-exec node dist/cli.js eval \
+source "$(dirname "${BASH_SOURCE[0]}")/../real-pair.sh"
+exec node "$cli" eval \
   --data arith,gsm8k --limit arith=80,gsm8k=25 \
   --student "$student" --teacher-gguf "$teacher" \
   --conditions student-only,teacher-only,confidence,random,fixed-span --calibrate-to confidence \

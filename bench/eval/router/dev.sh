@@ -5,13 +5,10 @@
 #
 #   bench/eval/router/dev.sh ROUTER.json SPAN COOLDOWN OUT [extra relay eval options]
 set -euo pipefail
-root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)
-cd "$root"
 router=$1 span=$2 cooldown=$3 out=$4
 shift 4
-student=$(scripts/real-models.sh --only smollm2-135m-instruct)
-teacher=$(scripts/real-models.sh --only qwen2.5-coder-0.5b-instruct)
-exec node "${RELAY_CLI:-dist/cli.js}" eval \
+source "$(dirname "${BASH_SOURCE[0]}")/../real-pair.sh"
+exec node "$cli" eval \
   --data bench/eval/router/dev.jsonl \
   --student "$student" --teacher-gguf "$teacher" --router "$router" \
   --conditions student-only,teacher-only,router,confidence,random --calibrate-to router \
