@@ -180,6 +180,7 @@ describe("an inline model too large to sit beside the student", () => {
     await vs.page.keyboard.press("Control+End");
     await vs.runCommand("Trigger Inline Suggestion");
     await waitUntil(async () => (await ghostText(vs)).trim() || undefined, 90_000, "ghost text from the student");
-    assert.match(vs.outputChannelLog("Relay"), /inline completion: \d+ tokens by SmolLM2-135M-Instruct\.Q4_1\.gguf \(the student\)/);
+    // Under the time caps the ghost text can show before the run ends; the run is logged when it does.
+    await vs.waitForLog(/inline completion: \d+ tokens by SmolLM2-135M-Instruct\.Q4_1\.gguf \(the student\)/, { channel: "Relay", timeout: 30_000 });
   });
 });
