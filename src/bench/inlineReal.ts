@@ -1,17 +1,19 @@
 /**
  * Benchmark 4b — ghost text on the real inline model (Qwen2.5-Coder-0.5B, scripts/real-models.sh)
  * the way the provider makes it, minus VS Code: an InlineJob under the default time caps fed by
- * runRelay (student-only), on this project's own TypeScript. The user "types" real lines of
- * src/core/controller.ts back in, a few characters per request, and pauses after each request
- * until its run has ended. Measured per request: request → first ghost text (what the job shows:
+ * runRelay (student-only), on this project's own TypeScript. The user writes real lines of
+ * src/core/controller.ts anew (the line's rest is not in the document yet), a few characters per
+ * request, and pauses after each request until its run has ended. Measured per request: request → first ghost text (what the job shows:
  * at a whole line, the end, or a cap), and request → the whole completion (what the user waited
  * before the caps). With and without repository context (chunks of other src/core files chosen
- * by selectContext within the default budget), and without context but with the 1,500-character
- * suffix the editor sent before the suffix was cut, one condition after the other on each line (one
- * sequence, as the inline model has; the first request of each warms the prompt and is not
- * measured). After the last request of each line the completion is
- * "accepted" and the next one computed ahead: how long that takes in the background, and how
- * long a request then waits for it from the cache.
+ * by selectContext within the default budget), and without context but with the cursor line's
+ * typed text at the prefix's end (the infill layout before it moved into the middle, on a second
+ * load of the model), one condition after the other on each line (one sequence per load, as the
+ * inline model has; the first request of each warms the prompt and is not measured). After the
+ * last request of each line the completion is "accepted" and the next one computed ahead: how
+ * long that takes in the background, and how long a request then waits for it from the cache.
+ * Then what the layout does to the answers: half-typed lines of HumanEval's solutions
+ * (data/humaneval-line), completed under each layout, compared with the line's real rest.
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -34,8 +36,8 @@ import { roundSummary, summarize, type Summary } from "./stats.js";
 const TARGET_LINES = [/this\.limits = \{ \.\.\.DEFAULT_LIMITS/, /const usage = serverTook\(error\)/, /this\.breaker\.success\(\);/, /const received = this\.req\.student\.countTokens\(text\);/];
 const CONTEXT_FILES = ["spans.ts", "budgetGate.ts", "breaker.ts", "tagScanner.ts", "models.ts", "errors.ts"];
 const CHARS_PER_REQUEST = 3;
-/** The suffix the editor sent before it was cut to DEFAULT_INLINE_CONTEXT's (every keystroke evaluates it again). */
-const LONG_SUFFIX_CHARS = 1500;
+/** Half-typed HumanEval lines completed under each infill layout (quick runs take fewer). */
+const LAYOUT_ITEMS = { quick: 40, full: 120 };
 
 export interface InlineRealCondition {
   /** Request → first ghost text: what the request showed, or (nothing shown at the prompt cap) the run's end, when the provider asks again and the cache serves it. */
@@ -48,6 +50,20 @@ export interface InlineRealCondition {
   /** Requests that showed nothing at first (the prompt cap hit before any text). */
   emptyAtFirst: number;
   promptTokens: Summary;
+  /** Prompt tokens the model evaluated (the rest was its cached prompt). */
+  evaluatedTokens: Summary;
+  /** Requests whose whole completion was exactly the rest of the real line. */
+  restOfLineExact: number;
+}
+
+/** Half-typed lines completed under both infill layouts, graded by exact match of the line's rest. */
+export interface LayoutQuality {
+  items: number;
+  lineInMiddle: number;
+  prefix: number;
+  /** Items right under one layout only. */
+  onlyLineInMiddle: number;
+  onlyPrefix: number;
 }
 
 export interface InlineRealResult {
@@ -59,9 +75,9 @@ export interface InlineRealResult {
   requests: number;
   plain: InlineRealCondition;
   withContext: InlineRealCondition;
-  /** No context, the suffix as long as the editor sent before it was cut (LONG_SUFFIX_CHARS): what the cut saves. */
-  longSuffix?: InlineRealCondition;
-  longSuffixChars?: number;
+  /** No context, the typed line at the prefix's end (the layout before): what the line in the middle saves. */
+  prefixLayout: InlineRealCondition;
+  layoutQuality: LayoutQuality;
   /** p50 with context / without. */
   contextP50Ratio: number;
   ahead: { readyAfterAcceptMs: Summary; servedFromCacheMs: Summary; accepts: number };
@@ -73,6 +89,7 @@ interface Sample {
   because: ShownBecause;
   empty: boolean;
   promptTokens: number;
+  evaluated: number;
   text: string;
 }
 
@@ -80,13 +97,17 @@ interface Sample {
 export async function runInlineReal(env: BenchEnv, window: InlineContextOptions = DEFAULT_INLINE_CONTEXT): Promise<InlineRealResult> {
   const models = readRealModels();
   const root = repoRoot();
-  const caps = { promptMs: SETTING_DEFAULTS["inline.promptTimeoutMs"], predictMs: SETTING_DEFAULTS["inline.predictTimeoutMs"] };
+  const caps: { promptMs: number; predictMs: number } = { promptMs: SETTING_DEFAULTS["inline.promptTimeoutMs"], predictMs: SETTING_DEFAULTS["inline.predictTimeoutMs"] };
   const maxTokens = SETTING_DEFAULTS["inline.maxTokens"];
   const budget = SETTING_DEFAULTS["inline.contextTokens"];
   const targets = env.quick ? TARGET_LINES.slice(0, 2) : TARGET_LINES;
   const requestsPerLine = env.quick ? 4 : 6;
-  const student = await LlamaStudent.load({ model: models.qwenCoder, gpu: "cpu", threads: env.threads, contextSize: DEFAULT_MODEL_CONTEXT.inlineContextSize, sequences: 1, thinking: false, logger: env.logger });
+  const load = (infillLayout: "line-in-middle" | "prefix") =>
+    LlamaStudent.load({ model: models.qwenCoder, gpu: "cpu", threads: env.threads, contextSize: DEFAULT_MODEL_CONTEXT.inlineContextSize, sequences: 1, thinking: false, infillLayout, logger: env.logger });
+  const student = await load("line-in-middle");
+  let before: LlamaStudent | undefined;
   try {
+    before = await load("prefix");
     const file = readFileSync(join(root, "src/core/controller.ts"), "utf8");
     const lines = file.split("\n");
     const chunks: ContextChunk[] = CONTEXT_FILES.map((name) => {
@@ -97,15 +118,15 @@ export async function runInlineReal(env: BenchEnv, window: InlineContextOptions 
     const count = (text: string) => student.countTokens(text);
 
     /** One request: the job under the caps, and the run to its end. */
-    const request = async (prefix: string, suffix: string, context: CompletionContext | undefined): Promise<Sample> => {
+    const request = async (prefix: string, suffix: string, context: CompletionContext | undefined, model = student, caps_ = caps): Promise<Sample> => {
       const multiline = wantsMultiline(prefix, suffix);
       const task = completionTask(prefix, suffix, context);
       const t0 = now();
-      const job = new InlineJob(prefix, suffix, multiline, caps, timers);
+      const job = new InlineJob(prefix, suffix, multiline, caps_, timers);
       const controller = new AbortController();
       const run = runRelay({
         task,
-        student,
+        student: model,
         policy: createPolicy("student-only"),
         limits: { maxTokens },
         signal: controller.signal,
@@ -118,10 +139,11 @@ export async function runInlineReal(env: BenchEnv, window: InlineContextOptions 
       const result = await run;
       const wholeMs = since(t0);
       await result.released;
-      return { firstMs, wholeMs, because: shown.because, empty: shown.text.trim() === "", promptTokens: student.promptTokens(task).length, text: trimCompletion(result.text, multiline, suffix) };
+      return { firstMs, wholeMs, because: shown.because, empty: shown.text.trim() === "", promptTokens: model.promptTokens(task).length, evaluated: result.stats.promptTokens, text: trimCompletion(result.text, multiline, suffix) };
     };
 
-    const samples = { plain: [] as Sample[], withContext: [] as Sample[], longSuffix: [] as Sample[] };
+    const samples = { plain: [] as Sample[], withContext: [] as Sample[], prefixLayout: [] as Sample[] };
+    const exact = { plain: 0, withContext: 0, prefixLayout: 0 };
     const sent: number[] = [];
     const readyMs: number[] = [];
     const servedMs: number[] = [];
@@ -131,7 +153,7 @@ export async function runInlineReal(env: BenchEnv, window: InlineContextOptions 
       if (at < 0) throw new Error(`bench: no line matching ${target} in src/core/controller.ts`);
       const line = lines[at];
       const indent = /^\s*/.exec(line)![0];
-      const before = lines.slice(0, at).join("\n") + "\n";
+      const above = lines.slice(0, at).join("\n") + "\n";
       const after = "\n" + lines.slice(at + 1).join("\n");
       const chosen = selectContext({ definitions: [], recent: chunks }, { current: { path: "/bench/src/core/controller.ts", fromLine: 0, toLine: 0 }, budgetTokens: budget, countTokens: count, allowed: () => true });
       const context: CompletionContext = { chunks: chosen, name: "src/core/controller.ts", repo: "relay" };
@@ -139,15 +161,18 @@ export async function runInlineReal(env: BenchEnv, window: InlineContextOptions 
       let last: Sample | undefined;
       let lastPrefix = "";
       let lastSuffix = "";
-      const order = li % 2 === 0 ? (["plain", "withContext", "longSuffix"] as const) : (["longSuffix", "withContext", "plain"] as const);
+      const order = li % 2 === 0 ? (["plain", "withContext", "prefixLayout"] as const) : (["prefixLayout", "withContext", "plain"] as const);
       for (const which of order) {
         // Request 0 warms the prompt: not measured.
         for (let r = 0; r <= requestsPerLine; r++) {
           const typed = indent + line.slice(indent.length, indent.length + r * CHARS_PER_REQUEST);
-          const bounds = which === "longSuffix" ? { ...window, maxSuffixChars: LONG_SUFFIX_CHARS } : window;
-          const { prefix, suffix } = inlineContext(before + typed, line.slice(typed.length) + after, bounds);
-          const sample = await request(prefix, suffix, which === "withContext" ? context : undefined);
-          if (r > 0) samples[which].push(sample);
+          // The line is being written: its rest is not in the document yet.
+          const { prefix, suffix } = inlineContext(above + typed, after, window);
+          const sample = await request(prefix, suffix, which === "withContext" ? context : undefined, which === "prefixLayout" ? before : student);
+          if (r > 0) {
+            samples[which].push(sample);
+            if (sample.text.trim() === line.slice(typed.length).trim()) exact[which]++;
+          }
           if (which === "plain") {
             last = sample;
             lastPrefix = prefix;
@@ -169,7 +194,7 @@ export async function runInlineReal(env: BenchEnv, window: InlineContextOptions 
       }
       env.progress(`  inline (real): line ${li + 1}/${targets.length} done`);
     }
-    const condition = (s: Sample[]): InlineRealCondition => {
+    const condition = (s: Sample[], restOfLineExact: number): InlineRealCondition => {
       const shownBecause: Partial<Record<ShownBecause, number>> = {};
       for (const x of s) shownBecause[x.because] = (shownBecause[x.because] ?? 0) + 1;
       return {
@@ -179,11 +204,14 @@ export async function runInlineReal(env: BenchEnv, window: InlineContextOptions 
         shownBecause,
         emptyAtFirst: s.filter((x) => x.empty).length,
         promptTokens: roundSummary(summarize(s.map((x) => x.promptTokens)), 0),
+        evaluatedTokens: roundSummary(summarize(s.map((x) => x.evaluated)), 0),
+        restOfLineExact,
       };
     };
-    const plain = condition(samples.plain);
-    const withContext = condition(samples.withContext);
-    const longSuffix = condition(samples.longSuffix);
+    const plain = condition(samples.plain, exact.plain);
+    const withContext = condition(samples.withContext, exact.withContext);
+    const prefixLayout = condition(samples.prefixLayout, exact.prefixLayout);
+    const layoutQuality = await compareLayouts(env, { lineInMiddle: student, prefix: before }, (prefix, suffix, model) => request(prefix, suffix, undefined, model, { promptMs: 0, predictMs: 0 }));
     env.progress(`  inline (real): first ghost text p50 ${plain.firstGhostTextMs.median} ms plain, ${withContext.firstGhostTextMs.median} ms with context`);
     return {
       model: "Qwen2.5-Coder-0.5B-Instruct",
@@ -194,12 +222,48 @@ export async function runInlineReal(env: BenchEnv, window: InlineContextOptions 
       requests: samples.plain.length,
       plain,
       withContext,
-      longSuffix,
-      longSuffixChars: LONG_SUFFIX_CHARS,
+      prefixLayout,
+      layoutQuality,
       contextP50Ratio: Math.round((withContext.firstGhostTextMs.median / plain.firstGhostTextMs.median) * 1000) / 1000,
       ahead: { readyAfterAcceptMs: roundSummary(summarize(readyMs), 1), servedFromCacheMs: roundSummary(summarize(servedMs), 4), accepts: readyMs.length },
     };
   } finally {
+    await before?.dispose();
     await student.dispose();
   }
+}
+
+/**
+ * Half-typed lines of HumanEval's solutions (data/humaneval-line: one item per line of at least 12
+ * characters after its indentation, every k-th so that solutions of all lengths come in), the
+ * first half typed: the completion under each layout, uncapped, against the line's real rest.
+ */
+async function compareLayouts(
+  env: BenchEnv,
+  models: { lineInMiddle: LlamaStudent; prefix: LlamaStudent },
+  complete: (prefix: string, suffix: string, model: LlamaStudent) => Promise<Sample>,
+): Promise<LayoutQuality> {
+  const all = readFileSync(join(repoRoot(), "data/humaneval-line/test.jsonl"), "utf8")
+    .split("\n")
+    .filter((l) => l.trim())
+    .map((l) => JSON.parse(l) as { prompt: string; suffix: string; answer: string })
+    .filter((x) => x.answer.trim().length >= 12);
+  const count = env.quick ? LAYOUT_ITEMS.quick : LAYOUT_ITEMS.full;
+  const step = Math.max(1, Math.floor(all.length / count));
+  const items = all.filter((_, i) => i % step === 0).slice(0, count);
+  const q: LayoutQuality = { items: items.length, lineInMiddle: 0, prefix: 0, onlyLineInMiddle: 0, onlyPrefix: 0 };
+  for (const [i, item] of items.entries()) {
+    const indent = /^\s*/.exec(item.answer)![0];
+    const typed = item.answer.slice(0, indent.length + Math.ceil((item.answer.length - indent.length) / 2));
+    const rest = item.answer.slice(typed.length).trim();
+    const { prefix, suffix } = inlineContext(item.prompt + typed, "\n" + item.suffix);
+    const right = async (model: LlamaStudent) => (await complete(prefix, suffix, model)).text.trim() === rest;
+    const [a, b] = [await right(models.lineInMiddle), await right(models.prefix)];
+    q.lineInMiddle += Number(a);
+    q.prefix += Number(b);
+    q.onlyLineInMiddle += Number(a && !b);
+    q.onlyPrefix += Number(b && !a);
+    if ((i + 1) % 10 === 0) env.progress(`  inline (real): layouts compared on ${i + 1}/${items.length} half-typed lines`);
+  }
+  return q;
 }

@@ -209,18 +209,21 @@ export function tables(report: BenchReport): Table[] {
     });
     const real = inline.real;
     if (real) {
-      const row = (name: string, c: typeof real.plain) => [name, f(c.firstGhostTextMs.median), f(c.firstGhostTextMs.p95), f(c.wholeCompletionMs.median), f(c.wholeCompletionMs.p95), `${c.emptyAtFirst}/${c.firstGhostTextMs.n}`, f(c.promptTokens.median, 0)];
+      const row = (name: string, c: typeof real.plain) => [name, f(c.firstGhostTextMs.median), f(c.firstGhostTextMs.p95), f(c.wholeCompletionMs.median), f(c.wholeCompletionMs.p95), `${c.emptyAtFirst}/${c.firstGhostTextMs.n}`, `${f(c.promptTokens.median, 0)} (${f(c.evaluatedTokens.median, 0)})`, `${c.restOfLineExact}/${c.firstGhostTextMs.n}`];
       out.push({
         title: `4b. Ghost text on the real inline model — ${real.model}, ${real.threads} thread(s), caps ${real.caps.promptMs}/${real.caps.predictMs} ms, ${real.requests} requests per condition`,
-        headers: ["", "first ghost text p50 ms", "p95 ms", "whole completion p50 ms", "p95 ms", "nothing at first", "prompt tokens (median)"],
+        headers: ["", "first ghost text p50 ms", "p95 ms", "whole completion p50 ms", "p95 ms", "nothing at first", "prompt tokens, median (evaluated)", "rest of line exact"],
         rows: [
           row("no context", real.plain),
           row(`with context (~${f(real.contextTokens.sent.median, 0)} of ${real.contextTokens.budget} tokens)`, real.withContext),
-          ["with / without context (p50)", `${f(real.contextP50Ratio, 2)}×`, "", "", "", "", ""],
-          ...(real.longSuffix ? [row(`no context, ${real.longSuffixChars}-character suffix (before the cut)`, real.longSuffix)] : []),
-          [`next suggestion computed ahead after an accept (${real.ahead.accepts})`, `${f(real.ahead.servedFromCacheMs.median, 3)} from the cache`, "", `${f(real.ahead.readyAfterAcceptMs.median)} ready after the accept`, f(real.ahead.readyAfterAcceptMs.p95), "", ""],
+          ["with / without context (p50)", `${f(real.contextP50Ratio, 2)}×`, "", "", "", "", "", ""],
+          row("no context, typed line at the prefix's end (the layout before)", real.prefixLayout),
+          [`next suggestion computed ahead after an accept (${real.ahead.accepts})`, `${f(real.ahead.servedFromCacheMs.median, 3)} from the cache`, "", `${f(real.ahead.readyAfterAcceptMs.median)} ready after the accept`, f(real.ahead.readyAfterAcceptMs.p95), "", "", ""],
         ],
-        notes: ["First ghost text: what a request showed (at a whole line, the run's end or the predict cap); where the prompt cap hit first with nothing to show, the run's end (the provider asks again and the cache serves it). Whole completion: what the user waited before the caps."],
+        notes: [
+          "First ghost text: what a request showed (at a whole line, the run's end or the predict cap); where the prompt cap hit first with nothing to show, the run's end (the provider asks again and the cache serves it). Whole completion: what the user waited before the caps. Rest of line exact: the whole completion is the real line's rest.",
+          `Infill layouts on ${real.layoutQuality.items} half-typed HumanEval lines (uncapped, exact match of the line's rest): typed line in the middle ${real.layoutQuality.lineInMiddle}, at the prefix's end ${real.layoutQuality.prefix}; right under one only: ${real.layoutQuality.onlyLineInMiddle} / ${real.layoutQuality.onlyPrefix}.`,
+        ],
       });
     } else if (inline.realError) {
       out.push({ title: "4b. Ghost text on the real inline model — not run", headers: ["why"], rows: [[inline.realError]] });

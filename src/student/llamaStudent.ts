@@ -50,8 +50,25 @@ export interface StudentLoadOptions extends ResolveOptions {
    * governor by hand).
    */
   otherCores?: (() => number) | false;
+  /**
+   * Where an infill prompt puts the text typed on the cursor's line: `line-in-middle` (default)
+   * after the middle token, as the answer's start, so the suffix's cached tokens stay valid while
+   * the user types along the line; `prefix` at the prefix's end, as before (kept for the
+   * benchmark's side-by-side; docs/inline.md, "Latency").
+   */
+  infillLayout?: InfillLayout;
   logger?: Logger;
 }
+
+export type InfillLayout = "line-in-middle" | "prefix";
+
+/**
+ * Token healing: the most likely of this many next tokens that agrees with the typed text left
+ * out of the prompt is taken; none of them: the typed text goes back in as it was.
+ */
+const HEAL_TOP_K = 64;
+/** At most this many tokens to cover the typed text left out. */
+const HEAL_MAX_STEPS = 4;
 
 /** Per-token detokenizer context: enough for SentencePiece's leading-space rule. */
 const DETOKENIZE_CONTEXT = 8;
@@ -79,6 +96,7 @@ export class LlamaStudent implements Student {
     private readonly log: Logger,
     loadAverage: number | undefined,
     otherCores: (() => number) | false | undefined,
+    private readonly infillLayout: InfillLayout,
   ) {
     ({ handle: this.handle, model: this.model, context: this.context, path: this.path, chatWrapper: this.chatWrapper } = loaded);
     this.pool = new SequencePool(this.context);
@@ -114,7 +132,7 @@ export class LlamaStudent implements Student {
     const thinks = thoughtMarkers(chatWrapper) ? `, thinking ${options.thinking === false ? "off" : "on"}` : "";
     log.info(`student loaded: ${path} (context ${context.contextSize} × ${context.totalSequences} sequences, chat template ${chatWrapper.wrapperName}${thinks})`);
     try {
-      return new LlamaStudent(loaded, log, options.loadAverage, options.otherCores);
+      return new LlamaStudent(loaded, log, options.loadAverage, options.otherCores, options.infillLayout ?? "line-in-middle");
     } catch (error) {
       await releaseLlamaModel(loaded);
       throw error;
@@ -157,11 +175,19 @@ export class LlamaStudent implements Student {
     return prefix != null && suffix != null && middle != null;
   }
 
-  /** Prompt tokens: the chat template with the model's turn opened, or a code completion. */
+  /**
+   * Prompt tokens the model evaluates: the chat template with the model's turn opened, or a code
+   * completion (without the typed text it heals, see completionPrompt()).
+   */
   promptTokens(task: TaskPrompt): Token[] {
+    return this.prompt(task).tokens;
+  }
+
+  /** The prompt, and the typed text the answer must start with (healed, not shown again). */
+  private prompt(task: TaskPrompt): { tokens: Token[]; heal?: string } {
     this.assertLoaded();
-    if (task.completion) return this.completionTokens(task.completion);
-    return chatPromptTokens(this.model, this.chatWrapper, task);
+    if (task.completion) return this.completionPrompt(task.completion);
+    return { tokens: chatPromptTokens(this.model, this.chatWrapper, task) };
   }
 
   /** The reasoning markers when this model thinks (its chat template has a thought segment). */
@@ -178,9 +204,13 @@ export class LlamaStudent implements Student {
   /**
    * Infill (prefix, suffix, middle) when the model supports it; plain continuation otherwise.
    * Repository context goes first: in the model's repository format when it has one, else as
-   * plain text before the prefix.
+   * plain text before the prefix. The cursor line's text typed so far goes after the middle token
+   * (the answer's start): a keystroke then changes only the prompt's last tokens, where at the
+   * prefix's end it made the model evaluate the whole suffix again. Its last token is left out
+   * and healed: the model picks the token that goes on from the text typed (a partial word like
+   * `current_st` is not a token the model wrote in its training's middles; `_string` is).
    */
-  private completionTokens(completion: NonNullable<TaskPrompt["completion"]>): Token[] {
+  private completionPrompt(completion: NonNullable<TaskPrompt["completion"]>): { tokens: Token[]; heal?: string } {
     const { suffix, context } = completion;
     const bos = this.model.tokens.bos;
     const start = bos !== null && this.model.tokens.shouldPrependBosToken ? [bos] : [];
@@ -189,9 +219,22 @@ export class LlamaStudent implements Student {
     const prefix = repo ? completion.prefix : plainContext(context) + completion.prefix;
     const { infill } = this.model.tokens;
     if (suffix && infill.prefix != null && infill.suffix != null && infill.middle != null) {
-      return [...head, infill.prefix, ...this.tokenize(prefix), infill.suffix, ...this.tokenize(suffix), infill.middle];
+      const lineStart = this.infillLayout === "line-in-middle" ? prefix.lastIndexOf("\n") + 1 : prefix.length;
+      const tokens = [...head, infill.prefix, ...this.tokenize(prefix.slice(0, lineStart)), infill.suffix, ...this.tokenize(suffix), infill.middle];
+      const { kept, heal } = this.healSplit(prefix.slice(lineStart));
+      return { tokens: [...tokens, ...kept], ...(heal ? { heal } : {}) };
     }
-    return [...head, ...this.tokenize(prefix)];
+    return { tokens: [...head, ...this.tokenize(prefix)] };
+  }
+
+  /** Typed text's tokens but the last, and the last one's text (when the tokens spell the text exactly). */
+  private healSplit(typed: string): { kept: Token[]; heal?: string } {
+    const tokens = this.tokenize(typed);
+    if (tokens.length === 0) return { kept: [] };
+    const kept = tokens.slice(0, -1);
+    const keptText = this.model.detokenize(kept);
+    if (!typed.startsWith(keptText) || typed.length === keptText.length) return { kept: tokens };
+    return { kept, heal: typed.slice(keptText.length) };
   }
 
   /** The context in the repository format (`<|repo_name|>`, `<|file_sep|>`), when the model has those tokens. */
@@ -231,7 +274,7 @@ export class LlamaStudent implements Student {
     // Earlier exchanges take at most half the context: the rest is for the answer.
     const { task, dropped } = fitHistory(asked, (t) => this.promptTokens(t).length, Math.floor(this.context.contextSize / 2));
     if (dropped > 0) this.log.info(`chat: the ${dropped} oldest exchange(s) left out of the prompt (the student's context holds ${this.context.contextSize} tokens)`);
-    const prompt = this.promptTokens(task);
+    const { tokens: prompt, heal } = this.prompt(task);
     // A prompt the context cannot hold would be shifted through it over and over: refuse it.
     if (prompt.length >= this.context.contextSize) {
       throw new RelayError("prompt-too-long", `The prompt is ${prompt.length} tokens; the student's context holds ${this.context.contextSize}. Shorten the prompt or raise the context size (--context-size, relay.student.contextSize).`);
@@ -240,7 +283,7 @@ export class LlamaStudent implements Student {
     const lease = await this.pool.acquire(prompt, options.signal);
     try {
       this.assertLoaded();
-      const session = await LlamaStudentSession.open(this.sessionModel, lease, prompt, options, grammar, this.threadPolicy);
+      const session = await LlamaStudentSession.open(this.sessionModel, lease, prompt, options, grammar, this.threadPolicy, heal);
       this.sessions.add(session);
       void session.closed.then(() => this.sessions.delete(session));
       // Unloaded while the prompt was being prepared: end it like the other live sessions.
@@ -374,13 +417,18 @@ class LlamaStudentSession implements StudentSession {
     this.threads = threads;
   }
 
-  static async open(host: SessionModel, lease: SequenceLease, prompt: Token[], options: SessionOptions, grammar: LlamaGrammarEvaluationState | undefined, threadPolicy: ThreadPolicy): Promise<LlamaStudentSession> {
+  static async open(host: SessionModel, lease: SequenceLease, prompt: Token[], options: SessionOptions, grammar: LlamaGrammarEvaluationState | undefined, threadPolicy: ThreadPolicy, heal?: string): Promise<LlamaStudentSession> {
     const threads = threadPolicy.begin();
     const input = await reuseCachedPrefix(lease.sequence, prompt, lease.reusable);
     const session = new LlamaStudentSession(host, lease, input.length, input, options, grammar, threadPolicy, threads);
     session.recent = prompt.slice(-DETOKENIZE_CONTEXT);
+    // A grammar decides every token itself: no healing under one.
+    if (heal && !grammar) session.heal = heal;
     return session;
   }
+
+  /** Typed text left out of the prompt that the answer must start with (token healing). */
+  private heal: string | undefined;
 
   get evaluatedTokens(): number {
     return meterTotal(this.lease.sequence) - this.meterStart;
@@ -389,13 +437,17 @@ class LlamaStudentSession implements StudentSession {
   async next(): Promise<StudentStep | null> {
     if (this.unloaded) throw this.unloaded;
     if (this.ended || this.disposed) return null;
+    if (this.heal !== undefined) {
+      const healed = await this.healStep(this.heal);
+      if (healed) return healed;
+    }
     let step: Promise<Step>;
     /** This step evaluates exactly the last sampled token: a decode step the governor may time. */
     let decode = false;
     if (this.options.topK && !this.grammar) {
       // The distribution's top-K: one controlled evaluation per step (the generator can only
       // return the whole vocabulary's probabilities, ~50-150k pairs a token).
-      const first = !this.started;
+      const first = !this.started && this.input.length > 0;
       this.started = true;
       if (!first) decode = !this.discarded && this.last !== undefined && this.appended.length === 0;
       const feed = first ? this.input : this.commitLast();
@@ -408,8 +460,9 @@ class LlamaStudentSession implements StudentSession {
       }
       step = this.sampleTop(feed, this.options.topK);
     } else if (!this.generator) {
+      // After a healed token the input is that token (and any text spliced after it).
       this.generator = this.lease.sequence.evaluateWithMetadata(
-        this.input,
+        this.input.length > 0 ? this.input : this.commitLast(),
         { confidence: this.options.probabilities ? true : undefined },
         { temperature: this.options.temperature ?? 0, seed: this.options.seed, grammarEvaluationState: this.grammar },
       ) as AsyncGenerator<{ token: Token; confidence?: number }, void, void | Token | Token[]>;
@@ -455,6 +508,58 @@ class LlamaStudentSession implements StudentSession {
     this.discarded = false;
     const { confidence, top } = result.value;
     return { text: this.textOf(result.value.token), probability: confidence, ...(top ? { top } : {}) };
+  }
+
+  /**
+   * Token healing: evaluates the prompt and takes, among the most likely next tokens, the best
+   * one whose text agrees with the typed text left out (`remaining`): one that starts with it
+   * ends the healing, and its text past it is this step's text; one that is a part of it is fed
+   * and the rest healed on. No agreeing token: the typed text is fed as it was, unhealed.
+   * Returns undefined when the healed token adds no text (the next step goes on from it).
+   */
+  private async healStep(remaining: string): Promise<StudentStep | undefined> {
+    this.heal = undefined;
+    let feed = this.input;
+    /** `feed` is in the sequence (evaluated by the last step). */
+    let fed = false;
+    const k = Math.max(HEAL_TOP_K, this.options.topK ?? 0);
+    for (let step = 0; step < HEAL_MAX_STEPS; step++) {
+      const generateNext = { token: true, totalLogitWeight: true, logits: { filter: { tokens: [], includeTop: k } } };
+      const input = feed.map((token, i) => (i === feed.length - 1 ? ([token, { generateNext }] as [Token, { generateNext: typeof generateNext }]) : token));
+      const out = await this.lease.sequence.controlledEvaluate(input);
+      if (this.unloaded) throw this.unloaded;
+      fed = true;
+      this.recent = [...this.recent, ...feed].slice(-DETOKENIZE_CONTEXT);
+      const next = out[feed.length - 1]?.next;
+      const logits = [...(next?.logits ?? new Map<Token, number>()).entries()];
+      const weight = next?.totalLogitWeight;
+      const agrees = logits.find(([token]) => {
+        if (this.host.model.isEogToken(token)) return false;
+        const text = this.host.model.detokenize([token], false, this.recent);
+        return text.length > 0 && (text.startsWith(remaining) || remaining.startsWith(text));
+      });
+      if (!agrees || !weight) break;
+      const [token, logit] = agrees;
+      const text = this.host.model.detokenize([token], false, this.recent);
+      if (!text.startsWith(remaining)) {
+        remaining = remaining.slice(text.length);
+        feed = [token];
+        fed = false;
+        continue;
+      }
+      // Healed: the token is fed with the next step.
+      this.input = [];
+      this.last = token;
+      this.discarded = false;
+      const shown = text.slice(remaining.length);
+      if (shown.length === 0) return undefined;
+      const max = logits[0][1];
+      const top = this.options.topK ? logits.slice(0, this.options.topK).map(([, l]) => Math.exp(l - max) / weight) : undefined;
+      return { text: shown, probability: Math.exp(logit - max) / weight, ...(top ? { top } : {}) };
+    }
+    // Nothing agreed (or too many pieces): the typed text still left out is evaluated as typed.
+    this.input = [...(fed ? [] : feed), ...this.host.tokenize(remaining)];
+    return undefined;
   }
 
   /** Evaluates `feed` and samples the next token with its distribution's top-K probabilities. */
