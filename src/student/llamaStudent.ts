@@ -380,7 +380,8 @@ class LlamaStudentSession implements StudentSession {
   private recent: Token[] = [];
   /** Tokens of an incomplete UTF-8 character. */
   private partial: Token[] = [];
-  private inflight: Promise<Step> | undefined;
+  /** The evaluation running now: the sequence is freed only after it. */
+  private inflight: Promise<unknown> | undefined;
   /** Top-K sessions: the prompt has been evaluated. */
   private started = false;
   private ended = false;
@@ -526,10 +527,14 @@ class LlamaStudentSession implements StudentSession {
     for (let step = 0; step < HEAL_MAX_STEPS; step++) {
       const generateNext = { token: true, totalLogitWeight: true, logits: { filter: { tokens: [], includeTop: k } } };
       const input = feed.map((token, i) => (i === feed.length - 1 ? ([token, { generateNext }] as [Token, { generateNext: typeof generateNext }]) : token));
-      const out = await this.lease.sequence.controlledEvaluate(input);
+      const evaluation = this.lease.sequence.controlledEvaluate(input);
+      this.inflight = evaluation;
+      const out = await evaluation;
+      this.inflight = undefined;
       if (this.unloaded) throw this.unloaded;
       fed = true;
-      this.recent = [...this.recent, ...feed].slice(-DETOKENIZE_CONTEXT);
+      // The prompt's tail is in `recent` already; a healed piece is not.
+      if (step > 0) this.recent = [...this.recent, ...feed].slice(-DETOKENIZE_CONTEXT);
       const next = out[feed.length - 1]?.next;
       const logits = [...(next?.logits ?? new Map<Token, number>()).entries()];
       const weight = next?.totalLogitWeight;
@@ -559,6 +564,7 @@ class LlamaStudentSession implements StudentSession {
     }
     // Nothing agreed (or too many pieces): the typed text still left out is evaluated as typed.
     this.input = [...(fed ? [] : feed), ...this.host.tokenize(remaining)];
+    this.recent = [...this.recent, ...this.input].slice(-DETOKENIZE_CONTEXT);
     return undefined;
   }
 
