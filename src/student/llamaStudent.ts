@@ -523,44 +523,38 @@ class LlamaStudentSession implements StudentSession {
     let feed = this.input;
     /** `feed` is in the sequence (evaluated by the last step). */
     let fed = false;
-    const k = Math.max(HEAL_TOP_K, this.options.topK ?? 0);
     for (let step = 0; step < HEAL_MAX_STEPS; step++) {
-      const generateNext = { token: true, totalLogitWeight: true, logits: { filter: { tokens: [], includeTop: k } } };
-      const input = feed.map((token, i) => (i === feed.length - 1 ? ([token, { generateNext }] as [Token, { generateNext: typeof generateNext }]) : token));
-      const evaluation = this.lease.sequence.controlledEvaluate(input);
+      const evaluation = this.evaluateTop(feed, Math.max(HEAL_TOP_K, this.options.topK ?? 0));
       this.inflight = evaluation;
-      const out = await evaluation;
+      const { top } = await evaluation;
       this.inflight = undefined;
       if (this.unloaded) throw this.unloaded;
       fed = true;
       // The prompt's tail is in `recent` already; a healed piece is not.
       if (step > 0) this.recent = [...this.recent, ...feed].slice(-DETOKENIZE_CONTEXT);
-      const next = out[feed.length - 1]?.next;
-      const logits = [...(next?.logits ?? new Map<Token, number>()).entries()];
-      const weight = next?.totalLogitWeight;
-      const agrees = logits.find(([token]) => {
-        if (this.host.model.isEogToken(token)) return false;
+      let agrees: { token: Token; p: number; text: string } | undefined;
+      for (const { token, p } of top) {
+        if (this.host.model.isEogToken(token)) continue;
         const text = this.host.model.detokenize([token], false, this.recent);
-        return text.length > 0 && (text.startsWith(remaining) || remaining.startsWith(text));
-      });
-      if (!agrees || !weight) break;
-      const [token, logit] = agrees;
-      const text = this.host.model.detokenize([token], false, this.recent);
-      if (!text.startsWith(remaining)) {
-        remaining = remaining.slice(text.length);
-        feed = [token];
+        if (text.length > 0 && (text.startsWith(remaining) || remaining.startsWith(text))) {
+          agrees = { token, p, text };
+          break;
+        }
+      }
+      if (!agrees) break;
+      if (!agrees.text.startsWith(remaining)) {
+        remaining = remaining.slice(agrees.text.length);
+        feed = [agrees.token];
         fed = false;
         continue;
       }
       // Healed: the token is fed with the next step.
       this.input = [];
-      this.last = token;
-      this.discarded = false;
-      const shown = text.slice(remaining.length);
+      this.last = agrees.token;
+      const shown = agrees.text.slice(remaining.length);
       if (shown.length === 0) return undefined;
-      const max = logits[0][1];
-      const top = this.options.topK ? logits.slice(0, this.options.topK).map(([, l]) => Math.exp(l - max) / weight) : undefined;
-      return { text: shown, probability: Math.exp(logit - max) / weight, ...(top ? { top } : {}) };
+      const k = this.options.topK;
+      return { text: shown, probability: agrees.p, ...(k ? { top: top.slice(0, k).map((t) => t.p) } : {}) };
     }
     // Nothing agreed (or too many pieces): the typed text still left out is evaluated as typed.
     this.input = [...(fed ? [] : feed), ...this.host.tokenize(remaining)];
@@ -570,21 +564,29 @@ class LlamaStudentSession implements StudentSession {
 
   /** Evaluates `feed` and samples the next token with its distribution's top-K probabilities. */
   private async sampleTop(feed: Token[], k: number): Promise<Step> {
+    const { token, top } = await this.evaluateTop(feed, k, true);
+    if (token == null || this.host.model.isEogToken(token)) return { done: true, value: undefined };
+    const chosen = top.find((t) => t.token === token)?.p ?? top[0].p;
+    return { done: false, value: { token, confidence: chosen, top: top.slice(0, k).map((t) => t.p) } };
+  }
+
+  /**
+   * Evaluates `feed`; the next token's `k` most likely candidates with their probabilities,
+   * highest first, and with `sample` the token sampled (its own probability included).
+   */
+  private async evaluateTop(feed: Token[], k: number, sample = false): Promise<{ token?: Token; top: Array<{ token: Token; p: number }> }> {
     const options = { temperature: this.options.temperature ?? 0, seed: this.options.seed };
-    const generateNext = { token: true, totalLogitWeight: true, logits: { filter: { tokens: [], includeTop: k, includeSelected: true } }, options };
+    const generateNext = { token: sample, totalLogitWeight: true, logits: { filter: { tokens: [], includeTop: k, includeSelected: sample } }, options };
     const input = feed.map((token, i) => (i === feed.length - 1 ? ([token, { generateNext }] as [Token, { generateNext: typeof generateNext }]) : token));
     const out = await this.lease.sequence.controlledEvaluate(input);
     const next = out[feed.length - 1]?.next;
-    const token = next?.token;
-    if (token == null || this.host.model.isEogToken(token)) return { done: true, value: undefined };
+    if (sample && (next?.token == null || this.host.model.isEogToken(next.token))) return { token: next?.token ?? undefined, top: [] };
     const logits = [...(next?.logits ?? new Map<Token, number>()).entries()];
     const weight = next?.totalLogitWeight;
-    if (logits.length === 0 || !weight) throw internalError("node-llama-cpp returned no logits for a sampled token.");
+    if (logits.length === 0 || !weight) throw internalError("node-llama-cpp returned no logits for the next token.");
     // Logits are sorted, highest first; p = exp(logit − max) / Σ exp(logit − max).
     const max = logits[0][1];
-    const chosen = logits.find(([t]) => t === token)?.[1] ?? max;
-    const top = logits.slice(0, k).map(([, logit]) => Math.exp(logit - max) / weight);
-    return { done: false, value: { token, confidence: Math.exp(chosen - max) / weight, top } };
+    return { token: next?.token ?? undefined, top: logits.map(([token, logit]) => ({ token, p: Math.exp(logit - max) / weight })) };
   }
 
   discardLast(): void {
